@@ -1,0 +1,11 @@
+export { ChunkHasher } from './ChunkHasher.js';
+export { HashWorkerError, HashingError, SegmentError, SourceChangedError, SourceUnreadableError } from './errors.js';
+export { hashFile } from './hashFile.js';
+export { CHUNK_SIZE, hashRange } from './hashRange.js';
+export { combineRanges, planSegments } from './segments.js';
+export { openFileSource } from './sources.js';
+export type { HashChunk, HashGeometry, PieceHashRun } from './ChunkHasher.js';
+export type { HashFileOptions } from './hashFile.js';
+export type { HashRangeOptions, RangeHashes } from './hashRange.js';
+export type { Segment } from './segments.js';
+export type { RandomAccessSource } from './sources.js';

@@ -1,0 +1,179 @@
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { ChunkHasher } from './ChunkHasher.js';
+import type { HashChunk, HashGeometry, PieceHashRun } from './ChunkHasher.js';
+import { HashWorkerError } from './errors.js';
+import type { FromHashWorker, ToHashWorker } from './workerProtocol.js';
+
+/**
+ * Chunks each lane may have in flight (being read or hashed): two keeps a thread busy while the
+ * next chunk is read, and bounds memory to lanes × 2 × chunk size.
+ */
+const BUFFERS_PER_LANE = 2;
+
+/** Called with each run of finished pieces and the number of bytes the chunk held. */
+type RunSink = (run: PieceHashRun | undefined, bytes: number) => void;
+
+/**
+ * One ordered path from the reader to a hasher. Chunks of a piece larger than a chunk must all
+ * go through the same lane, in order. `acquire` waits for a free buffer: that is the
+ * backpressure that bounds memory.
+ * @internal
+ */
+interface HashLane {
+  acquire(): Promise<Uint8Array>;
+  /** Hands the chunk (and ownership of its buffer) to the lane. */
+  submit(chunk: HashChunk): void;
+  /** Resolves when every submitted chunk is hashed; rejects on the lane's first failure. */
+  drain(): Promise<void>;
+  close(): Promise<void>;
+}
+
+class BufferPool {
+  private readonly free: Uint8Array[] = [];
+  private readonly waiters: Array<{ resolve: (buffer: Uint8Array) => void; reject: (error: Error) => void }> = [];
+  private failure: Error | undefined;
+
+  public constructor(count: number, size: number) {
+    for (let i = 0; i < count; i += 1) this.free.push(new Uint8Array(new ArrayBuffer(size)));
+  }
+
+  public acquire(): Promise<Uint8Array> {
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    const buffer = this.free.pop();
+    if (buffer !== undefined) return Promise.resolve(buffer);
+    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+  }
+
+  public release(buffer: Uint8Array): void {
+    const waiter = this.waiters.shift();
+    if (waiter !== undefined) waiter.resolve(buffer);
+    else this.free.push(buffer);
+  }
+
+  /** Fails every current and future `acquire` (the lane is dead; nothing will be released). */
+  public fail(error: Error): void {
+    this.failure = error;
+    this.waiters.splice(0).forEach((w) => w.reject(error));
+  }
+}
+
+/** Hashes on the caller's thread (threads: 0, e.g. in a small Lambda). */
+class InlineLane implements HashLane {
+  private readonly hasher: ChunkHasher;
+  private readonly pool: BufferPool;
+
+  public constructor(geometry: HashGeometry, chunkSize: number, private readonly sink: RunSink) {
+    this.hasher = new ChunkHasher(geometry);
+    this.pool = new BufferPool(1, chunkSize);
+  }
+
+  public acquire(): Promise<Uint8Array> {
+    return this.pool.acquire();
+  }
+
+  public submit(chunk: HashChunk): void {
+    this.sink(this.hasher.hash(chunk), chunk.bytes.length);
+    this.pool.release(new Uint8Array(chunk.bytes.buffer));
+  }
+
+  public drain(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  public close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/**
+ * Starts a hashing thread. Bundled (dist/), its entry point hashWorker.js sits beside this code.
+ * From TypeScript sources (jest, tsx) the entry is hashWorker.ts, which plain Node cannot load,
+ * and Node 20 does not apply `--import tsx` to worker threads: a tiny bootstrap registers tsx's
+ * loader inside the thread first, then imports the .ts entry.
+ */
+function startHashWorker(): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./hashWorker.js', import.meta.url));
+  const tsxApi = createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs');
+  const entry = new URL('./hashWorker.ts', import.meta.url).href;
+  const bootstrap = `import(${JSON.stringify(pathToFileURL(tsxApi).href)})
+    .then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
+  return new Worker(bootstrap, { eval: true, execArgv: [] });
+}
+
+/** Hashes on a worker thread. */
+class WorkerLane implements HashLane {
+  private readonly worker: Worker;
+  private readonly pool: BufferPool;
+  private inFlight = 0;
+  private failure: Error | undefined;
+  private idle: Array<{ resolve: () => void; reject: (error: Error) => void }> = [];
+
+  public constructor(geometry: HashGeometry, chunkSize: number, private readonly sink: RunSink) {
+    this.worker = startHashWorker();
+    this.pool = new BufferPool(BUFFERS_PER_LANE, chunkSize);
+    this.worker.on('message', (message: FromHashWorker) => this.onMessage(message));
+    this.worker.on('error', (error) => this.fail(new HashWorkerError(`hashing thread failed: ${error.message}`, { cause: error })));
+    this.worker.on('exit', (code) => this.fail(new HashWorkerError(`hashing thread exited with code ${code}`)));
+    this.post({ type: 'init', geometry });
+  }
+
+  public acquire(): Promise<Uint8Array> {
+    return this.pool.acquire();
+  }
+
+  public submit(chunk: HashChunk): void {
+    if (this.failure !== undefined) return;
+    this.inFlight += 1;
+    this.post({ type: 'chunk', chunk }, [chunk.bytes.buffer as ArrayBuffer]);
+  }
+
+  public drain(): Promise<void> {
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => this.idle.push({ resolve, reject }));
+  }
+
+  public async close(): Promise<void> {
+    this.worker.removeAllListeners('exit');
+    await this.worker.terminate();
+  }
+
+  private post(message: ToHashWorker, transfer: ArrayBuffer[] = []): void {
+    this.worker.postMessage(message, transfer);
+  }
+
+  private onMessage(message: FromHashWorker): void {
+    if (message.type === 'error') {
+      this.fail(new HashWorkerError(`hashing thread failed: ${message.message}`));
+      return;
+    }
+    this.inFlight -= 1;
+    this.sink(message.run, message.bytes);
+    this.pool.release(new Uint8Array(message.buffer));
+    if (this.inFlight === 0) {
+      const waiting = this.idle;
+      this.idle = [];
+      waiting.forEach((w) => w.resolve());
+    }
+  }
+
+  private fail(error: Error): void {
+    if (this.failure !== undefined) return;
+    this.failure = error;
+    this.pool.fail(error);
+    const waiting = this.idle;
+    this.idle = [];
+    waiting.forEach((w) => w.reject(error));
+  }
+}
+
+/** `threads` lanes on worker threads, or one inline lane for `threads: 0`. */
+function openLanes(threads: number, geometry: HashGeometry, chunkSize: number, sink: RunSink): HashLane[] {
+  if (threads === 0) return [new InlineLane(geometry, chunkSize, sink)];
+  return Array.from({ length: threads }, () => new WorkerLane(geometry, chunkSize, sink));
+}
+
+export { BUFFERS_PER_LANE, openLanes };
+export type { HashLane, RunSink };

@@ -1,0 +1,36 @@
+/**
+ * BEP 52 fixes the merkle leaf size at 16 KiB; it is also the request size every client uses,
+ * so it is the smallest piece length we allow.
+ */
+const BLOCK_SIZE = 16 * 1024;
+
+/** Smallest piece length: one BEP 52 block (a hybrid torrent cannot have smaller pieces). */
+const MIN_PIECE_LENGTH = BLOCK_SIZE;
+
+/**
+ * Largest piece length: 64 MiB. Clients hold a whole piece in memory to verify it, and
+ * libtorrent and qBittorrent refuse to create larger ones.
+ */
+const MAX_PIECE_LENGTH = 64 * 1024 * 1024;
+
+/** S3's largest object (5 TiB): the piece-length table only has to reach this far. */
+const MAX_S3_OBJECT_SIZE = 5 * 1024 ** 4;
+
+/** SHA-1 digest length: one v1 piece hash, one v1 infohash. */
+const SHA1_LENGTH = 20;
+
+/** SHA-256 digest length: one v2 merkle node, one v2 infohash. */
+const SHA256_LENGTH = 32;
+
+/** What we write in `created by` unless told otherwise. */
+const CREATED_BY = 's3-torrent';
+
+export {
+  BLOCK_SIZE,
+  CREATED_BY,
+  MAX_PIECE_LENGTH,
+  MAX_S3_OBJECT_SIZE,
+  MIN_PIECE_LENGTH,
+  SHA1_LENGTH,
+  SHA256_LENGTH,
+};

@@ -1,0 +1,28 @@
+export { decodeBencode, encodeBencode, spanOf, MAX_TORRENT_FILE_SIZE } from './bencode.js';
+export {
+  BLOCK_SIZE,
+  CREATED_BY,
+  MAX_PIECE_LENGTH,
+  MAX_S3_OBJECT_SIZE,
+  MIN_PIECE_LENGTH,
+  SHA1_LENGTH,
+  SHA256_LENGTH,
+} from './constants.js';
+export {
+  ContentTooLargeError,
+  EmptyContentError,
+  InvalidMetainfoError,
+  InvalidPieceLengthError,
+  MalformedTorrentError,
+  TorrentError,
+} from './errors.js';
+export { magnetLink } from './magnet.js';
+export { blockHashes, merkleRoot, padHashAt, piecesRootFromLayer, v2PieceWidth } from './merkle.js';
+export { TorrentFormat, buildTorrent } from './metainfo.js';
+export { assertValidName } from './names.js';
+export { parseTorrent } from './parseTorrent.js';
+export { PIECE_LENGTH_TABLE, assertValidPieceLength, pieceCountFor, pieceLengthFor } from './pieceLength.js';
+export type { BencodeDict, BencodeValue, ByteSpan, Encodable } from './bencode.js';
+export type { MagnetParts } from './magnet.js';
+export type { BuiltTorrent, PieceHashes, TorrentOptions } from './metainfo.js';
+export type { TorrentSummary } from './parseTorrent.js';

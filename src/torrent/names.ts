@@ -1,0 +1,28 @@
+import { InvalidMetainfoError } from './errors.js';
+
+/**
+ * Longest `info.name` in UTF-8 bytes: 255 is what common file systems allow for one path
+ * segment, and clients save the file under this name.
+ */
+const MAX_NAME_BYTES = 255;
+
+/**
+ * Throws unless `name` is a usable single-file `info.name`: non-empty, one path segment (no
+ * `/`, `\`, `.` or `..`), no control characters, at most 255 UTF-8 bytes.
+ *
+ * @throws InvalidMetainfoError
+ */
+function assertValidName(name: string): void {
+  const problem =
+    name.length === 0 ? 'is empty'
+    : name === '.' || name === '..' ? 'is a relative path'
+    : /[/\\]/.test(name) ? 'contains a path separator'
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what we reject
+    : /[\u0000-\u001f\u007f]/.test(name) ? 'contains a control character'
+    : Buffer.byteLength(name, 'utf8') > MAX_NAME_BYTES ? `is longer than ${MAX_NAME_BYTES} bytes`
+    : !name.isWellFormed() ? 'is not valid Unicode'
+    : undefined;
+  if (problem !== undefined) throw new InvalidMetainfoError(`torrent name "${name}" ${problem}`);
+}
+
+export { MAX_NAME_BYTES, assertValidName };

@@ -1,0 +1,66 @@
+import { MAX_PIECE_LENGTH, MAX_S3_OBJECT_SIZE, MIN_PIECE_LENGTH } from './constants.js';
+import { ContentTooLargeError, EmptyContentError, InvalidPieceLengthError } from './errors.js';
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+const GiB = 1024 * MiB;
+
+/**
+ * The default piece length for an object, by size. Each row reads "objects of at most
+ * `maxSize` bytes get pieces of `pieceLength`"; the last row covers everything up to S3's 5 TiB.
+ *
+ * Why these numbers: 256 KiB is the floor (mktorrent's default, and small pieces would make the
+ * seeder issue many tiny S3 GETs); above it a piece length doubles whenever the object would
+ * otherwise have more than 2048 pieces, which keeps a v1 .torrent under ~41 KB (2048 × 20-byte
+ * hashes) up to 64 GiB. 64 MiB is the ceiling clients accept; a 5 TiB object then has 81,920
+ * pieces (a 1.6 MB v1 .torrent).
+ */
+const PIECE_LENGTH_TABLE: ReadonlyArray<{ readonly maxSize: number; readonly pieceLength: number }> = [
+  { maxSize: 512 * MiB, pieceLength: 256 * KiB },
+  { maxSize: 1 * GiB, pieceLength: 512 * KiB },
+  { maxSize: 2 * GiB, pieceLength: 1 * MiB },
+  { maxSize: 4 * GiB, pieceLength: 2 * MiB },
+  { maxSize: 8 * GiB, pieceLength: 4 * MiB },
+  { maxSize: 16 * GiB, pieceLength: 8 * MiB },
+  { maxSize: 32 * GiB, pieceLength: 16 * MiB },
+  { maxSize: 64 * GiB, pieceLength: 32 * MiB },
+  { maxSize: MAX_S3_OBJECT_SIZE, pieceLength: 64 * MiB },
+];
+
+/**
+ * Throws unless `pieceLength` is a power of two from 16 KiB to 64 MiB (BEP 52 requires a power
+ * of two of at least 16 KiB; we apply the same rule to v1 torrents so both formats agree).
+ *
+ * @throws InvalidPieceLengthError
+ */
+function assertValidPieceLength(pieceLength: number): void {
+  const valid =
+    Number.isSafeInteger(pieceLength) &&
+    pieceLength >= MIN_PIECE_LENGTH &&
+    pieceLength <= MAX_PIECE_LENGTH &&
+    (pieceLength & (pieceLength - 1)) === 0;
+  if (!valid) throw new InvalidPieceLengthError(pieceLength);
+}
+
+/**
+ * The default piece length for content of `size` bytes, from {@link PIECE_LENGTH_TABLE}.
+ *
+ * @throws EmptyContentError for 0 bytes; ContentTooLargeError above 5 TiB.
+ * @example pieceLengthFor(1024 ** 3) // 524288 (512 KiB)
+ */
+function pieceLengthFor(size: number): number {
+  if (!Number.isSafeInteger(size) || size < 0) {
+    throw new ContentTooLargeError(size, MAX_S3_OBJECT_SIZE);
+  }
+  if (size === 0) throw new EmptyContentError();
+  const row = PIECE_LENGTH_TABLE.find((r) => size <= r.maxSize);
+  if (row === undefined) throw new ContentTooLargeError(size, MAX_S3_OBJECT_SIZE);
+  return row.pieceLength;
+}
+
+/** Number of pieces of content of `size` bytes cut in pieces of `pieceLength`. */
+function pieceCountFor(size: number, pieceLength: number): number {
+  return Math.ceil(size / pieceLength);
+}
+
+export { PIECE_LENGTH_TABLE, assertValidPieceLength, pieceCountFor, pieceLengthFor };
