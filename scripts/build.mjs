@@ -1,0 +1,25 @@
+// Bundles the CLI and its hashing thread into dist/ with esbuild, so that `npx s3-torrent`
+// runs plain JavaScript on Node 20 or 22 with nothing but `npm ci`. Runs as `prepare`, i.e.
+// during `npm ci`. The hashing thread is a separate entry point because a worker thread loads
+// its own file (src/hashing/lanes.ts looks for dist/hashWorker.js beside the CLI bundle).
+import { chmod } from 'node:fs/promises';
+import { build } from 'esbuild';
+
+await build({
+  entryPoints: {
+    's3-torrent': 'bin/s3-torrent.ts',
+    hashWorker: 'src/hashing/hashWorker.ts',
+  },
+  outdir: 'dist',
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  sourcemap: 'linked',
+  logLevel: 'warning',
+  // Some dependencies (cli-progress) are CommonJS and call require(): give the ESM bundle one.
+  banner: { js: "import { createRequire as __s3tCreateRequire } from 'node:module'; const require = __s3tCreateRequire(import.meta.url);" },
+});
+
+// npm links bin entries as they are; the CLI must be executable for `npx s3-torrent`.
+await chmod('dist/s3-torrent.js', 0o755);

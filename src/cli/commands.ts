@@ -1,0 +1,147 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
+import { hashFile, openFileSource } from '../hashing/index.js';
+import {
+  MalformedTorrentError,
+  TorrentFormat,
+  assertValidPieceLength,
+  buildTorrent,
+  magnetLink,
+  parseTorrent,
+  pieceLengthFor,
+} from '../torrent/index.js';
+import type { TorrentSummary } from '../torrent/index.js';
+import { UsageError } from './errors.js';
+import { progressFor } from './progress.js';
+import { formatBytes, parseByteCount } from './sizes.js';
+
+/** Where a command writes; the CLI entry passes the process's streams. */
+interface CliOutput {
+  readonly out: (line: string) => void;
+}
+
+interface CreateArgs {
+  readonly file: string;
+  readonly output?: string | undefined;
+  readonly pieceLength?: string | undefined;
+  readonly announce: ReadonlyArray<string>;
+  readonly webseed: ReadonlyArray<string>;
+  readonly hybrid: boolean;
+  readonly name?: string | undefined;
+  readonly comment?: string | undefined;
+  readonly noDate: boolean;
+  readonly threads?: string | undefined;
+}
+
+function parseThreads(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text) || Number(text) > 256) throw new UsageError(`--threads expects 0 to 256, not "${text}"`);
+  return Number(text);
+}
+
+async function readTorrentFile(path: string): Promise<{ bytes: Uint8Array; summary: TorrentSummary }> {
+  const source = await openFileSource(path); // same clear errors as for create's input
+  await source.close();
+  const bytes = await readFile(path);
+  try {
+    return { bytes, summary: parseTorrent(bytes) };
+  } catch (error) {
+    if (!(error instanceof MalformedTorrentError)) throw error;
+    throw new MalformedTorrentError(`${path} is not a valid single-file .torrent: ${error.message}`, undefined, { cause: error });
+  }
+}
+
+function summaryLines(summary: TorrentSummary): string[] {
+  const lines = [
+    `name:          ${summary.name}`,
+    `size:          ${summary.size} bytes (${formatBytes(summary.size)})`,
+    `piece length:  ${summary.pieceLength} (${formatBytes(summary.pieceLength)})`,
+    `pieces:        ${summary.pieceCount}`,
+    `format:        ${summary.metaVersion === 1 ? 'v1' : summary.infoHashV1 === undefined ? 'v2' : 'hybrid v1+v2'}`,
+  ];
+  if (summary.infoHashV1 !== undefined) lines.push(`infohash v1:   ${summary.infoHashV1}`);
+  if (summary.infoHashV2 !== undefined) lines.push(`infohash v2:   ${summary.infoHashV2}`);
+  return lines;
+}
+
+function magnetOf(summary: TorrentSummary): string {
+  return magnetLink({
+    infoHashV1: summary.infoHashV1,
+    infoHashV2: summary.infoHashV2,
+    name: summary.name,
+    trackers: summary.trackers,
+    webseeds: summary.webseeds,
+  });
+}
+
+/** `s3-torrent create`: hash a file, write the .torrent, print what a publisher needs. */
+async function createCommand(args: CreateArgs, io: CliOutput): Promise<void> {
+  const name = args.name ?? basename(args.file);
+  const format = args.hybrid ? TorrentFormat.Hybrid : TorrentFormat.V1;
+  const threads = parseThreads(args.threads);
+  let pieceLength: number | undefined;
+  if (args.pieceLength !== undefined) {
+    pieceLength = parseByteCount(args.pieceLength, '--piece-length');
+    assertValidPieceLength(pieceLength);
+  }
+  const source = await openFileSource(args.file);
+  const size = source.size;
+  await source.close();
+  pieceLength ??= pieceLengthFor(size);
+  const progress = progressFor(size);
+  let hashes;
+  try {
+    hashes = await hashFile(args.file, {
+      pieceLength,
+      v2: format === TorrentFormat.Hybrid,
+      threads,
+      onProgress: (done, total) => progress.update(done, total),
+    });
+  } finally {
+    progress.stop();
+  }
+  const built = buildTorrent(hashes, {
+    name,
+    format,
+    trackers: args.announce.map((url) => [url]),
+    webseeds: args.webseed,
+    comment: args.comment,
+    creationDate: args.noDate ? undefined : Math.floor(Date.now() / 1000),
+  });
+  const output = resolve(args.output ?? `${name}.torrent`);
+  await writeFile(output, built.torrent);
+  const summary = parseTorrent(built.torrent);
+  io.out(`wrote:         ${output}`);
+  summaryLines(summary).forEach((line) => io.out(line));
+  io.out(`magnet:        ${magnetOf(summary)}`);
+}
+
+/** `s3-torrent inspect`: what a .torrent holds, as text or JSON. */
+async function inspectCommand(args: { file: string; json: boolean }, io: CliOutput): Promise<void> {
+  const { summary } = await readTorrentFile(args.file);
+  if (args.json) {
+    io.out(JSON.stringify({ ...summary, magnet: magnetOf(summary) }, null, 2));
+    return;
+  }
+  summaryLines(summary).forEach((line) => io.out(line));
+  const trackers = summary.trackers.flatMap((tier, i) => tier.map((url) => `  tier ${i}: ${url}`));
+  io.out(`trackers:${trackers.length === 0 ? '      (none)' : ''}`);
+  trackers.forEach((line) => io.out(line));
+  io.out(`webseeds:${summary.webseeds.length === 0 ? '      (none)' : ''}`);
+  summary.webseeds.forEach((url) => io.out(`  ${url}`));
+  if (summary.comment !== undefined) io.out(`comment:       ${summary.comment}`);
+  if (summary.createdBy !== undefined) io.out(`created by:    ${summary.createdBy}`);
+  if (summary.creationDate !== undefined) {
+    io.out(`creation date: ${new Date(summary.creationDate * 1000).toISOString()}`);
+  }
+  io.out(`magnet:        ${magnetOf(summary)}`);
+}
+
+/** `s3-torrent magnet`: just the link. */
+async function magnetCommand(args: { file: string }, io: CliOutput): Promise<void> {
+  const { summary } = await readTorrentFile(args.file);
+  io.out(magnetOf(summary));
+}
+
+export { createCommand, inspectCommand, magnetCommand };
+export type { CliOutput, CreateArgs };

@@ -1,0 +1,11 @@
+import { S3TorrentError } from '../errors.js';
+
+/** The command line itself is wrong: unknown command or option, missing argument, bad value. */
+class UsageError extends S3TorrentError {
+  public constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'UsageError';
+  }
+}
+
+export { UsageError };

@@ -1,0 +1,114 @@
+import { parseArgs } from 'node:util';
+import type { ParseArgsConfig } from 'node:util';
+import { S3TorrentError } from '../errors.js';
+import { createCommand, inspectCommand, magnetCommand } from './commands.js';
+import type { CliOutput } from './commands.js';
+import { UsageError } from './errors.js';
+import { HELP } from './help.js';
+
+/** Exit codes: 0 done, 1 the input was refused (bad file, bad torrent), 2 bad command line. */
+const ExitCode = { Ok: 0, Failed: 1, Usage: 2 } as const;
+
+interface CliStreams extends CliOutput {
+  readonly err: (line: string) => void;
+}
+
+const OPTIONS = {
+  create: {
+    output: { type: 'string', short: 'o' },
+    'piece-length': { type: 'string' },
+    announce: { type: 'string', multiple: true },
+    webseed: { type: 'string', multiple: true },
+    hybrid: { type: 'boolean' },
+    name: { type: 'string' },
+    comment: { type: 'string' },
+    'no-date': { type: 'boolean' },
+    threads: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  },
+  inspect: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+  magnet: { help: { type: 'boolean', short: 'h' } },
+} as const satisfies Record<string, ParseArgsConfig['options']>;
+
+type Command = keyof typeof OPTIONS;
+
+function parse<C extends Command>(command: C, argv: string[]) {
+  try {
+    return parseArgs({ args: argv, options: OPTIONS[command], allowPositionals: true, strict: true });
+  } catch (cause) {
+    // parseArgs throws TypeErrors with node's wording; keep it, it names the option.
+    throw new UsageError((cause as Error).message, { cause });
+  }
+}
+
+function onlyFile(command: Command, positionals: string[]): string {
+  const [file, ...rest] = positionals;
+  if (file === undefined) throw new UsageError(`${command} needs a file argument`);
+  if (rest.length > 0) throw new UsageError(`${command} takes one file, got also "${rest.join(' ')}"`);
+  return file;
+}
+
+async function dispatch(argv: string[], io: CliStreams): Promise<void> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    io.out(HELP.main);
+    return;
+  }
+  if (command === 'create') {
+    const { values, positionals } = parse('create', rest);
+    if (values.help === true) return io.out(HELP.create);
+    await createCommand(
+      {
+        file: onlyFile(command, positionals),
+        output: values.output,
+        pieceLength: values['piece-length'],
+        announce: values.announce ?? [],
+        webseed: values.webseed ?? [],
+        hybrid: values.hybrid === true,
+        name: values.name,
+        comment: values.comment,
+        noDate: values['no-date'] === true,
+        threads: values.threads,
+      },
+      io,
+    );
+    return;
+  }
+  if (command === 'inspect') {
+    const { values, positionals } = parse('inspect', rest);
+    if (values.help === true) return io.out(HELP.inspect);
+    await inspectCommand({ file: onlyFile(command, positionals), json: values.json === true }, io);
+    return;
+  }
+  if (command === 'magnet') {
+    const { values, positionals } = parse('magnet', rest);
+    if (values.help === true) return io.out(HELP.magnet);
+    await magnetCommand({ file: onlyFile(command, positionals) }, io);
+    return;
+  }
+  throw new UsageError(`unknown command "${command}" (try --help)`);
+}
+
+/**
+ * Runs the s3-torrent command line and returns the exit code. Expected failures print one line
+ * on stderr (`s3-torrent: <message>`); anything else is a bug and keeps its stack.
+ */
+async function runCli(argv: string[], io: CliStreams): Promise<number> {
+  try {
+    await dispatch(argv, io);
+    return ExitCode.Ok;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err(`s3-torrent: ${error.message}`);
+      return ExitCode.Usage;
+    }
+    if (error instanceof S3TorrentError) {
+      io.err(`s3-torrent: ${error.message}`);
+      return ExitCode.Failed;
+    }
+    throw error;
+  }
+}
+
+export { ExitCode, runCli };
+export type { CliStreams };
