@@ -2,6 +2,12 @@
 // The s3-torrent command line: parse nothing here, run src/cli, set the exit code.
 import { runCli } from '../src/cli/index.js';
 
+// `s3-torrent inspect x | head` closes stdout early: that is not an error worth a stack trace.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
 const code = await runCli(process.argv.slice(2), {
   out: (line) => process.stdout.write(`${line}\n`),
   err: (line) => process.stderr.write(`${line}\n`),

@@ -108,9 +108,10 @@ function infoDictFor(hashes: PieceHashes, name: string, format: TorrentFormat): 
     'file tree': { [name]: { '': { length: hashes.size, 'pieces root': piecesRoot } } },
     'meta version': 2,
   };
-  // BEP 52: files of one piece have no piece layer; their root already is the piece hash.
+  // BEP 52: files of one piece have no piece layer (their root already is the piece hash);
+  // libtorrent still writes the key, as an empty dict, and so do we.
   const onePiece = layer.length === SHA256_LENGTH;
-  return onePiece ? { info } : { info, layers: new Map([[piecesRoot, layer]]) };
+  return { info, layers: onePiece ? new Map() : new Map([[piecesRoot, layer]]) };
 }
 
 /**
