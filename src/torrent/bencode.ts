@@ -59,7 +59,7 @@ class StrictDecoder {
   }
 
   private next(depth: number): BencodeValue {
-    if (depth > MAX_BENCODE_DEPTH) {
+    if (depth >= MAX_BENCODE_DEPTH) {
       throw new MalformedTorrentError(`nesting deeper than ${MAX_BENCODE_DEPTH}`, this.position);
     }
     const byte = this.peek();
@@ -165,7 +165,11 @@ function spanOf(dict: BencodeDict): ByteSpan | undefined {
   return spans.get(dict);
 }
 
-/** Encodes with the `bencode` package (keys sorted by it; binary keys via a Map). */
+/**
+ * Encodes with the `bencode` package: it sorts string keys; binary keys go in a Map. Caveat: it
+ * sorts a Map's Uint8Array keys by their decimal text, not by bytes, which is fine for the one
+ * key per dict (a single file's `piece layers`) that we write.
+ */
 function encodeBencode(value: Encodable): Uint8Array {
   return bencode.encode(value);
 }
