@@ -5,6 +5,7 @@ import {
   MalformedTorrentError,
   TorrentFormat,
   assertValidPieceLength,
+  assertValidTorrentOptions,
   buildTorrent,
   magnetLink,
   parseTorrent,
@@ -84,6 +85,15 @@ async function createCommand(args: CreateArgs, io: CliOutput): Promise<void> {
     pieceLength = parseByteCount(args.pieceLength, '--piece-length');
     assertValidPieceLength(pieceLength);
   }
+  const torrentOptions = {
+    name,
+    format,
+    trackers: args.announce.map((url) => [url]),
+    webseeds: args.webseed,
+    comment: args.comment,
+    creationDate: args.noDate ? undefined : Math.floor(Date.now() / 1000),
+  };
+  assertValidTorrentOptions(torrentOptions); // before minutes of hashing, not after
   const source = await openFileSource(args.file);
   const size = source.size;
   await source.close();
@@ -100,14 +110,7 @@ async function createCommand(args: CreateArgs, io: CliOutput): Promise<void> {
   } finally {
     progress.stop();
   }
-  const built = buildTorrent(hashes, {
-    name,
-    format,
-    trackers: args.announce.map((url) => [url]),
-    webseeds: args.webseed,
-    comment: args.comment,
-    creationDate: args.noDate ? undefined : Math.floor(Date.now() / 1000),
-  });
+  const built = buildTorrent(hashes, torrentOptions);
   const output = resolve(args.output ?? `${name}.torrent`);
   await writeFile(output, built.torrent);
   const summary = parseTorrent(built.torrent);

@@ -21,9 +21,9 @@ interface HashChunk {
   readonly firstPiece: number;
   /** Where in that piece the bytes start: 0, or a multiple of the chunk size. */
   readonly offsetInPiece: number;
-  readonly bytes: Uint8Array;
   /** The chunk's last byte is the last byte of its piece. */
   readonly endsPiece: boolean;
+  readonly bytes: Uint8Array;
 }
 
 /** Hashes of the pieces a chunk completed (none when it was a non-final part of a piece). */

@@ -1,17 +1,12 @@
 import { availableParallelism } from 'node:os';
 import { EmptyContentError, SHA1_LENGTH, SHA256_LENGTH, assertValidPieceLength, pieceCountFor } from '../torrent/index.js';
-import type { HashChunk, HashGeometry, PieceHashRun } from './ChunkHasher.js';
+import type { HashGeometry, PieceHashRun } from './ChunkHasher.js';
 import { SegmentError, SourceChangedError } from './errors.js';
 import { openLanes } from './lanes.js';
 import type { HashLane } from './lanes.js';
+import { RangePlan } from './RangePlan.js';
+import type { ChunkPlan } from './RangePlan.js';
 import type { RandomAccessSource } from './sources.js';
-
-/**
- * Bytes per message to a hashing thread: 4 MiB makes the per-message cost negligible (256
- * messages per GiB) while 2 buffers per thread keep memory in the tens of MiB. A power of two,
- * so pieces larger than a chunk split into whole chunks.
- */
-const CHUNK_SIZE = 4 * 1024 * 1024;
 
 interface HashRangeOptions {
   /** Size of the whole file the range belongs to. */
@@ -41,55 +36,6 @@ interface RangeHashes {
   readonly v2: Uint8Array | undefined;
 }
 
-interface ChunkPlan extends HashChunk {
-  readonly position: number;
-}
-
-/** How a range is cut: units of whole pieces (or one piece larger than a chunk), each a lane's. */
-class RangePlan {
-  public readonly firstPiece: number;
-  public readonly pieceCount: number;
-  public readonly piecesPerUnit: number;
-  public readonly unitCount: number;
-  public readonly bufferSize: number;
-
-  public constructor(
-    public readonly offset: number,
-    public readonly length: number,
-    public readonly pieceLength: number,
-  ) {
-    this.firstPiece = offset / pieceLength;
-    this.pieceCount = pieceCountFor(length, pieceLength);
-    this.piecesPerUnit = pieceLength <= CHUNK_SIZE ? CHUNK_SIZE / pieceLength : 1;
-    this.unitCount = Math.ceil(this.pieceCount / this.piecesPerUnit);
-    this.bufferSize = Math.min(CHUNK_SIZE, length);
-  }
-
-  public *chunksOfUnit(unit: number): Generator<ChunkPlan> {
-    const firstPiece = this.firstPiece + unit * this.piecesPerUnit;
-    const start = firstPiece * this.pieceLength;
-    const end = Math.min(start + this.piecesPerUnit * this.pieceLength, this.offset + this.length);
-    for (let position = start; position < end; position += CHUNK_SIZE) {
-      const chunkEnd = Math.min(position + CHUNK_SIZE, end);
-      yield {
-        position,
-        firstPiece,
-        offsetInPiece: position - start,
-        bytes: new Uint8Array(0),
-        endsPiece: chunkEnd === end,
-      };
-    }
-  }
-
-  public chunkLength(chunk: ChunkPlan): number {
-    const unitEnd = Math.min(
-      (chunk.firstPiece + this.piecesPerUnit) * this.pieceLength,
-      this.offset + this.length,
-    );
-    return Math.min(CHUNK_SIZE, unitEnd - chunk.position);
-  }
-}
-
 function validateRange(options: HashRangeOptions): { offset: number; length: number } {
   const { size, pieceLength } = options;
   assertValidPieceLength(pieceLength);
@@ -114,14 +60,16 @@ function isRandomAccess(input: RandomAccessSource | AsyncIterable<Uint8Array>): 
 async function pumpRandomAccess(source: RandomAccessSource, plan: RangePlan, lanes: HashLane[]): Promise<void> {
   await Promise.all(
     lanes.map(async (lane, index) => {
-      for (let unit = index; unit < plan.unitCount; unit += lanes.length) {
-        for (const chunk of plan.chunksOfUnit(unit)) {
-          const length = plan.chunkLength(chunk);
-          const buffer = await lane.acquire();
-          const got = await source.read(buffer.subarray(0, length), chunk.position);
-          if (got !== length) throw new SourceChangedError(plan.offset + plan.length, chunk.position + got);
-          lane.submit({ ...chunk, bytes: buffer.subarray(0, length) });
-        }
+      if (source.path !== undefined && lane.hashFileLane !== undefined) {
+        await lane.hashFileLane(source.path, plan.spec, index, lanes.length);
+        return;
+      }
+      for (const chunk of plan.chunksOfLane(index, lanes.length)) {
+        const buffer = await lane.acquire();
+        const bytes = buffer.subarray(0, chunk.length);
+        const got = await source.read(bytes, chunk.position);
+        if (got !== chunk.length) throw new SourceChangedError(plan.spec.offset + plan.spec.length, chunk.position + got);
+        lane.submit({ firstPiece: chunk.firstPiece, offsetInPiece: chunk.offsetInPiece, endsPiece: chunk.endsPiece, bytes });
       }
       await lane.drain();
     }),
@@ -130,37 +78,35 @@ async function pumpRandomAccess(source: RandomAccessSource, plan: RangePlan, lan
 
 /** A stream arrives in order: chunks are filled one by one and handed to their unit's lane. */
 async function pumpStream(stream: AsyncIterable<Uint8Array>, plan: RangePlan, lanes: HashLane[]): Promise<void> {
-  const chunks = (function* allChunks() {
-    for (let unit = 0; unit < plan.unitCount; unit += 1) {
-      for (const chunk of plan.chunksOfUnit(unit)) yield { unit, chunk };
-    }
-  })();
+  const chunks = plan.chunksInOrder(lanes.length);
+  const total = plan.spec.length;
   let received = 0;
-  let current: { lane: HashLane; chunk: ChunkPlan; buffer: Uint8Array; length: number; filled: number } | undefined;
-  const nextChunk = async (): Promise<typeof current> => {
+  type Filling = { lane: HashLane; chunk: ChunkPlan; buffer: Uint8Array; filled: number };
+  const nextChunk = async (): Promise<Filling | undefined> => {
     const step = chunks.next();
     if (step.done === true) return undefined;
-    const lane = lanes[step.value.unit % lanes.length] as HashLane;
-    const buffer = await lane.acquire();
-    return { lane, chunk: step.value.chunk, buffer, length: plan.chunkLength(step.value.chunk), filled: 0 };
+    const lane = lanes[step.value.lane] as HashLane;
+    return { lane, chunk: step.value.chunk, buffer: await lane.acquire(), filled: 0 };
   };
-  current = await nextChunk();
+  let current = await nextChunk();
   for await (const data of stream) {
     let consumed = 0;
     received += data.length;
     while (consumed < data.length) {
-      if (current === undefined) throw new SourceChangedError(plan.length, received);
-      const take = Math.min(data.length - consumed, current.length - current.filled);
+      if (current === undefined) throw new SourceChangedError(total, received);
+      const take = Math.min(data.length - consumed, current.chunk.length - current.filled);
       current.buffer.set(data.subarray(consumed, consumed + take), current.filled);
       current.filled += take;
       consumed += take;
-      if (current.filled === current.length) {
-        current.lane.submit({ ...current.chunk, bytes: current.buffer.subarray(0, current.length) });
+      if (current.filled === current.chunk.length) {
+        const { chunk } = current;
+        const bytes = current.buffer.subarray(0, chunk.length);
+        current.lane.submit({ firstPiece: chunk.firstPiece, offsetInPiece: chunk.offsetInPiece, endsPiece: chunk.endsPiece, bytes });
         current = await nextChunk();
       }
     }
   }
-  if (current !== undefined) throw new SourceChangedError(plan.length, received);
+  if (current !== undefined) throw new SourceChangedError(total, received);
   await Promise.all(lanes.map((lane) => lane.drain()));
 }
 
@@ -178,7 +124,7 @@ async function pumpStream(stream: AsyncIterable<Uint8Array>, plan: RangePlan, la
 async function hashRange(input: RandomAccessSource | AsyncIterable<Uint8Array>, options: HashRangeOptions): Promise<RangeHashes> {
   const { offset, length } = validateRange(options);
   if (isRandomAccess(input) && input.size !== options.size) throw new SourceChangedError(options.size, input.size);
-  const plan = new RangePlan(offset, length, options.pieceLength);
+  const plan = new RangePlan({ offset, length, pieceLength: options.pieceLength });
   const geometry: HashGeometry = { size: options.size, pieceLength: options.pieceLength, v2: options.v2 ?? true };
   const v1 = new Uint8Array(plan.pieceCount * SHA1_LENGTH);
   const v2 = geometry.v2 ? new Uint8Array(plan.pieceCount * SHA256_LENGTH) : undefined;
@@ -203,5 +149,5 @@ async function hashRange(input: RandomAccessSource | AsyncIterable<Uint8Array>, 
   return { offset, length, firstPiece: plan.firstPiece, pieceCount: plan.pieceCount, v1, v2 };
 }
 
-export { CHUNK_SIZE, hashRange };
+export { hashRange };
 export type { HashRangeOptions, RangeHashes };

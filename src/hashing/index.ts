@@ -1,7 +1,8 @@
 export { ChunkHasher } from './ChunkHasher.js';
 export { HashWorkerError, HashingError, SegmentError, SourceChangedError, SourceUnreadableError } from './errors.js';
 export { hashFile } from './hashFile.js';
-export { CHUNK_SIZE, hashRange } from './hashRange.js';
+export { hashRange } from './hashRange.js';
+export { CHUNK_SIZE } from './RangePlan.js';
 export { combineRanges, planSegments } from './segments.js';
 export { openFileSource } from './sources.js';
 export type { HashChunk, HashGeometry, PieceHashRun } from './ChunkHasher.js';

@@ -3,7 +3,8 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ChunkHasher } from './ChunkHasher.js';
 import type { HashChunk, HashGeometry, PieceHashRun } from './ChunkHasher.js';
-import { HashWorkerError } from './errors.js';
+import { HashWorkerError, SourceChangedError } from './errors.js';
+import type { RangeSpec } from './RangePlan.js';
 import type { FromHashWorker, ToHashWorker } from './workerProtocol.js';
 
 /**
@@ -27,6 +28,11 @@ interface HashLane {
   submit(chunk: HashChunk): void;
   /** Resolves when every submitted chunk is hashed; rejects on the lane's first failure. */
   drain(): Promise<void>;
+  /**
+   * Has the lane read and hash its own share of a local file (lane `lane` of `lanes`), or
+   * undefined when this lane cannot (it has no thread of its own).
+   */
+  hashFileLane?(path: string, spec: RangeSpec, lane: number, lanes: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -129,6 +135,12 @@ class WorkerLane implements HashLane {
     this.post({ type: 'chunk', chunk }, [chunk.bytes.buffer as ArrayBuffer]);
   }
 
+  public hashFileLane(path: string, spec: RangeSpec, lane: number, lanes: number): Promise<void> {
+    this.inFlight += 1;
+    this.post({ type: 'readFile', path, spec, lane, lanes });
+    return this.drain();
+  }
+
   public drain(): Promise<void> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
     if (this.inFlight === 0) return Promise.resolve();
@@ -149,9 +161,16 @@ class WorkerLane implements HashLane {
       this.fail(new HashWorkerError(`hashing thread failed: ${message.message}`));
       return;
     }
+    if (message.type === 'changed') {
+      this.fail(new SourceChangedError(message.expected, message.actual));
+      return;
+    }
+    if (message.type === 'result') {
+      this.sink(message.run, message.bytes);
+      if (message.buffer === undefined) return; // progress of a file lane; 'done' ends it
+      this.pool.release(new Uint8Array(message.buffer));
+    }
     this.inFlight -= 1;
-    this.sink(message.run, message.bytes);
-    this.pool.release(new Uint8Array(message.buffer));
     if (this.inFlight === 0) {
       const waiting = this.idle;
       this.idle = [];

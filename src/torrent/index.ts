@@ -18,7 +18,7 @@ export {
 } from './errors.js';
 export { magnetLink } from './magnet.js';
 export { blockHashes, merkleRoot, padHashAt, piecesRootFromLayer, v2PieceWidth } from './merkle.js';
-export { TorrentFormat, buildTorrent } from './metainfo.js';
+export { TorrentFormat, assertValidTorrentOptions, buildTorrent } from './metainfo.js';
 export { assertValidName } from './names.js';
 export { parseTorrent } from './parseTorrent.js';
 export { PIECE_LENGTH_TABLE, assertValidPieceLength, pieceCountFor, pieceLengthFor } from './pieceLength.js';

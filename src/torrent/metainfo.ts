@@ -115,6 +115,21 @@ function infoDictFor(hashes: PieceHashes, name: string, format: TorrentFormat): 
 }
 
 /**
+ * Checks the options of {@link buildTorrent} on their own, so that a caller can refuse a bad name
+ * or URL before spending minutes hashing.
+ *
+ * @throws InvalidMetainfoError
+ */
+function assertValidTorrentOptions(options: TorrentOptions): void {
+  assertValidName(options.name);
+  (options.trackers ?? []).flat().forEach((url) => assertUrl(url, 'tracker'));
+  (options.webseeds ?? []).forEach((url) => assertUrl(url, 'webseed'));
+  if (options.creationDate !== undefined && !Number.isSafeInteger(options.creationDate)) {
+    throw new InvalidMetainfoError(`creation date must be an integer number of seconds`);
+  }
+}
+
+/**
  * Builds a single-file .torrent from its piece hashes.
  *
  * @throws InvalidPieceLengthError, EmptyContentError, InvalidMetainfoError
@@ -123,14 +138,9 @@ function infoDictFor(hashes: PieceHashes, name: string, format: TorrentFormat): 
 function buildTorrent(hashes: PieceHashes, options: TorrentOptions): BuiltTorrent {
   const format = options.format ?? TorrentFormat.V1;
   assertHashesConsistent(hashes, format);
-  assertValidName(options.name);
+  assertValidTorrentOptions(options);
   const tiers = (options.trackers ?? []).map((tier) => [...tier]).filter((tier) => tier.length > 0);
   const webseeds = [...(options.webseeds ?? [])];
-  tiers.flat().forEach((url) => assertUrl(url, 'tracker'));
-  webseeds.forEach((url) => assertUrl(url, 'webseed'));
-  if (options.creationDate !== undefined && !Number.isSafeInteger(options.creationDate)) {
-    throw new InvalidMetainfoError(`creation date must be an integer number of seconds`);
-  }
 
   const { info, layers } = infoDictFor(hashes, options.name, format);
   const infoBytes = encodeBencode(info);
@@ -152,5 +162,5 @@ function buildTorrent(hashes: PieceHashes, options: TorrentOptions): BuiltTorren
   };
 }
 
-export { TorrentFormat, buildTorrent };
+export { TorrentFormat, assertValidTorrentOptions, buildTorrent };
 export type { BuiltTorrent, PieceHashes, TorrentOptions };

@@ -1,0 +1,176 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { tempDir, writeTestFile } from '../helpers/files.js';
+import { libtorrentCreate, runCliProcess, runTool } from '../helpers/tools.js';
+
+// These run the bundled CLI (dist/, built by `npm test` and `npm ci`) exactly as a user does.
+
+const KiB = 1024;
+
+describe('CLI: s3-torrent', () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  let file: string;
+
+  beforeAll(async () => {
+    ({ dir, cleanup } = await tempDir('cli'));
+    file = await writeTestFile(dir, 'video.mp4', 5 * 256 * KiB + 4_321);
+  });
+  afterAll(() => cleanup());
+
+  describe('create', () => {
+    it('writes <name>.torrent by default and prints the infohash and magnet link', async () => {
+      const result = await runCliProcess(['create', file, '--announce', 'http://127.0.0.1:6969/announce'], dir);
+      expect(result.code).toBe(0);
+      const summary = JSON.parse((await runCliProcess(['inspect', join(dir, 'video.mp4.torrent'), '--json'])).stdout) as Record<string, unknown>;
+      expect(result.stdout).toContain(`infohash v1:   ${String(summary.infoHashV1)}`);
+      expect(result.stdout).toContain(`magnet:        magnet:?xt=urn:btih:${String(summary.infoHashV1)}&dn=video.mp4`);
+      expect(result.stdout).not.toContain('infohash v2');
+      expect(summary).toMatchObject({ name: 'video.mp4', size: 5 * 256 * KiB + 4_321, pieceLength: 256 * KiB, pieceCount: 6 });
+    });
+
+    it('applies every option', async () => {
+      const out = join(dir, 'custom.torrent');
+      const result = await runCliProcess([
+        'create', file, '-o', out, '--piece-length', '64k', '--hybrid', '--name', 'renamed.mp4',
+        '--comment', 'hello', '--announce', 'http://a/announce', '--announce', 'udp://b:1',
+        '--webseed', 'http://s3/bucket/video.mp4', '--no-date', '--threads', '1',
+      ]);
+      expect(result.code).toBe(0);
+      const summary = JSON.parse((await runCliProcess(['inspect', out, '--json'])).stdout) as Record<string, unknown>;
+      expect(summary).toMatchObject({
+        name: 'renamed.mp4',
+        pieceLength: 64 * KiB,
+        metaVersion: 2,
+        trackers: [['http://a/announce'], ['udp://b:1']],
+        webseeds: ['http://s3/bucket/video.mp4'],
+        comment: 'hello',
+        createdBy: 's3-torrent',
+      });
+      expect(summary).not.toHaveProperty('creationDate');
+      expect(result.stdout).toContain(`infohash v2:   ${String(summary.infoHashV2)}`);
+      expect(summary.magnet).toContain(`xt=urn:btmh:1220${String(summary.infoHashV2)}`);
+    });
+
+    it('writes the same bytes twice with --no-date (reproducible)', async () => {
+      const a = join(dir, 'a.torrent');
+      const b = join(dir, 'b.torrent');
+      await runCliProcess(['create', file, '-o', a, '--no-date', '--hybrid']);
+      await runCliProcess(['create', file, '-o', b, '--no-date', '--hybrid', '--threads', '0']);
+      expect((await readFile(a)).equals(await readFile(b))).toBe(true);
+    });
+  });
+
+  describe('bad input: one clear line on stderr, non-zero exit, nothing written', () => {
+    it.each([
+      ['a missing file', ['create', '/nonexistent/file.bin'], 1, 's3-torrent: cannot read /nonexistent/file.bin: no such file'],
+      ['a directory', ['create', '/'], 1, 's3-torrent: cannot read /: is a directory'],
+      ['a piece length that is not a power of two', ['create', 'FILE', '--piece-length', '3000'], 1,
+        's3-torrent: invalid piece length 3000: must be a power of two from 16384 (16 KiB) to 67108864 (64 MiB)'],
+      ['a piece length out of range', ['create', 'FILE', '--piece-length', '128M'], 1, 's3-torrent: invalid piece length 134217728'],
+      ['a piece length that is not a number', ['create', 'FILE', '--piece-length', 'big'], 2, '--piece-length expects a byte count'],
+      ['an unknown option', ['create', 'FILE', '--bogus'], 2, "Unknown option '--bogus'"],
+      ['no file', ['create'], 2, 's3-torrent: create needs a file argument'],
+      ['an unknown command', ['frobnicate'], 2, 's3-torrent: unknown command "frobnicate"'],
+      ['a bad tracker URL', ['create', 'FILE', '--announce', 'nope'], 1, 's3-torrent: tracker "nope" is not a valid URL'],
+    ])('rejects %s', async (_label, args, code, message) => {
+      const out = join(dir, `never-${code}.torrent`);
+      const result = await runCliProcess([...args.map((a) => (a === 'FILE' ? file : a)), ...(args[0] === 'create' && args.length > 1 ? ['-o', out] : [])]);
+      expect(result.code).toBe(code);
+      expect(result.stderr).toContain(message);
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      await expect(readFile(out)).rejects.toThrow(/ENOENT/);
+    });
+
+    it('rejects an empty file with the reason', async () => {
+      const empty = await writeTestFile(dir, 'empty.bin', 0);
+      const result = await runCliProcess(['create', empty]);
+      expect(result.code).toBe(1);
+      expect(result.stderr.trim()).toBe('s3-torrent: cannot make a torrent of empty content: BitTorrent clients reject torrents of 0 bytes');
+    });
+
+    it('rejects a truncated .torrent in inspect and magnet', async () => {
+      await runCliProcess(['create', file, '-o', join(dir, 'whole.torrent')]);
+      const whole = await readFile(join(dir, 'whole.torrent'));
+      const cut = join(dir, 'cut.torrent');
+      await writeFile(cut, whole.subarray(0, whole.length - 10));
+      for (const command of ['inspect', 'magnet']) {
+        const result = await runCliProcess([command, cut]);
+        expect(result.code).toBe(1);
+        expect(result.stderr.trim()).toMatch(new RegExp(`^s3-torrent: ${cut} is not a valid single-file \\.torrent: `));
+      }
+    });
+
+    it('rejects a file that is not bencode at all', async () => {
+      const result = await runCliProcess(['inspect', file]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('is not a valid single-file .torrent: unexpected byte');
+    });
+  });
+
+  describe('help', () => {
+    it.each([['create'], ['inspect'], ['magnet']])('explains %s with --help', async (command) => {
+      const result = await runCliProcess([command, '--help']);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain(`Usage: s3-torrent ${command}`);
+    });
+
+    it('lists the commands', async () => {
+      const result = await runCliProcess(['--help']);
+      expect(result.stdout).toMatch(/create <file>[\s\S]*inspect <file\.torrent>[\s\S]*magnet <file\.torrent>/);
+    });
+  });
+
+  describe('magnet', () => {
+    it('prints the same link as inspect', async () => {
+      const torrent = join(dir, 'm.torrent');
+      await runCliProcess(['create', file, '-o', torrent, '--hybrid', '--webseed', 'http://h/video.mp4']);
+      const magnet = (await runCliProcess(['magnet', torrent])).stdout.trim();
+      const summary = JSON.parse((await runCliProcess(['inspect', torrent, '--json'])).stdout) as { magnet: string };
+      expect(magnet).toBe(summary.magnet);
+      expect(magnet).toContain('&ws=http%3A%2F%2Fh%2Fvideo.mp4');
+    });
+  });
+
+  describe('real clients load what create writes', () => {
+    let v1: string;
+    let hybrid: string;
+    let v1Hash: string;
+    let hybridHashes: { v1: string; v2: string };
+
+    beforeAll(async () => {
+      v1 = join(dir, 'clients-v1.torrent');
+      hybrid = join(dir, 'clients-hybrid.torrent');
+      await runCliProcess(['create', file, '-o', v1, '--announce', 'http://127.0.0.1:6969/announce']);
+      await runCliProcess(['create', file, '-o', hybrid, '--hybrid']);
+      v1Hash = (JSON.parse((await runCliProcess(['inspect', v1, '--json'])).stdout) as { infoHashV1: string }).infoHashV1;
+      const h = JSON.parse((await runCliProcess(['inspect', hybrid, '--json'])).stdout) as { infoHashV1: string; infoHashV2: string };
+      hybridHashes = { v1: h.infoHashV1, v2: h.infoHashV2 };
+    });
+
+    it('aria2 reads the v1 torrent and computes our infohash', async () => {
+      const { stdout } = await runTool('aria2c', ['--show-files=true', v1]);
+      expect(stdout).toContain(`Info Hash: ${v1Hash}`);
+    });
+
+    it('Transmission reads the v1 torrent and computes our infohash', async () => {
+      const { stdout } = await runTool('transmission-show', [v1]);
+      expect(stdout).toContain(`Hash: ${v1Hash}`);
+    });
+
+    it('libtorrent loads the v1 and the hybrid torrent with our infohashes', async () => {
+      const script =
+        'import sys, libtorrent as lt\n' +
+        'for path in sys.argv[1:]:\n' +
+        '    h = lt.torrent_info(path).info_hashes()\n' +
+        '    print(h.v1, h.v2 if h.has_v2() else "-")\n';
+      const { stdout } = await runTool('/usr/bin/python3', ['-c', script, v1, hybrid]);
+      expect(stdout.trim().split('\n')).toEqual([`${v1Hash} -`, `${hybridHashes.v1} ${hybridHashes.v2}`]);
+    });
+
+    it('matches the infohashes libtorrent itself computes for the same file', async () => {
+      const reference = await libtorrentCreate(file, 256 * KiB, 'hybrid');
+      expect(hybridHashes).toEqual({ v1: reference.infoHashV1, v2: reference.infoHashV2 });
+    });
+  });
+});
