@@ -93,10 +93,10 @@ async function createCommand(args: CreateArgs, io: CliOutput): Promise<void> {
     comment: args.comment,
     creationDate: args.noDate ? undefined : Math.floor(Date.now() / 1000),
   };
-  assertValidTorrentOptions(torrentOptions); // before minutes of hashing, not after
   const source = await openFileSource(args.file);
   const size = source.size;
   await source.close();
+  assertValidTorrentOptions(torrentOptions); // before minutes of hashing, not after
   pieceLength ??= pieceLengthFor(size);
   const progress = progressFor(size);
   let hashes;
