@@ -1,0 +1,116 @@
+// `npm run bench`: how fast `s3-torrent create` hashes 1 GiB against openssl, mktorrent and
+// libtorrent, measured in one run on one file, and whether our torrents match theirs.
+// Run through npm: the script builds dist/ first, and the bench times that bundle.
+import { constants, rmSync } from 'node:fs';
+import { access, mkdtemp } from 'node:fs/promises';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { COMPARISONS, CONTEXT, GOALS, benchCases } from './cases.js';
+import type { CaseId } from './cases.js';
+import { CLI, FILE_SIZE, GNU_TIME, PIECE_LENGTH, PROJECT_ROOT, measuredRuns } from './config.js';
+import { measure } from './measure.js';
+import type { Measurement } from './measure.js';
+import { formatContext, formatGoals, formatNoise, formatRuns, formatTable } from './report.js';
+import { killAllRunning } from './run.js';
+import { measureStartup } from './startup.js';
+import { settleAndWarm, writeTestFile } from './testFile.js';
+import { infoHashChecks } from './verify.js';
+import type { Check } from './verify.js';
+
+/** Progress goes to stderr so stdout is only the report. */
+function progress(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+async function executable(path: string): Promise<boolean> {
+  return access(path, constants.X_OK).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function main(): Promise<number> {
+  const runs = measuredRuns();
+  const cores = availableParallelism();
+  if (!(await executable(CLI))) throw new Error(`${CLI} is missing: run \`npm run bench\`, which builds it first`);
+  const gnuTime = (await executable(GNU_TIME)) ? GNU_TIME : undefined;
+  const dir = await mkdtemp(join(tmpdir(), 's3-torrent-bench-'));
+  // Ctrl-C must not leave a 1 GiB file or a running tool behind.
+  const onSignal = (): void => {
+    killAllRunning();
+    rmSync(dir, { recursive: true, force: true });
+    process.exit(130);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const file = join(dir, 'bench-1GiB.bin');
+    progress(`writing ${FILE_SIZE / 1024 ** 3} GiB of AES-CTR keystream to ${file} ...`);
+    await writeTestFile(file, FILE_SIZE);
+    await settleAndWarm(file);
+
+    const cases = benchCases(file, dir, cores);
+    const results = new Map<CaseId, Measurement>();
+    const failures: string[] = [];
+    const options = { runs, cwd: PROJECT_ROOT, gnuTime, timeReport: join(dir, 'time-report.txt'), cores };
+    for (const benchCase of cases) {
+      progress(`measuring ${benchCase.label} (1 warm-up + ${runs}) ...`);
+      try {
+        results.set(benchCase.id, await measure(benchCase, options));
+      } catch (error) {
+        failures.push(`FAILED: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    progress('measuring process start-up ...');
+    const startup = await measureStartup(runs, options);
+
+    const checks: Check[] = [];
+    for (const check of infoHashChecks(cases)) {
+      try {
+        checks.push(await check());
+      } catch (error) {
+        checks.push({ passed: false, line: `MISMATCH (check could not run): ${error instanceof Error ? error.message : String(error)}` });
+      }
+    }
+
+    const out = (line = ''): void => void process.stdout.write(`${line}\n`);
+    out(`## s3-torrent hashing bench: ${FILE_SIZE / 1024 ** 3} GiB file, ${PIECE_LENGTH / 1024} KiB pieces, page cache warm`);
+    out();
+    out(`${cpus()[0]?.model ?? 'unknown CPU'}, ${cores} cores; Node ${process.version}; median of ${runs} runs after 1 warm-up; wall time of the whole process.`);
+    formatNoise(cases, results).forEach((line) => out(line));
+    if (gnuTime === undefined) out(`${GNU_TIME} is missing (Debian package \`time\`): peak RSS and competing load not measured.`);
+    out();
+    formatTable(cases, results, COMPARISONS, FILE_SIZE).forEach((line) => out(line));
+    out();
+    out('Peak RSS: the highest of the measured runs, threads included. libtorrent 2.0 reads through mmap, so its RSS counts the mapped file pages.');
+    out();
+    const goals = formatGoals(results, GOALS);
+    goals.lines.forEach((line) => out(line));
+    out();
+    out('Context (ratio = second time / first time; above 1: the first is faster):');
+    formatContext(cases, results, CONTEXT).forEach((line) => out(line));
+    out();
+    out('Infohash checks:');
+    checks.forEach((check) => out(`- ${check.line}`));
+    failures.forEach((line) => out(line));
+    out();
+    out('Process start-up alone (included in every time above):');
+    startup.forEach((line) => out(`- ${line}`));
+    out();
+    out('All measured runs:');
+    formatRuns(cases, results).forEach((line) => out(line));
+    // A failed tool or a wrong infohash fails the bench; a missed goal is a finding, not an error.
+    return failures.length === 0 && checks.every((c) => c.passed) ? 0 : 1;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+try {
+  process.exitCode = await main();
+} catch (error) {
+  process.stderr.write(`bench failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+}
