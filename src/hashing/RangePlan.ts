@@ -25,9 +25,26 @@ interface RangeSpec {
 }
 
 /**
+ * A counter of claimed units that every hashing thread can share: it lives in a
+ * SharedArrayBuffer and is advanced atomically.
+ */
+class UnitClaims {
+  private readonly counter: Int32Array;
+
+  public constructor(public readonly shared: SharedArrayBuffer = new SharedArrayBuffer(4)) {
+    this.counter = new Int32Array(shared);
+  }
+
+  /** The next unclaimed unit index (past the end once all are claimed). */
+  public next(): number {
+    return Atomics.add(this.counter, 0, 1);
+  }
+}
+
+/**
  * How a piece-aligned range is cut. A unit is a run of whole pieces that fits one chunk, or one
  * piece larger than a chunk (then cut into several chunks that must be hashed in order by the
- * same hasher). Lane `l` of `L` takes units l, l+L, l+2L…, so lanes can read in parallel.
+ * same hasher). Random-access lanes claim units as they go; a stream's units go round-robin.
  */
 class RangePlan {
   public readonly firstPiece: number;
@@ -45,11 +62,6 @@ class RangePlan {
     this.bufferSize = Math.min(CHUNK_SIZE, spec.length);
   }
 
-  /** The lane (of `lanes`) that must hash `unit`. */
-  public laneOf(unit: number, lanes: number): number {
-    return unit % lanes;
-  }
-
   public *chunksOfUnit(unit: number): Generator<ChunkPlan> {
     const { pieceLength, offset, length } = this.spec;
     const firstPiece = this.firstPiece + unit * this.piecesPerUnit;
@@ -61,18 +73,22 @@ class RangePlan {
     }
   }
 
-  /** Every chunk of lane `lane` of `lanes`, in the order its hasher needs them. */
-  public *chunksOfLane(lane: number, lanes: number): Generator<ChunkPlan> {
-    for (let unit = lane; unit < this.unitCount; unit += lanes) yield* this.chunksOfUnit(unit);
+  /**
+   * Chunks of the units this lane claims, in the order its hasher needs them. Lanes claim units
+   * one at a time from a shared counter, so a lane that started late or runs on a busier core
+   * simply hashes fewer units instead of making every other lane wait for it at the end.
+   */
+  public *chunksOfClaims(claims: UnitClaims): Generator<ChunkPlan> {
+    for (let unit = claims.next(); unit < this.unitCount; unit = claims.next()) yield* this.chunksOfUnit(unit);
   }
 
   /** Every chunk in file order, with its lane (for a stream that arrives in order). */
   public *chunksInOrder(lanes: number): Generator<{ chunk: ChunkPlan; lane: number }> {
     for (let unit = 0; unit < this.unitCount; unit += 1) {
-      for (const chunk of this.chunksOfUnit(unit)) yield { chunk, lane: this.laneOf(unit, lanes) };
+      for (const chunk of this.chunksOfUnit(unit)) yield { chunk, lane: unit % lanes };
     }
   }
 }
 
-export { CHUNK_SIZE, RangePlan };
+export { CHUNK_SIZE, RangePlan, UnitClaims };
 export type { ChunkPlan, RangeSpec };

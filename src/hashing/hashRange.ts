@@ -4,7 +4,7 @@ import type { HashGeometry, PieceHashRun } from './ChunkHasher.js';
 import { SegmentError, SourceChangedError } from './errors.js';
 import { openLanes } from './lanes.js';
 import type { HashLane } from './lanes.js';
-import { RangePlan } from './RangePlan.js';
+import { RangePlan, UnitClaims } from './RangePlan.js';
 import type { ChunkPlan } from './RangePlan.js';
 import type { RandomAccessSource } from './sources.js';
 
@@ -56,15 +56,16 @@ function isRandomAccess(input: RandomAccessSource | AsyncIterable<Uint8Array>): 
   return typeof (input as RandomAccessSource).read === 'function';
 }
 
-/** Each lane reads its own units in order: lanes read and hash in parallel. */
+/** Lanes claim units and read them in parallel, each hashing its units' chunks in order. */
 async function pumpRandomAccess(source: RandomAccessSource, plan: RangePlan, lanes: HashLane[]): Promise<void> {
+  const claims = new UnitClaims();
   await Promise.all(
-    lanes.map(async (lane, index) => {
+    lanes.map(async (lane) => {
       if (source.path !== undefined && lane.hashFileLane !== undefined) {
-        await lane.hashFileLane(source.path, plan.spec, index, lanes.length);
+        await lane.hashFileLane(source.path, plan.spec, claims);
         return;
       }
-      for (const chunk of plan.chunksOfLane(index, lanes.length)) {
+      for (const chunk of plan.chunksOfClaims(claims)) {
         const buffer = await lane.acquire();
         const bytes = buffer.subarray(0, chunk.length);
         const got = await source.read(bytes, chunk.position);

@@ -1,9 +1,10 @@
-import { closeSync, openSync, readSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { parentPort } from 'node:worker_threads';
 import { ChunkHasher } from './ChunkHasher.js';
 import { HashWorkerError } from './errors.js';
-import { RangePlan } from './RangePlan.js';
-import type { RangeSpec } from './RangePlan.js';
+import { RangePlan, UnitClaims } from './RangePlan.js';
+import type { ChunkPlan, RangeSpec } from './RangePlan.js';
 import type { FromHashWorker, ToHashWorker } from './workerProtocol.js';
 
 // Entry point of a hashing thread (bundled as dist/hashWorker.js): one ChunkHasher per thread.
@@ -15,34 +16,59 @@ function post(reply: FromHashWorker, transfer: ArrayBuffer[] = []): void {
   (port as NonNullable<typeof port>).postMessage(reply, transfer);
 }
 
+interface ReadChunk {
+  readonly chunk: ChunkPlan;
+  readonly bytes: Uint8Array;
+  readonly filled: number;
+}
+
+/** Reads one chunk fully (or up to the end of the file) into `buffer`. */
+async function readChunk(handle: FileHandle, chunk: ChunkPlan, buffer: Uint8Array): Promise<ReadChunk> {
+  const bytes = buffer.subarray(0, chunk.length);
+  let filled = 0;
+  while (filled < chunk.length) {
+    const { bytesRead } = await handle.read(bytes, filled, chunk.length - filled, chunk.position + filled);
+    if (bytesRead === 0) break;
+    filled += bytesRead;
+  }
+  return { chunk, bytes, filled };
+}
+
 /**
- * Reads and hashes this thread's lane of a local file with blocking reads: on a hashing thread
- * they cost nothing the thread could do instead, and they skip a round trip per chunk through
- * the caller's event loop.
+ * Reads and hashes the units of a local file this thread claims. Double-buffered: the next
+ * chunk is read (by libuv's I/O threads) while this one is hashed, as mktorrent's reader does,
+ * so one thread alone is not slowed by waiting for its reads.
  */
-function hashFileLane(active: ChunkHasher, path: string, spec: RangeSpec, lane: number, lanes: number): void {
+async function hashFileLane(active: ChunkHasher, path: string, spec: RangeSpec, claims: UnitClaims): Promise<void> {
   const plan = new RangePlan(spec);
-  const buffer = new Uint8Array(plan.bufferSize);
-  const fd = openSync(path, 'r');
+  const buffers = [new Uint8Array(plan.bufferSize), new Uint8Array(plan.bufferSize)] as const;
+  const chunks = plan.chunksOfClaims(claims);
+  const handle = await open(path, 'r');
+  const readNext = (buffer: Uint8Array): Promise<ReadChunk | undefined> => {
+    const step = chunks.next();
+    return step.done === true ? Promise.resolve(undefined) : readChunk(handle, step.value, buffer);
+  };
   try {
-    for (const chunk of plan.chunksOfLane(lane, lanes)) {
-      const bytes = buffer.subarray(0, chunk.length);
-      let filled = 0;
-      while (filled < chunk.length) {
-        const got = readSync(fd, bytes, filled, chunk.length - filled, chunk.position + filled);
-        if (got === 0) break;
-        filled += got;
-      }
-      if (filled !== chunk.length) {
-        post({ type: 'changed', expected: spec.offset + spec.length, actual: chunk.position + filled });
+    let turn = 0;
+    let pending = readNext(buffers[0]);
+    for (let current = await pending; current !== undefined; current = await pending) {
+      turn ^= 1;
+      pending = readNext(turn === 0 ? buffers[0] : buffers[1]);
+      if (current.filled !== current.chunk.length) {
+        await pending.catch(() => undefined); // settle the read-ahead before closing the file
+        post({ type: 'changed', expected: spec.offset + spec.length, actual: current.chunk.position + current.filled });
         return;
       }
-      post({ type: 'result', run: active.hash({ ...chunk, bytes }), bytes: chunk.length });
+      post({ type: 'result', run: active.hash({ ...current.chunk, bytes: current.bytes }), bytes: current.bytes.length });
     }
   } finally {
-    closeSync(fd);
+    await handle.close();
   }
   post({ type: 'done' });
+}
+
+function fail(error: unknown): void {
+  post({ type: 'error', message: error instanceof Error ? error.message : String(error) });
 }
 
 port.on('message', (message: ToHashWorker) => {
@@ -53,7 +79,7 @@ port.on('message', (message: ToHashWorker) => {
     }
     if (hasher === undefined) throw new HashWorkerError(`${message.type} before init`);
     if (message.type === 'readFile') {
-      hashFileLane(hasher, message.path, message.spec, message.lane, message.lanes);
+      hashFileLane(hasher, message.path, message.spec, new UnitClaims(message.claims)).catch(fail);
       return;
     }
     const run = hasher.hash(message.chunk);
@@ -62,6 +88,6 @@ port.on('message', (message: ToHashWorker) => {
     // pool, which must not be detached; they are small enough to copy.
     post({ type: 'result', run, bytes: message.chunk.bytes.length, buffer }, [buffer]);
   } catch (error) {
-    post({ type: 'error', message: error instanceof Error ? error.message : String(error) });
+    fail(error);
   }
 });

@@ -4,7 +4,7 @@ import { Worker } from 'node:worker_threads';
 import { ChunkHasher } from './ChunkHasher.js';
 import type { HashChunk, HashGeometry, PieceHashRun } from './ChunkHasher.js';
 import { HashWorkerError, SourceChangedError } from './errors.js';
-import type { RangeSpec } from './RangePlan.js';
+import type { RangeSpec, UnitClaims } from './RangePlan.js';
 import type { FromHashWorker, ToHashWorker } from './workerProtocol.js';
 
 /**
@@ -29,10 +29,10 @@ interface HashLane {
   /** Resolves when every submitted chunk is hashed; rejects on the lane's first failure. */
   drain(): Promise<void>;
   /**
-   * Has the lane read and hash its own share of a local file (lane `lane` of `lanes`), or
-   * undefined when this lane cannot (it has no thread of its own).
+   * Has the lane read and hash the units of a local file it claims from `claims`; undefined
+   * when this lane cannot (it has no thread of its own).
    */
-  hashFileLane?(path: string, spec: RangeSpec, lane: number, lanes: number): Promise<void>;
+  hashFileLane?(path: string, spec: RangeSpec, claims: UnitClaims): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -135,9 +135,9 @@ class WorkerLane implements HashLane {
     this.post({ type: 'chunk', chunk }, [chunk.bytes.buffer as ArrayBuffer]);
   }
 
-  public hashFileLane(path: string, spec: RangeSpec, lane: number, lanes: number): Promise<void> {
+  public hashFileLane(path: string, spec: RangeSpec, claims: UnitClaims): Promise<void> {
     this.inFlight += 1;
-    this.post({ type: 'readFile', path, spec, lane, lanes });
+    this.post({ type: 'readFile', path, spec, claims: claims.shared });
     return this.drain();
   }
 

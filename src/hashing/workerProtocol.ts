@@ -10,7 +10,7 @@ import type { RangeSpec } from './RangePlan.js';
 type ToHashWorker =
   | { readonly type: 'init'; readonly geometry: HashGeometry }
   | { readonly type: 'chunk'; readonly chunk: HashChunk }
-  | { readonly type: 'readFile'; readonly path: string; readonly spec: RangeSpec; readonly lane: number; readonly lanes: number };
+  | { readonly type: 'readFile'; readonly path: string; readonly spec: RangeSpec; readonly claims: SharedArrayBuffer };
 
 /** @internal */
 type FromHashWorker =
