@@ -4,11 +4,13 @@ import {
   SourceChangedError,
   combineRanges,
   hashRange,
+  openFileSource,
   planSegments,
 } from '../../../src/hashing/index.js';
 import type { RandomAccessSource, RangeHashes } from '../../../src/hashing/index.js';
 import { TorrentFormat, buildTorrent } from '../../../src/torrent/index.js';
-import { pseudoRandomBytes } from '../../helpers/files.js';
+import { truncate } from 'node:fs/promises';
+import { pseudoRandomBytes, tempDir, writeTestFile } from '../../helpers/files.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -84,6 +86,21 @@ describe('Function: hashRange', () => {
   it('fails with SourceChangedError when a file shrinks under the hasher', async () => {
     const shrinking: RandomAccessSource = { ...memorySource(data), read: async (into, position) => (position > MiB ? 0 : into.length) };
     await expect(hashRange(shrinking, { size: data.length, pieceLength: 256 * KiB, threads: 2 })).rejects.toThrow(SourceChangedError);
+  });
+
+  it('fails with SourceChangedError when a local file is truncated after it was opened', async () => {
+    // Prepare: open (size recorded), then cut the file, as a concurrent writer would.
+    const { dir, cleanup } = await tempDir('shrink');
+    try {
+      const path = await writeTestFile(dir, 'f.bin', 6 * MiB);
+      const source = await openFileSource(path);
+      await truncate(path, 5 * MiB + 3);
+      // Act + Assess: the hashing threads read the file themselves and notice the short read.
+      await expect(hashRange(source, { size: source.size, pieceLength: 256 * KiB, threads: 2 })).rejects.toThrow(SourceChangedError);
+      await source.close();
+    } finally {
+      await cleanup();
+    }
   });
 
   it('refuses ranges that are not piece-aligned', async () => {
