@@ -1,0 +1,81 @@
+/**
+ * The DynamoDB table every entry point shares: one table, items told apart by key prefixes.
+ *
+ * | item | pk | sk | notes |
+ * |---|---|---|---|
+ * | object record | `o/<bucket>/<key>` | `record` | one per object; `gsiBucket`/`gsiKey` feed the byBucket index |
+ * | segment result | `o/<bucket>/<key>` | `seg/<etag>/<index, 6 digits>` | piece hashes of one segment; `expiresAt` TTL |
+ * | infohash alias | `ih/<40 hex>` | `alias` | v1 infohash, hybrid v1 infohash, truncated hybrid v2 → the object |
+ *
+ * Bucket names never contain `/`, so `o/<bucket>/<key>` is unambiguous whatever the key holds.
+ */
+const TableKeys = {
+  PartitionKey: 'pk',
+  SortKey: 'sk',
+  RecordSortKey: 'record',
+  AliasSortKey: 'alias',
+  /** GSI that lists every record of a bucket (bucket-level revocation). */
+  ByBucketIndex: 'byBucket',
+  ByBucketPartition: 'gsiBucket',
+  ByBucketSort: 'gsiKey',
+  /** TTL attribute (epoch seconds) of segment results. */
+  ExpiresAt: 'expiresAt',
+} as const;
+
+/** Lifecycle of an object's torrent. Every change is a conditional write. */
+const RecordState = {
+  /** Known, a job is queued, nothing hashed yet. */
+  Pending: 'PENDING',
+  /** Segments are being hashed. */
+  Hashing: 'HASHING',
+  /** The .torrent files exist for `etag` and may be served. */
+  Ready: 'READY',
+  /** The object is no longer anonymously readable (or was deleted): never serve it. */
+  Revoked: 'REVOKED',
+  /** Hashing gave up; `reason` says why. */
+  Failed: 'FAILED',
+} as const;
+type RecordState = (typeof RecordState)[keyof typeof RecordState];
+
+/** Where one .torrent lives: inline in the record when small, else in the artifacts bucket. */
+interface StoredTorrent {
+  readonly infoHashV1: string;
+  readonly infoHashV2?: string | undefined;
+  readonly inline?: Uint8Array | undefined;
+  readonly artifactKey?: string | undefined;
+  readonly bytes: number;
+}
+
+/** The object record, as the rest of the code sees it. */
+interface ObjectRecord {
+  readonly bucket: string;
+  readonly key: string;
+  readonly etag: string;
+  readonly size: number;
+  readonly state: RecordState;
+  readonly reason?: string | undefined;
+  readonly pieceLength?: number | undefined;
+  readonly pieceCount?: number | undefined;
+  readonly segmentsTotal?: number | undefined;
+  readonly segmentsDone?: number | undefined;
+  /** Present once READY: the v1 torrent and the hybrid torrent. */
+  readonly torrents?: { readonly v1: StoredTorrent; readonly hybrid: StoredTorrent } | undefined;
+  /** ISO 8601. */
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+function recordPartitionKey(bucket: string, key: string): string {
+  return `o/${bucket}/${key}`;
+}
+
+function segmentSortKey(etag: string, index: number): string {
+  return `seg/${etag}/${String(index).padStart(6, '0')}`;
+}
+
+function aliasPartitionKey(infoHashHex: string): string {
+  return `ih/${infoHashHex.slice(0, 40).toLowerCase()}`;
+}
+
+export { RecordState, TableKeys, aliasPartitionKey, recordPartitionKey, segmentSortKey };
+export type { ObjectRecord, StoredTorrent };
