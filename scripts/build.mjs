@@ -12,13 +12,18 @@ await build({
   },
   outdir: 'dist',
   bundle: true,
+  // Dependencies stay in node_modules (the CLI always runs inside the project after `npm ci`):
+  // the emulators locate their own files (DynamoDB Local's jar) relative to their package.
+  packages: 'external',
+  // Commands load on demand: `create` must not pay for the AWS SDK and the emulators.
+  splitting: true,
+  // Chunks sit beside the entry points: shared code finds dist/hashWorker.js next to itself.
+  chunkNames: 'chunk-[hash]',
   platform: 'node',
   format: 'esm',
   target: 'node20',
   sourcemap: 'linked',
   logLevel: 'warning',
-  // Some dependencies (cli-progress) are CommonJS and call require(): give the ESM bundle one.
-  banner: { js: "import { createRequire as __s3tCreateRequire } from 'node:module'; const require = __s3tCreateRequire(import.meta.url);" },
 });
 
 // npm links bin entries as they are; the CLI must be executable for `npx s3-torrent`.

@@ -70,5 +70,55 @@ function awsConfigFrom(reader: EnvReader): AwsConfig {
   });
 }
 
-export { ConfigError, EnvReader, awsConfigFrom };
-export type { AwsConfig, Env };
+/** Default size of a hashing segment: 256 MiB, about 3 s of one S3 stream; see docs/sizing.md. */
+const DEFAULT_SEGMENT_BYTES = 256 * 1024 ** 2;
+
+/** Default wait of a first `?torrent` request: long enough for a few hundred MiB, under API Gateway's 30 s. */
+const DEFAULT_API_WAIT_MS = 20_000;
+
+/** What the Lambdas (and the local stack running the same handlers) are configured with. */
+interface ServiceConfig {
+  readonly aws: AwsConfig;
+  readonly tableName: string;
+  readonly hashQueueUrl: string;
+  readonly artifactsBucket: string;
+  /** Published buckets; `'*'` publishes every bucket the endpoint has (local stack only). */
+  readonly publishedBuckets: ReadonlySet<string> | '*';
+  readonly defaultFormat: 'v1' | 'hybrid';
+  readonly apiWaitMs: number;
+  readonly segmentBytes: number;
+  readonly hashThreads: number;
+  /** The hash queue's redrive maxReceiveCount: the last delivery marks the record FAILED. */
+  readonly hashMaxReceives: number;
+  /** Announce URLs, one BEP 12 tier each (HTTP tracker first, then UDP). */
+  readonly trackers: ReadonlyArray<ReadonlyArray<string>>;
+  /** Path-style base URL of the public S3 endpoint for webseeds; undefined disables them. */
+  readonly webseedBaseUrl: string | undefined;
+}
+
+/**
+ * Reads the service configuration once (call it at module load of a handler).
+ *
+ * @throws ConfigError naming the variable that is missing or malformed.
+ */
+function serviceConfigFrom(env: Env = process.env): ServiceConfig {
+  const reader = new EnvReader(env);
+  const buckets = reader.list('S3TORRENT_PUBLISHED_BUCKETS');
+  return Object.freeze({
+    aws: awsConfigFrom(reader),
+    tableName: reader.string('S3TORRENT_TABLE', 's3-torrent'),
+    hashQueueUrl: reader.string('S3TORRENT_HASH_QUEUE_URL'),
+    artifactsBucket: reader.string('S3TORRENT_ARTIFACTS_BUCKET'),
+    publishedBuckets: buckets.length === 1 && buckets[0] === '*' ? '*' : new Set(buckets),
+    defaultFormat: reader.oneOf('S3TORRENT_DEFAULT_FORMAT', ['v1', 'hybrid'] as const, 'v1'),
+    apiWaitMs: reader.integer('S3TORRENT_API_WAIT_MS', DEFAULT_API_WAIT_MS, 0, 29_000),
+    segmentBytes: reader.integer('S3TORRENT_SEGMENT_BYTES', DEFAULT_SEGMENT_BYTES, 16 * 1024),
+    hashThreads: reader.integer('S3TORRENT_HASH_THREADS', 0, 0, 64),
+    hashMaxReceives: reader.integer('S3TORRENT_HASH_MAX_RECEIVES', 5, 1, 1000),
+    trackers: reader.list('S3TORRENT_TRACKERS').map((url) => [url]),
+    webseedBaseUrl: reader.optionalString('S3TORRENT_WEBSEED_BASE_URL'),
+  });
+}
+
+export { ConfigError, DEFAULT_API_WAIT_MS, DEFAULT_SEGMENT_BYTES, EnvReader, awsConfigFrom, serviceConfigFrom };
+export type { AwsConfig, Env, ServiceConfig };

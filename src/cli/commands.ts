@@ -98,7 +98,7 @@ async function createCommand(args: CreateArgs, io: CliOutput): Promise<void> {
   await source.close();
   assertValidTorrentOptions(torrentOptions); // before minutes of hashing, not after
   pieceLength ??= pieceLengthFor(size);
-  const progress = progressFor(size);
+  const progress = progressFor('bytes', size);
   let hashes;
   try {
     hashes = await hashFile(args.file, {

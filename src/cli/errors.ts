@@ -8,4 +8,12 @@ class UsageError extends S3TorrentError {
   }
 }
 
-export { UsageError };
+/** The deployment refused or did not finish a prewarm (403, 404, failed hashing, timeout). */
+class PrewarmError extends S3TorrentError {
+  public constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'PrewarmError';
+  }
+}
+
+export { PrewarmError, UsageError };

@@ -6,6 +6,8 @@ Commands:
   create <file>            make a .torrent of a local file (v1 by default, --hybrid for v1+v2)
   inspect <file.torrent>   show what a .torrent holds
   magnet <file.torrent>    print its magnet link
+  local                    run the whole system on this machine (npm start)
+  prewarm s3://b/k...      have a deployment hash objects now; exits when they are ready
 
 Run 's3-torrent <command> --help' for the options of a command.`,
   create: `Usage: s3-torrent create <file> [options]
@@ -40,6 +42,33 @@ trackers (tr) and webseeds (ws).
 
 Options:
   -h, --help      show this help`,
+  local: `Usage: s3-torrent local [--s3 embedded|rgw] [--s3-endpoint URL] [--data-dir DIR]
+
+Runs s3-torrent on this machine with no AWS account: S3, SQS and DynamoDB emulators on
+loopback, the torrent API, and the hash workers, running the same handler code as the Lambdas.
+Prints a line starting with 'ready' and the endpoints once everything is up; Ctrl-C stops it.
+
+Options:
+      --s3 embedded       s3rver in this process (default; it has no access control: every
+                          object is public)
+      --s3 rgw            a single-node Ceph RGW (Debian packages radosgw, ceph-mon,
+                          ceph-osd, ceph-common), which enforces ACLs and bucket policies
+      --s3-endpoint URL   any S3-compatible server you run yourself
+      --data-dir DIR      where state lives (default .s3-torrent); a restart resumes from it
+  -h, --help              show this help
+
+Ports (environment): S3TORRENT_S3_PORT (9000), S3TORRENT_API_PORT (8080),
+S3TORRENT_DYNAMODB_PORT (8000), S3TORRENT_SQS_PORT (9324).`,
+  prewarm: `Usage: s3-torrent prewarm s3://bucket/key... [--api URL] [--format v1|hybrid] [--timeout SECONDS]
+
+Asks the torrent API for each object's .torrent until it is ready, showing progress while the
+deployment hashes it, so that the first downloader gets it at once.
+
+Options:
+      --api URL           the torrent API (default http://127.0.0.1:8080, the local stack)
+      --format FORMAT     v1 or hybrid (default: the deployment's)
+      --timeout SECONDS   give up after this long (default 3600)
+  -h, --help              show this help`,
 } as const;
 
 export { HELP };

@@ -13,20 +13,27 @@ interface Progress {
 
 const silent: Progress = { update: () => undefined, stop: () => undefined };
 
+const MiB = 1024 * 1024;
+
 /**
- * A progress bar on stderr when stderr is a terminal and the input is large; silent otherwise
- * (so pipes and CI logs stay clean).
+ * A progress bar on stderr when stderr is a terminal; silent otherwise (pipes and CI logs stay
+ * clean). `bytes` bars count MiB and stay silent for inputs under 64 MiB; `pieces` bars count
+ * pieces (prewarm's view of the API's progress).
  */
-function progressFor(totalBytes: number, stream: NodeJS.WriteStream = process.stderr): Progress {
-  if (stream.isTTY !== true || totalBytes < PROGRESS_MIN_BYTES) return silent;
+function progressFor(kind: 'bytes' | 'pieces', total: number, stream: NodeJS.WriteStream = process.stderr): Progress {
+  if (stream.isTTY !== true || (kind === 'bytes' && total < PROGRESS_MIN_BYTES)) return silent;
+  const scale = kind === 'bytes' ? (n: number): number => Math.floor(n / MiB) : (n: number): number => n;
+  const unit = kind === 'bytes' ? 'MiB' : 'pieces';
   const bar = new cliProgress.SingleBar(
-    { stream, format: 'hashing [{bar}] {percentage}% | {value}/{total} MiB | ETA {eta}s', hideCursor: true },
+    { stream, format: `hashing [{bar}] {percentage}% | {value}/{total} ${unit} | ETA {eta}s`, hideCursor: true },
     cliProgress.Presets.shades_classic,
   );
-  const mib = (n: number): number => Math.floor(n / 1024 / 1024);
-  bar.start(mib(totalBytes), 0);
+  bar.start(scale(total), 0);
   return {
-    update: (done) => bar.update(mib(done)),
+    update: (done, newTotal) => {
+      bar.setTotal(scale(newTotal));
+      bar.update(scale(done));
+    },
     stop: () => bar.stop(),
   };
 }

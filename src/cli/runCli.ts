@@ -6,6 +6,9 @@ import type { CliOutput } from './commands.js';
 import { UsageError } from './errors.js';
 import { HELP } from './help.js';
 
+/** Where prewarm finds the torrent API unless told: the local stack's default port. */
+const DEFAULT_API_URL = 'http://127.0.0.1:8080';
+
 /** Exit codes: 0 done, 1 the input was refused (bad file, bad torrent), 2 bad command line. */
 const ExitCode = { Ok: 0, Failed: 1, Usage: 2 } as const;
 
@@ -28,6 +31,18 @@ const OPTIONS = {
   },
   inspect: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
   magnet: { help: { type: 'boolean', short: 'h' } },
+  local: {
+    s3: { type: 'string' },
+    's3-endpoint': { type: 'string' },
+    'data-dir': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  },
+  prewarm: {
+    api: { type: 'string' },
+    format: { type: 'string' },
+    timeout: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  },
 } as const satisfies Record<string, ParseArgsConfig['options']>;
 
 type Command = keyof typeof OPTIONS;
@@ -84,6 +99,24 @@ async function dispatch(argv: string[], io: CliStreams): Promise<void> {
     const { values, positionals } = parse('magnet', rest);
     if (values.help === true) return io.out(HELP.magnet);
     await magnetCommand({ file: onlyFile(command, positionals) }, io);
+    return;
+  }
+  if (command === 'local') {
+    const { values, positionals } = parse('local', rest);
+    if (values.help === true) return io.out(HELP.local);
+    if (positionals.length > 0) throw new UsageError(`local takes no arguments, got "${positionals.join(' ')}"`);
+    const { localCommand } = await import('./localCommand.js');
+    await localCommand({ s3: values.s3, s3Endpoint: values['s3-endpoint'], dataDir: values['data-dir'] }, io);
+    return;
+  }
+  if (command === 'prewarm') {
+    const { values, positionals } = parse('prewarm', rest);
+    if (values.help === true) return io.out(HELP.prewarm);
+    const { prewarmCommand } = await import('./prewarmCommand.js');
+    await prewarmCommand(
+      { targets: positionals, api: values.api ?? DEFAULT_API_URL, format: values.format, timeoutSeconds: values.timeout },
+      io,
+    );
     return;
   }
   throw new UsageError(`unknown command "${command}" (try --help)`);

@@ -37,6 +37,19 @@ const RecordState = {
 } as const;
 type RecordState = (typeof RecordState)[keyof typeof RecordState];
 
+/**
+ * Sizes and durations the item layout depends on. DynamoDB caps an item at 400 KB (names and
+ * values together) and a Query page at 1 MB.
+ */
+const RecordLimits = {
+  /** Piece hashes (v1 + v2) one segment item may hold: leaves ~50 KB of the 400 KB item for the rest. */
+  MaxSegmentHashBytes: 350 * 1024,
+  /** Inline .torrent bytes (v1 + hybrid together) one record may hold; larger ones go to the artifacts bucket. */
+  MaxInlineTorrentBytes: 300 * 1024,
+  /** Segment results live a week: long enough for any retry, short enough not to pile up. */
+  SegmentTtlSeconds: 7 * 24 * 60 * 60,
+} as const;
+
 /** Where one .torrent lives: inline in the record when small, else in the artifacts bucket. */
 interface StoredTorrent {
   readonly infoHashV1: string;
@@ -65,6 +78,20 @@ interface ObjectRecord {
   readonly updatedAt: string;
 }
 
+/** The piece hashes of one hashed segment, as stored in its segment item. */
+interface SegmentResult {
+  readonly index: number;
+  readonly firstPiece: number;
+  readonly pieceCount: number;
+  /** Byte offset of the segment in the object. */
+  readonly offset: number;
+  readonly length: number;
+  /** 20 bytes (SHA-1) per piece. */
+  readonly v1: Uint8Array;
+  /** 32 bytes (SHA-256 piece-layer hash) per piece. */
+  readonly v2: Uint8Array;
+}
+
 function recordPartitionKey(bucket: string, key: string): string {
   return `o/${bucket}/${key}`;
 }
@@ -77,5 +104,5 @@ function aliasPartitionKey(infoHashHex: string): string {
   return `ih/${infoHashHex.slice(0, 40).toLowerCase()}`;
 }
 
-export { RecordState, TableKeys, aliasPartitionKey, recordPartitionKey, segmentSortKey };
-export type { ObjectRecord, StoredTorrent };
+export { RecordLimits, RecordState, TableKeys, aliasPartitionKey, recordPartitionKey, segmentSortKey };
+export type { ObjectRecord, SegmentResult, StoredTorrent };

@@ -19,7 +19,7 @@ export {
 export { magnetLink } from './magnet.js';
 export { blockHashes, merkleRoot, padHashAt, piecesRootFromLayer, v2PieceWidth } from './merkle.js';
 export { TorrentFormat, assertValidTorrentOptions, buildTorrent } from './metainfo.js';
-export { assertValidName } from './names.js';
+export { FALLBACK_NAME, assertValidName, torrentNameForKey } from './names.js';
 export { parseTorrent } from './parseTorrent.js';
 export { PIECE_LENGTH_TABLE, assertValidPieceLength, pieceCountFor, pieceLengthFor } from './pieceLength.js';
 export type { BencodeDict, BencodeValue, ByteSpan, Encodable } from './bencode.js';

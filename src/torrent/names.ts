@@ -25,4 +25,23 @@ function assertValidName(name: string): void {
   if (problem !== undefined) throw new InvalidMetainfoError(`torrent name "${name}" ${problem}`);
 }
 
-export { MAX_NAME_BYTES, assertValidName };
+/** Used when a key's last segment cannot serve as a file name (`photos/`, `..`). */
+const FALLBACK_NAME = 'download';
+
+/**
+ * The `info.name` for an S3 object: the key's last path segment, made safe to save as a file.
+ * Control characters and backslashes become `_`, `.`/`..` and empty segments fall back to
+ * `download`, and the name is cut to 255 UTF-8 bytes without splitting a character.
+ *
+ * @example torrentNameForKey('datasets/2026/cities.csv') // 'cities.csv'
+ */
+function torrentNameForKey(key: string): string {
+  const last = key.split('/').filter((s) => s.length > 0).pop() ?? '';
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what we replace
+  let name = last.toWellFormed().replace(/[\u0000-\u001f\u007f\\]/g, '_');
+  if (name === '' || name === '.' || name === '..') name = FALLBACK_NAME;
+  while (Buffer.byteLength(name, 'utf8') > MAX_NAME_BYTES) name = [...name].slice(0, -1).join('');
+  return name;
+}
+
+export { FALLBACK_NAME, MAX_NAME_BYTES, assertValidName, torrentNameForKey };

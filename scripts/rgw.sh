@@ -1,0 +1,279 @@
+#!/usr/bin/env bash
+# A single-node Ceph RADOS Gateway on loopback: a real S3 that enforces object ACLs, bucket
+# policies and Public Access Block (s3rver makes every object public, so it cannot).
+#
+#   scripts/rgw.sh start DIR PORT   one mon, one memstore OSD, radosgw on 127.0.0.1:PORT; S3 user
+#                                   with access key `test`, secret `test`; prints
+#                                   `rgw ready http://127.0.0.1:PORT`
+#   scripts/rgw.sh stop DIR         TERM every daemon started in DIR, KILL what is left after ~5 s
+#
+# No systemd and no /etc/ceph: each daemon runs in the foreground (-f) in our background, with
+# everything (config, mon store, OSD, sockets, logs) under DIR. Works as root or as a user.
+# Logs: DIR/log/<daemon>.out (stdout/stderr) and DIR/log/<daemon>.log (Ceph's own log).
+# Needs the Debian packages radosgw, ceph-mon, ceph-osd, ceph-common (which brings python3).
+# Recipe and measurements: the team's notes on Ceph RGW (Ceph 16.2, Debian 12).
+set -euo pipefail
+
+# The whole start (mon, OSD, radosgw's first-start pool creation, user) is bounded by this.
+readonly START_TIMEOUT_S=60
+# Each Ceph tool call is bounded too (with the mon down they retry forever): by this, or by what
+# is left of START_TIMEOUT_S if that is less.
+readonly CLI_TIMEOUT_S=15
+# `stop` gives the daemons this long in all to exit on TERM before KILL (in order they need <1 s).
+readonly STOP_GRACE_S=5
+# The mon takes the first free port after PORT, looking this far.
+readonly MON_PORT_SEARCH=100
+
+usage() {
+  echo "usage: $0 start DIR PORT | stop DIR" >&2
+  exit 2
+}
+
+die() {
+  echo "rgw.sh: $*" >&2
+  exit 1
+}
+
+# Prints the last lines of each named log file under DIR/log that exists, on stderr.
+show_logs() {
+  local name
+  for name in "$@"; do
+    if [ -s "$D/log/$name" ]; then
+      echo "--- tail of $D/log/$name ---" >&2
+      tail -n 25 "$D/log/$name" >&2
+    fi
+  done
+}
+
+# Succeeds when nothing listens on 127.0.0.1:$1 and it can be bound.
+port_free() {
+  python3 - "$1" <<'PY' 2>/dev/null
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+try:
+    s.bind(("127.0.0.1", int(sys.argv[1])))
+finally:
+    s.close()
+PY
+}
+
+# Prints the HTTP status of GET http://127.0.0.1:$1/ (000 when nothing answers).
+http_status() {
+  python3 - "$1" <<'PY' 2>/dev/null || echo 000
+import sys, urllib.request, urllib.error
+try:
+    with urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/", timeout=2) as r:
+        print(r.status)
+except urllib.error.HTTPError as e:
+    print(e.code)
+PY
+}
+
+# Succeeds while PID $1 is a live process started with this DIR's ceph.conf (so a recycled PID
+# is never signalled).
+ours() {
+  grep -qsF -- "$CONF" "/proc/$1/cmdline"
+}
+
+# Starts daemon NAME (the rest: its command line) in the background, output to DIR/log/NAME.out,
+# and records its PID in DIR/pids.
+spawn() {
+  local name=$1
+  shift
+  "$@" </dev/null >>"$D/log/$name.out" 2>&1 &
+  echo "$!" >>"$D/pids"
+}
+
+remaining() {
+  echo $((DEADLINE - SECONDS))
+}
+
+# Runs a Ceph tool, bounded by CLI_TIMEOUT_S and by the start's deadline (at least 1 s).
+bounded() {
+  local limit
+  limit=$(remaining)
+  [ "$limit" -le "$CLI_TIMEOUT_S" ] || limit=$CLI_TIMEOUT_S
+  [ "$limit" -ge 1 ] || limit=1
+  timeout "$limit" "$@"
+}
+
+# Runs a Ceph tool with `bounded`; stdout to the caller, stderr to DIR/log/cli.out.
+cli() {
+  bounded "$@" 2>>"$D/log/cli.out"
+}
+
+# Stops the daemons one at a time in reverse start order (radosgw, OSD, mon), each once the one
+# before has exited: a radosgw whose OSD is gone hangs in shutdown (a 120 s alarm), and an OSD
+# whose mon is gone waits 5 s (osd_mon_shutdown_timeout) to report itself down. In order, all
+# three exit in well under a second. Whatever is left when STOP_GRACE_S runs out is KILLed.
+stop_all() {
+  local pid pids=() deadline=$((SECONDS + STOP_GRACE_S))
+  [ -f "$D/pids" ] && mapfile -t pids < <(tac "$D/pids")
+  for pid in "${pids[@]+"${pids[@]}"}"; do
+    ours "$pid" || continue
+    if [ "$SECONDS" -lt "$deadline" ]; then
+      kill -TERM "$pid" 2>/dev/null || true
+      while ours "$pid" && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.05; done
+    fi
+    if ours "$pid"; then
+      echo "rgw.sh: pid $pid had not stopped ${STOP_GRACE_S}s after TERM; killing it" >&2
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+  done
+  rm -f "$D/pids"
+  # A start killed between spawning a daemon and recording its PID leaves one not in DIR/pids:
+  # anything still running with this DIR's ceph.conf is such a leftover.
+  local file
+  # One grep over every process; it may list itself, so each hit is checked again once it is gone.
+  for file in $(grep -lsF -- "$CONF" /proc/[0-9]*/cmdline); do
+    pid=${file#/proc/}
+    pid=${pid%/cmdline}
+    if [ "$pid" != $$ ] && ours "$pid"; then
+      echo "rgw.sh: killing leftover pid $pid ($(tr '\0' ' ' <"$file" 2>/dev/null))" >&2
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+  done
+}
+
+# On any failure during start: show the relevant log, stop what was started, exit non-zero.
+fail_start() {
+  echo "rgw.sh: $1" >&2
+  shift
+  show_logs "$@"
+  stop_all
+  exit 1
+}
+
+start() {
+  local port=$2
+  [[ "$port" =~ ^[0-9]+$ ]] && [ "$port" -ge 1 ] && [ "$port" -le 65535 ] || die "PORT must be 1-65535, not '$port'"
+  local bin
+  for bin in ceph-mon ceph-osd radosgw radosgw-admin monmaptool ceph python3 timeout; do
+    command -v "$bin" >/dev/null || die "$bin not found: install the Debian packages radosgw ceph-mon ceph-osd ceph-common"
+  done
+  mkdir -p "$1"
+  D=$(cd "$1" && pwd)
+  CONF="$D/ceph.conf"
+  [ ! -s "$D/pids" ] || die "$D/pids exists: a gateway may be running there already (run '$0 stop $D')"
+  port_free "$port" || die "127.0.0.1:$port is in use"
+
+  local mon_port=$((port + 1))
+  while ! port_free "$mon_port"; do
+    mon_port=$((mon_port + 1))
+    [ "$mon_port" -le 65535 ] && [ "$mon_port" -le $((port + MON_PORT_SEARCH)) ] \
+      || die "no free port for the mon from $((port + 1)) to $((mon_port - 1))"
+  done
+
+  DEADLINE=$((SECONDS + START_TIMEOUT_S))
+  trap 'fail_start "interrupted" mon.a.out osd.0.out client.rgw.out' INT TERM
+
+  # A previous run's cluster cannot be restarted (its objects were in the OSD's memory): start afresh.
+  rm -rf "$D/monmap" "$D/mon.a" "$D/osd.0" "$D/rgw" "$D/run" "$D/log" "$CONF"
+  mkdir -p "$D/run" "$D/log" "$D/mon.a" "$D/osd.0" "$D/rgw"
+  local fsid osd_uuid
+  fsid=$(cat /proc/sys/kernel/random/uuid)
+  osd_uuid=$(cat /proc/sys/kernel/random/uuid)
+
+  # `$name` is expanded by Ceph (mon.a, osd.0, client.rgw, client.admin), not by the shell.
+  cat >"$CONF" <<EOF
+[global]
+fsid = $fsid
+mon host = v2:127.0.0.1:$mon_port
+public network = 127.0.0.1/32
+auth cluster required = none
+auth service required = none
+auth client required = none
+auth allow insecure global id reclaim = true
+ms bind ipv6 = false
+run dir = $D/run
+admin socket = $D/run/\$name.asok
+log file = $D/log/\$name.log
+osd pool default size = 1
+osd pool default min size = 1
+osd pool default pg num = 8
+osd pool default pgp num = 8
+osd pool default pg autoscale mode = off
+osd crush chooseleaf type = 0
+mon allow pool size one = true
+mon allow pool delete = true
+mon warn on pool no redundancy = false
+mon max pg per osd = 1000
+mon data avail warn = 1
+mon data avail crit = 0
+# Default 1 s per proposal; radosgw's first start makes about 12 (its pools).
+paxos propose interval = 0.01
+paxos min wait = 0.001
+
+[mon.a]
+mon data = $D/mon.a
+
+[osd.0]
+osd data = $D/osd.0
+# Objects live in the OSD's RAM: nothing to format, nothing left on disk.
+osd objectstore = memstore
+memstore device bytes = 1073741824
+osd max object name len = 460
+osd max object namespace len = 64
+
+[client.rgw]
+# radosgw asks for 'secure' by default, which auth none cannot give.
+ms mon client mode = crc
+rgw frontends = beast endpoint=127.0.0.1:$port
+rgw data = $D/rgw
+EOF
+
+  cli monmaptool --create --fsid "$fsid" --addv a "[v2:127.0.0.1:$mon_port]" "$D/monmap" >/dev/null \
+    || fail_start "monmaptool failed" cli.out
+  bounded ceph-mon -c "$CONF" --mkfs -i a --monmap "$D/monmap" >>"$D/log/mon.a.out" 2>&1 \
+    || fail_start "ceph-mon --mkfs failed" mon.a.out mon.a.log
+  spawn mon.a ceph-mon -c "$CONF" -i a -f
+
+  local osd_id
+  osd_id=$(cli ceph -c "$CONF" osd new "$osd_uuid") && [[ "$osd_id" =~ ^[0-9]+$ ]] \
+    || fail_start "'ceph osd new' failed (is the mon up?)" cli.out mon.a.out mon.a.log
+  [ "$osd_id" = 0 ] || fail_start "expected OSD id 0, got '$osd_id'" cli.out
+  bounded ceph-osd -c "$CONF" -i "$osd_id" --mkfs --osd-uuid "$osd_uuid" >>"$D/log/osd.0.out" 2>&1 \
+    || fail_start "ceph-osd --mkfs failed" osd.0.out osd.0.log
+  spawn osd.0 ceph-osd -c "$CONF" -i "$osd_id" -f
+
+  # Starting radosgw before the OSD is up stalled it once for 5 s: wait for `1 up`.
+  local stat=''
+  until [[ "$stat" == *"1 up"* ]]; do
+    [ "$(remaining)" -gt 0 ] || fail_start "the OSD was not up within ${START_TIMEOUT_S}s (last: $stat)" osd.0.out osd.0.log mon.a.log
+    sleep 0.2
+    stat=$(cli ceph -c "$CONF" osd stat 2>/dev/null) || stat=''
+  done
+
+  spawn client.rgw radosgw -c "$CONF" -n client.rgw -f
+  until [ "$(http_status "$port")" = 200 ]; do  # each probe waits 2 s at most
+    [ "$(remaining)" -gt 0 ] || fail_start "radosgw did not answer on 127.0.0.1:$port within ${START_TIMEOUT_S}s" client.rgw.out client.rgw.log
+    ours "$(tail -n 1 "$D/pids")" || fail_start "radosgw exited during start" client.rgw.out client.rgw.log
+    sleep 0.2
+  done
+
+  bounded radosgw-admin -c "$CONF" user create --uid test --display-name test --access-key test --secret-key test \
+    >>"$D/log/radosgw-admin.out" 2>&1 \
+    || fail_start "radosgw-admin user create failed" radosgw-admin.out client.rgw.log
+  trap - INT TERM
+  echo "rgw ready http://127.0.0.1:$port"
+}
+
+[ $# -ge 2 ] || usage
+cmd=$1
+dir=$2
+[[ "$dir" != *[[:space:]]* ]] || die "DIR must not contain whitespace (it goes into ceph.conf): '$dir'"
+
+case "$cmd" in
+  start)
+    [ $# -eq 3 ] || usage
+    start "$dir" "$3"
+    ;;
+  stop)
+    [ $# -eq 2 ] || usage
+    [ -d "$dir" ] || exit 0
+    D=$(cd "$dir" && pwd)
+    CONF="$D/ceph.conf"
+    stop_all
+    ;;
+  *) usage ;;
+esac

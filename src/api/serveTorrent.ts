@@ -1,0 +1,147 @@
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { JobType, sendHashJobs } from '../queue/index.js';
+import { RecordState } from '../records/index.js';
+import type { ObjectRecord, RecordStore, StoredTorrent } from '../records/index.js';
+import { checkReadability } from '../storage/index.js';
+import { MAX_S3_OBJECT_SIZE, TorrentFormat, torrentNameForKey } from '../torrent/index.js';
+import { s3Error } from './s3Errors.js';
+import type { ApiReply } from './s3Errors.js';
+import { isValidBucketName, keyProblem } from './validation.js';
+
+/**
+ * Largest .torrent returned in the response itself. API Gateway and Lambda cap a response at
+ * 6 MB and binary bodies travel base64-encoded (4/3 larger); above this, a redirect to a
+ * short-lived presigned URL of the artifacts bucket is sent instead.
+ */
+const MAX_INLINE_RESPONSE_BYTES = 4 * 1024 * 1024;
+
+/** How often a waiting request looks at the record again. */
+const POLL_INTERVAL_MS = 150;
+
+interface TorrentRequest {
+  readonly method: string;
+  readonly bucket: string;
+  readonly key: string;
+  /** The `format` query parameter, if any. */
+  readonly format: string | undefined;
+  readonly requestId: string;
+}
+
+interface TorrentApiContext {
+  readonly records: RecordStore;
+  readonly anonymousS3: S3Client;
+  readonly artifactsS3: S3Client;
+  readonly artifactsBucket: string;
+  readonly sqs: SQSClient;
+  readonly hashQueueUrl: string;
+  /** Buckets this deployment publishes; `'*'` publishes any bucket (local stack). */
+  readonly publishedBuckets: ReadonlySet<string> | '*';
+  readonly defaultFormat: TorrentFormat;
+  /** How long a first request waits for hashing before answering 202. */
+  readonly waitMs: number;
+  /** A presigned GET URL of an artifact, for torrents too large for a response. */
+  readonly presignArtifact: (artifactKey: string) => Promise<string>;
+}
+
+function contentDisposition(name: string): string {
+  const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, '_');
+  return `attachment; filename="${ascii}.torrent"; filename*=UTF-8''${encodeURIComponent(`${name}.torrent`)}`;
+}
+
+async function torrentBytes(context: TorrentApiContext, stored: StoredTorrent): Promise<Uint8Array> {
+  if (stored.inline !== undefined) return stored.inline;
+  const reply = await context.artifactsS3.send(new GetObjectCommand({ Bucket: context.artifactsBucket, Key: stored.artifactKey }));
+  return (await reply.Body?.transformToByteArray()) ?? new Uint8Array(0);
+}
+
+async function readyReply(context: TorrentApiContext, request: TorrentRequest, record: ObjectRecord, format: TorrentFormat): Promise<ApiReply> {
+  const torrents = record.torrents as NonNullable<ObjectRecord['torrents']>;
+  const stored = format === TorrentFormat.Hybrid ? torrents.hybrid : torrents.v1;
+  const headers: Record<string, string> = {
+    'content-type': 'application/x-bittorrent',
+    'content-disposition': contentDisposition(torrentNameForKey(request.key)),
+    etag: record.etag,
+    'x-s3torrent-infohash-v1': stored.infoHashV1,
+    'x-amz-request-id': request.requestId,
+    'cache-control': 'no-cache',
+  };
+  if (stored.infoHashV2 !== undefined) headers['x-s3torrent-infohash-v2'] = stored.infoHashV2;
+  if (stored.artifactKey !== undefined && stored.bytes > MAX_INLINE_RESPONSE_BYTES) {
+    return { status: 307, headers: { ...headers, location: await context.presignArtifact(stored.artifactKey) }, body: '' };
+  }
+  const body = request.method === 'HEAD' ? '' : await torrentBytes(context, stored);
+  return { status: 200, headers: { ...headers, 'content-length': String(stored.bytes) }, body };
+}
+
+function progressReply(record: ObjectRecord, request: TorrentRequest, retryAfterSeconds: number): ApiReply {
+  const piecesTotal = record.pieceCount ?? 0;
+  const segmentsTotal = record.segmentsTotal ?? 0;
+  const piecesDone = segmentsTotal === 0 ? 0 : Math.floor((piecesTotal * (record.segmentsDone ?? 0)) / segmentsTotal);
+  const body = JSON.stringify({ state: record.state, piecesDone, piecesTotal });
+  return {
+    status: 202,
+    headers: { 'content-type': 'application/json', 'retry-after': String(retryAfterSeconds), 'x-amz-request-id': request.requestId },
+    body: request.method === 'HEAD' ? '' : body,
+  };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Answers `GET|HEAD /{bucket}/{key}?torrent`, S3-compatible: S3 decides readability (an
+ * unsigned HEAD); a READY record for the object's current ETag is served; otherwise exactly one
+ * job per bucket/key/ETag is queued and the request waits up to `waitMs` for it before
+ * answering 202 with progress.
+ */
+async function serveTorrent(context: TorrentApiContext, request: TorrentRequest): Promise<ApiReply> {
+  const { bucket, key, requestId } = request;
+  const resource = `/${bucket}/${key}`;
+  if (request.method !== 'GET' && request.method !== 'HEAD') return s3Error('MethodNotAllowed', resource, requestId);
+  if (!isValidBucketName(bucket)) return s3Error('InvalidBucketName', resource, requestId);
+  const problem = keyProblem(key);
+  if (problem === 'too long') return s3Error('KeyTooLongError', resource, requestId);
+  if (problem !== undefined) return s3Error('InvalidArgument', resource, requestId, `The key is ${problem}.`);
+  const format = request.format ?? context.defaultFormat;
+  if (format !== TorrentFormat.V1 && format !== TorrentFormat.Hybrid) {
+    return s3Error('InvalidArgument', resource, requestId, `format must be v1 or hybrid, not "${format}".`);
+  }
+  if (context.publishedBuckets !== '*' && !context.publishedBuckets.has(bucket)) return s3Error('NoSuchBucket', resource, requestId);
+
+  const readable = await checkReadability(context.anonymousS3, bucket, key);
+  if (readable.kind === 'forbidden') return s3Error('AccessDenied', resource, requestId);
+  if (readable.kind === 'missing') return s3Error('NoSuchKey', resource, requestId);
+  if (readable.sseCustomer) {
+    return s3Error('InvalidArgument', resource, requestId, 'Objects encrypted with a customer-provided key (SSE-C) cannot be published.');
+  }
+  if (readable.size === 0) return s3Error('InvalidArgument', resource, requestId, 'An empty object cannot be made into a torrent.');
+  if (readable.size > MAX_S3_OBJECT_SIZE) return s3Error('InvalidArgument', resource, requestId, 'The object is larger than 5 TiB.');
+
+  let record = await context.records.get(bucket, key);
+  if (record?.state !== RecordState.Ready || record.etag !== readable.etag) {
+    // S3 has just served the object anonymously: a REVOKED record of it is public again.
+    const ensured = await context.records.ensurePending(bucket, key, readable.etag, readable.size, { reinstateRevoked: true });
+    record = ensured.record;
+    if (ensured.enqueue) {
+      await sendHashJobs(context.sqs, context.hashQueueUrl, [
+        { type: JobType.Object, bucket, key, etag: readable.etag, size: readable.size },
+      ]);
+    }
+    const deadline = Date.now() + context.waitMs;
+    while (record.state !== RecordState.Ready && record.state !== RecordState.Failed && Date.now() < deadline) {
+      await sleep(POLL_INTERVAL_MS);
+      record = (await context.records.get(bucket, key)) ?? record;
+      if (record.etag !== readable.etag) break; // overwritten meanwhile: never serve the other version
+    }
+  }
+  if (record.etag !== readable.etag || record.state === RecordState.Revoked) return progressReply(record, request, 5);
+  if (record.state === RecordState.Failed) {
+    return s3Error('InternalError', resource, requestId, `Hashing failed: ${record.reason ?? 'unknown reason'}.`);
+  }
+  if (record.state !== RecordState.Ready) return progressReply(record, request, 5);
+  return readyReply(context, request, record, format);
+}
+
+export { MAX_INLINE_RESPONSE_BYTES, serveTorrent };
+export type { TorrentApiContext, TorrentRequest };

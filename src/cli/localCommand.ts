@@ -1,0 +1,68 @@
+import { localStackConfigFrom, startLocalStack } from '../local/index.js';
+import type { S3Backend } from '../local/index.js';
+import type { CliOutput } from './commands.js';
+import { UsageError } from './errors.js';
+
+interface LocalArgs {
+  readonly s3?: string | undefined;
+  readonly s3Endpoint?: string | undefined;
+  readonly dataDir?: string | undefined;
+}
+
+function backendOf(args: LocalArgs): S3Backend | undefined {
+  if (args.s3Endpoint !== undefined) {
+    if (args.s3 !== undefined && args.s3 !== 'external') throw new UsageError('--s3-endpoint cannot be combined with --s3 ' + args.s3);
+    return { kind: 'external', endpoint: args.s3Endpoint };
+  }
+  if (args.s3 === undefined || args.s3 === 'embedded') return undefined;
+  if (args.s3 === 'rgw') return { kind: 'rgw' };
+  throw new UsageError(`--s3 expects embedded or rgw, not "${args.s3}"`);
+}
+
+/** The commands a newcomer can paste once the stack is up. */
+function examples(s3: string, api: string, bucket: string, backend: S3Backend | undefined): string[] {
+  const env = 'AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1';
+  return [
+    '',
+    backend === undefined || backend.kind === 'embedded'
+      ? `S3 is the embedded s3rver: it has no access control, so every object in it is public.`
+      : backend.kind === 'rgw'
+        ? 'S3 is Ceph RGW: ACLs, bucket policies and Block Public Access are enforced.'
+        : `S3 is ${backend.endpoint}.`,
+    `The bucket "${bucket}" is public. Try:`,
+    `  head -c 50000000 /dev/urandom > demo.bin`,
+    `  ${env} aws --endpoint-url ${s3} s3 cp demo.bin s3://${bucket}/demo.bin`,
+    `  curl -sS -o demo.bin.torrent -D - '${api}/${bucket}/demo.bin?torrent'`,
+    `  aws s3api get-object-torrent --endpoint-url ${api} --no-sign-request --bucket ${bucket} --key demo.bin demo.torrent`,
+    `  npx s3-torrent inspect demo.torrent`,
+    `  npx s3-torrent prewarm s3://${bucket}/demo.bin --api ${api}`,
+    '',
+    'Ctrl-C stops everything.',
+  ];
+}
+
+/**
+ * `s3-torrent local` (`npm start`): runs the local stack until interrupted. Prints one `ready`
+ * line with the endpoints when, and only when, everything is up.
+ */
+async function localCommand(args: LocalArgs, io: CliOutput & { err: (line: string) => void }): Promise<void> {
+  const backend = backendOf(args);
+  const config = localStackConfigFrom({ dataDir: args.dataDir, s3: backend });
+  const stack = await startLocalStack(config, (line) => io.err(line));
+  const { s3, api, dynamoDb, sqs } = stack.endpoints;
+  io.out(`ready s3=${s3} api=${api} dynamodb=${dynamoDb} sqs=${sqs} data=${config.dataDir}`);
+  examples(s3, api, stack.demoBucket, backend).forEach((line) => io.out(line));
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      io.err('stopping…');
+      stack.stop().then(resolve, resolve);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
+export { localCommand };
+export type { LocalArgs };

@@ -1,0 +1,78 @@
+import { progressFor } from './progress.js';
+import type { CliOutput } from './commands.js';
+import { PrewarmError, UsageError } from './errors.js';
+
+/** How long prewarm waits for one object by default: a 5 TiB object takes minutes on AWS. */
+const DEFAULT_PREWARM_TIMEOUT_S = 3600;
+
+/** The API tells clients when to come back; never poll faster than this. */
+const MIN_POLL_MS = 500;
+
+interface PrewarmArgs {
+  readonly targets: ReadonlyArray<string>;
+  readonly api: string;
+  readonly format?: string | undefined;
+  readonly timeoutSeconds?: string | undefined;
+}
+
+function parseS3Url(url: string): { bucket: string; key: string } {
+  const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(url);
+  if (match === null) throw new UsageError(`expected s3://bucket/key, not "${url}"`);
+  return { bucket: match[1] as string, key: match[2] as string };
+}
+
+function torrentUrl(api: string, bucket: string, key: string, format: string | undefined): string {
+  const path = key.split('/').map(encodeURIComponent).join('/');
+  return `${api.replace(/\/+$/, '')}/${encodeURIComponent(bucket)}/${path}?torrent${format === undefined ? '' : `&format=${format}`}`;
+}
+
+/** Asks the API for one object's torrent until it is READY, showing progress from the 202s. */
+async function prewarmOne(url: string, deadline: number, io: CliOutput): Promise<void> {
+  let progress: ReturnType<typeof progressFor> | undefined;
+  try {
+    for (;;) {
+      const reply = await fetch(url, { method: 'GET' });
+      if (reply.status === 200) {
+        io.out(`ready ${url} infohash ${reply.headers.get('x-s3torrent-infohash-v1') ?? '?'}`);
+        return;
+      }
+      const text = await reply.text();
+      if (reply.status !== 202) {
+        const code = /<Code>([^<]*)<\/Code>/.exec(text)?.[1] ?? `HTTP ${reply.status}`;
+        const message = /<Message>([^<]*)<\/Message>/.exec(text)?.[1] ?? text.slice(0, 200);
+        throw new PrewarmError(`${url}: ${code}: ${message}`);
+      }
+      const body = JSON.parse(text) as { piecesDone?: number; piecesTotal?: number };
+      if (body.piecesTotal !== undefined && body.piecesTotal > 0) {
+        progress ??= progressFor('pieces', body.piecesTotal);
+        progress.update(body.piecesDone ?? 0, body.piecesTotal);
+      }
+      if (Date.now() > deadline) throw new PrewarmError(`${url}: not ready before the timeout`);
+      const retryAfter = Number(reply.headers.get('retry-after') ?? '1') * 1000;
+      await new Promise((resolve) => setTimeout(resolve, Math.max(MIN_POLL_MS, Math.min(retryAfter, deadline - Date.now()))));
+    }
+  } finally {
+    progress?.stop();
+  }
+}
+
+/**
+ * `s3-torrent prewarm s3://bucket/key…`: has the deployment hash the objects now, so that the
+ * first real downloader gets the .torrent at once. Exits when every object is READY.
+ */
+async function prewarmCommand(args: PrewarmArgs, io: CliOutput): Promise<void> {
+  if (args.targets.length === 0) throw new UsageError('prewarm needs at least one s3://bucket/key');
+  if (args.format !== undefined && args.format !== 'v1' && args.format !== 'hybrid') {
+    throw new UsageError(`--format expects v1 or hybrid, not "${args.format}"`);
+  }
+  const timeout = Number(args.timeoutSeconds ?? DEFAULT_PREWARM_TIMEOUT_S);
+  if (!Number.isFinite(timeout) || timeout <= 0) throw new UsageError(`--timeout expects seconds, not "${args.timeoutSeconds}"`);
+  const deadline = Date.now() + timeout * 1000;
+  for (const target of args.targets) {
+    const { bucket, key } = parseS3Url(target);
+    await prewarmOne(torrentUrl(args.api, bucket, key, args.format), deadline, io);
+  }
+}
+
+export { prewarmCommand, torrentUrl };
+export type { PrewarmArgs };

@@ -1,0 +1,52 @@
+import { InvalidJobError, parseHashJob } from '../queue/index.js';
+import type { HashJob } from '../queue/index.js';
+import { processHashJob } from './processHashJob.js';
+import type { JobOutcome } from './processHashJob.js';
+import type { HashJobContext } from './settings.js';
+
+/** One SQS message as the handler sees it, whatever delivered it (Lambda or the local runner). */
+interface QueueMessage {
+  readonly messageId: string;
+  readonly body: string;
+  /** SQS's ApproximateReceiveCount: 1 on the first delivery. */
+  readonly receiveCount: number;
+}
+
+interface MessageResult {
+  readonly messageId: string;
+  readonly outcome?: JobOutcome | undefined;
+  readonly error?: Error | undefined;
+}
+
+/**
+ * Handles a batch of hash-job messages one by one and reports which failed, for SQS partial
+ * batch responses: a failed message is retried alone, never its successful neighbours. On the
+ * last delivery before the dead-letter queue (`receiveCount >= maxReceives`) the record is
+ * marked FAILED with the error, so the API reports it instead of waiting forever.
+ */
+async function handleHashMessages(
+  context: HashJobContext,
+  messages: ReadonlyArray<QueueMessage>,
+  maxReceives: number,
+): Promise<MessageResult[]> {
+  const results: MessageResult[] = [];
+  for (const message of messages) {
+    let job: HashJob | undefined;
+    try {
+      job = parseHashJob(message.body);
+      results.push({ messageId: message.messageId, outcome: await processHashJob(context, job) });
+    } catch (caught) {
+      const error = caught instanceof Error ? caught : new InvalidJobError(String(caught));
+      if (job !== undefined && message.receiveCount >= maxReceives) {
+        await context.records
+          .markFailed(job.bucket, job.key, job.etag, `${error.name}: ${error.message}`)
+          .catch(() => undefined); // the record may have moved on; the DLQ keeps the message
+      }
+      results.push({ messageId: message.messageId, error });
+    }
+  }
+  return results;
+}
+
+export { handleHashMessages };
+export type { MessageResult, QueueMessage };

@@ -1,0 +1,126 @@
+import { combineRanges, hashRange, planSegments } from '../hashing/index.js';
+import { JobType, sendHashJobs } from '../queue/index.js';
+import type { HashJob, ObjectJob, SegmentJob, UploadEvent } from '../queue/index.js';
+import { RecordState } from '../records/index.js';
+import type { ObjectRecord } from '../records/index.js';
+import { checkReadability, streamObjectRange } from '../storage/index.js';
+import { pieceLengthFor } from '../torrent/index.js';
+import { assembleTorrents } from './assembleTorrents.js';
+import type { HashJobContext } from './settings.js';
+
+/** What became of a job: for logs and metrics, and for tests to assert. */
+type JobOutcome =
+  | { readonly kind: 'planned'; readonly segments: number }
+  | { readonly kind: 'segment-hashed'; readonly index: number; readonly counted: boolean }
+  | { readonly kind: 'ready' }
+  | { readonly kind: 'dropped'; readonly reason: string };
+
+function isCurrent(record: ObjectRecord | undefined, job: HashJob): record is ObjectRecord {
+  return record !== undefined && record.etag === job.etag;
+}
+
+/** Hashes one segment, records it, and assembles the torrents if it was the last one. */
+async function hashSegment(context: HashJobContext, job: SegmentJob): Promise<JobOutcome> {
+  const target = { bucket: job.bucket, key: job.key, etag: job.etag };
+  const range = await hashRange(streamObjectRange(context.anonymousS3, target, job.offset, job.length), {
+    size: job.size,
+    pieceLength: job.pieceLength,
+    offset: job.offset,
+    length: job.length,
+    threads: context.settings.hashThreads,
+  });
+  const result = await context.records.recordSegment(job.bucket, job.key, job.etag, {
+    index: job.index,
+    firstPiece: range.firstPiece,
+    pieceCount: range.pieceCount,
+    offset: range.offset,
+    length: range.length,
+    v1: range.v1,
+    v2: range.v2 as Uint8Array,
+  });
+  // Whoever sees the last count assembles; a redelivery after a crash between counting and
+  // assembling gets here too, and markReady is idempotent.
+  if (result.segmentsDone < result.segmentsTotal) return { kind: 'segment-hashed', index: job.index, counted: result.counted };
+  const segments = await context.records.segmentResults(job.bucket, job.key, job.etag);
+  const hashes = combineRanges(
+    segments.map((s) => ({ ...s, v2: s.v2 })),
+    job.size,
+    job.pieceLength,
+  );
+  const torrents = await assembleTorrents(context, target, hashes);
+  await context.records.markReady(job.bucket, job.key, job.etag, torrents);
+  return { kind: 'ready' };
+}
+
+/**
+ * Plans an object version: checks it is still public and unchanged, cuts it into segments,
+ * moves the record to HASHING and queues one job per segment (a single segment is hashed right
+ * here, with no second message). Sending every segment job again on a redelivery is harmless:
+ * a segment is counted once.
+ */
+async function planObject(context: HashJobContext, job: ObjectJob, record: ObjectRecord): Promise<JobOutcome> {
+  const readable = await checkReadability(context.anonymousS3, job.bucket, job.key);
+  if (readable.kind !== 'public' || readable.sseCustomer) {
+    await context.records.markRevoked(job.bucket, job.key, 'object is not anonymously readable');
+    return { kind: 'dropped', reason: 'not anonymously readable' };
+  }
+  if (readable.etag !== job.etag) return { kind: 'dropped', reason: 'object changed since the job was queued' };
+  const pieceLength = record.pieceLength ?? pieceLengthFor(job.size);
+  const segments = planSegments(job.size, pieceLength, context.settings.segmentBytes);
+  await context.records.startHashing(job.bucket, job.key, job.etag, {
+    pieceLength,
+    pieceCount: segments.reduce((n, s) => n + s.pieceCount, 0),
+    segmentsTotal: segments.length,
+  });
+  const segmentJobs: SegmentJob[] = segments.map((s) => ({
+    type: JobType.Segment,
+    bucket: job.bucket,
+    key: job.key,
+    etag: job.etag,
+    size: job.size,
+    pieceLength,
+    index: s.index,
+    offset: s.offset,
+    length: s.length,
+  }));
+  const [only] = segmentJobs;
+  if (segmentJobs.length === 1 && only !== undefined) return hashSegment(context, only);
+  await sendHashJobs(context.sqs, context.hashQueueUrl, segmentJobs);
+  return { kind: 'planned', segments: segmentJobs.length };
+}
+
+/**
+ * An upload pre-warms its torrent, as if someone had asked for it: private uploads are left
+ * alone (S3 decides), and exactly one job per ETag proceeds.
+ */
+async function prewarmUpload(context: HashJobContext, event: UploadEvent): Promise<JobOutcome> {
+  const readable = await checkReadability(context.anonymousS3, event.bucket, event.key);
+  if (readable.kind !== 'public' || readable.sseCustomer) return { kind: 'dropped', reason: 'not anonymously readable' };
+  if (readable.etag !== event.etag) return { kind: 'dropped', reason: 'object changed since the upload' };
+  if (readable.size === 0) return { kind: 'dropped', reason: 'empty object' };
+  const { record, enqueue } = await context.records.ensurePending(event.bucket, event.key, event.etag, event.size);
+  if (!enqueue) return { kind: 'dropped', reason: `already ${record.state}` };
+  return planObject(context, { ...event, type: JobType.Object }, record);
+}
+
+/**
+ * Runs one hash job. Jobs for an old ETag, or for a record that is already READY, REVOKED or
+ * FAILED, change nothing. Errors propagate so that the message is retried (and after
+ * maxReceiveCount lands in the dead-letter queue).
+ */
+async function processHashJob(context: HashJobContext, job: HashJob): Promise<JobOutcome> {
+  if (job.type === JobType.Upload) return prewarmUpload(context, job);
+  const record = await context.records.get(job.bucket, job.key);
+  if (!isCurrent(record, job)) return { kind: 'dropped', reason: 'no record for this ETag' };
+  if (job.type === JobType.Object) {
+    if (record.state !== RecordState.Pending && record.state !== RecordState.Hashing) {
+      return { kind: 'dropped', reason: `record is ${record.state}` };
+    }
+    return planObject(context, job, record);
+  }
+  if (record.state !== RecordState.Hashing) return { kind: 'dropped', reason: `record is ${record.state}` };
+  return hashSegment(context, job);
+}
+
+export { processHashJob };
+export type { JobOutcome };

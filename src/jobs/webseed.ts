@@ -1,0 +1,10 @@
+/**
+ * The public URL of an object under a path-style base (`https://s3.us-east-1.amazonaws.com`,
+ * or a local endpoint): each key segment is percent-encoded, the slashes kept, as S3 expects.
+ */
+function objectUrl(baseUrl: string, bucket: string, key: string): string {
+  const path = key.split('/').map((segment) => encodeURIComponent(segment)).join('/');
+  return `${baseUrl.replace(/\/+$/, '')}/${encodeURIComponent(bucket)}/${path}`;
+}
+
+export { objectUrl };

@@ -1,0 +1,183 @@
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { PutBucketPolicyCommand } from '@aws-sdk/client-s3';
+import { join } from 'node:path';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { AwsConfig } from '../config.js';
+import { JobType, sendHashJobs } from '../queue/index.js';
+import { RecordStore } from '../records/index.js';
+import { awsClients } from './clients.js';
+import { LOCAL_CREDENTIALS } from './credentials.js';
+import { startDynamoDb, startS3rver, startSqs } from './emulators.js';
+import { startHttpApiServer } from './httpApiServer.js';
+import type { LocalStackConfig } from './localConfig.js';
+import { DEFAULT_DEMO_BUCKET, LocalQueueNames, createLocalResources } from './resources.js';
+import { startRgw } from './rgw.js';
+import { eventBridgeEventFor } from './s3Events.js';
+import { startSqsConsumer } from './sqsRunner.js';
+
+const REGION = 'us-east-1';
+const TABLE_NAME = 's3-torrent';
+const ARTIFACTS_BUCKET = 's3-torrent-artifacts';
+
+/**
+ * Visibility timeout of the local hash queue: longer than one segment takes here, so a job is
+ * not handed to a second worker while the first still hashes it (as the Lambda's must be).
+ */
+const HASH_VISIBILITY_TIMEOUT_SECONDS = 120;
+
+interface Stoppable {
+  stop(): Promise<void>;
+}
+
+interface LocalStack {
+  readonly endpoints: { readonly s3: string; readonly api: string; readonly dynamoDb: string; readonly sqs: string };
+  readonly demoBucket: string;
+  readonly hashQueueUrl: string;
+  readonly hashDeadLetterQueueUrl: string;
+  readonly aws: AwsConfig;
+  stop(): Promise<void>;
+}
+
+/** The environment the Lambda handlers read at load: the same variables the CDK stack sets. */
+function handlerEnvironment(config: LocalStackConfig, aws: AwsConfig, hashQueueUrl: string, apiUrl: string): Record<string, string> {
+  return {
+    AWS_REGION: aws.region,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    S3TORRENT_S3_ENDPOINT: aws.s3Endpoint ?? '',
+    S3TORRENT_DYNAMODB_ENDPOINT: aws.dynamoDbEndpoint ?? '',
+    S3TORRENT_SQS_ENDPOINT: aws.sqsEndpoint ?? '',
+    S3TORRENT_TABLE: TABLE_NAME,
+    S3TORRENT_HASH_QUEUE_URL: hashQueueUrl,
+    S3TORRENT_ARTIFACTS_BUCKET: ARTIFACTS_BUCKET,
+    S3TORRENT_PUBLISHED_BUCKETS: '*',
+    S3TORRENT_API_WAIT_MS: String(config.apiWaitMs),
+    S3TORRENT_SEGMENT_BYTES: String(config.segmentBytes),
+    S3TORRENT_HASH_THREADS: String(config.hashThreads),
+    S3TORRENT_WEBSEED_BASE_URL: aws.s3Endpoint ?? '',
+    // The tracker arrives with the seeder; until then torrents carry only the webseed.
+    S3TORRENT_TRACKERS: '',
+    S3TORRENT_PUBLIC_API_URL: apiUrl,
+  };
+}
+
+/** Makes the demo bucket readable by anyone (RGW enforces it; s3rver serves everything anyway). */
+async function makeDemoBucketPublic(clients: ReturnType<typeof awsClients>, bucket: string): Promise<void> {
+  const policy = {
+    Version: '2012-10-17',
+    Statement: [{ Sid: 'PublicRead', Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${bucket}/*` }],
+  };
+  await clients.s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: JSON.stringify(policy) }));
+}
+
+/**
+ * Starts everything on loopback: S3 (s3rver, Ceph RGW or a given endpoint), SQS, DynamoDB Local,
+ * the resources the CDK stack creates, the hash-worker behind an SQS poller and the torrent API
+ * behind an HTTP server, running the real Lambda handler modules. Records left PENDING or
+ * HASHING by an earlier run are queued again. Nothing is served until all of it is up.
+ */
+async function startLocalStack(config: LocalStackConfig, log: (line: string) => void = () => undefined): Promise<LocalStack> {
+  const started: Stoppable[] = [];
+  const stopAll = async (): Promise<void> => {
+    for (const part of started.reverse()) await part.stop().catch(() => undefined);
+  };
+  try {
+    let s3Endpoint: string;
+    let s3rver: Awaited<ReturnType<typeof startS3rver>> | undefined;
+    if (config.s3.kind === 'embedded') {
+      s3rver = await startS3rver({ port: config.ports.s3, dataDir: join(config.dataDir, 's3') });
+      started.push(s3rver);
+      s3Endpoint = s3rver.endpoint;
+    } else if (config.s3.kind === 'rgw') {
+      const rgw = await startRgw({ port: config.ports.s3, dataDir: join(config.dataDir, 'rgw') });
+      started.push(rgw);
+      s3Endpoint = rgw.endpoint;
+    } else {
+      s3Endpoint = config.s3.endpoint;
+    }
+    const sqsEmulator = await startSqs({ port: config.ports.sqs });
+    started.push(sqsEmulator);
+    const dynamo = await startDynamoDb({ port: config.ports.dynamoDb, dataDir: join(config.dataDir, 'dynamodb') });
+    started.push(dynamo);
+    const aws: AwsConfig = Object.freeze({ region: REGION, s3Endpoint, sqsEndpoint: sqsEmulator.endpoint, dynamoDbEndpoint: dynamo.endpoint });
+    const clients = awsClients(aws);
+    started.push({ stop: async () => clients.destroy() });
+
+    const resources = await createLocalResources(clients, {
+      tableDefinition: RecordStore.tableDefinition(TABLE_NAME).createTable,
+      tableName: TABLE_NAME,
+      queues: [
+        { name: LocalQueueNames.HashJobs, visibilityTimeoutSeconds: HASH_VISIBILITY_TIMEOUT_SECONDS },
+        { name: LocalQueueNames.AccessEvents },
+      ],
+      artifactsBucket: ARTIFACTS_BUCKET,
+      demoBucket: DEFAULT_DEMO_BUCKET,
+    });
+    // s3rver has no access control (every object is public already); RGW and other servers do.
+    if (config.s3.kind !== 'embedded') {
+      await makeDemoBucketPublic(clients, resources.demoBucket).catch((error: unknown) =>
+        log(`could not make bucket ${resources.demoBucket} public: ${String(error)}`));
+    }
+    const hashQueue = resources.queues[LocalQueueNames.HashJobs];
+    const accessQueue = resources.queues[LocalQueueNames.AccessEvents];
+    if (hashQueue === undefined || accessQueue === undefined) throw new TypeError('local queues were not created');
+
+    // The handlers read their configuration when first imported: set it, then import them.
+    const apiUrl = `http://127.0.0.1:${config.ports.api}`;
+    Object.assign(process.env, handlerEnvironment(config, aws, hashQueue.url, apiUrl));
+    const hashWorker = (await import('../../lambdas/hash-worker.js')) as { handler: (e: SQSEvent) => Promise<SQSBatchResponse> };
+    const torrentApi = (await import('../../lambdas/torrent-api.js')) as {
+      handler: (e: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+    };
+
+    const consumer = startSqsConsumer({
+      sqs: clients.sqs,
+      queueUrl: hashQueue.url,
+      queueArn: hashQueue.arn,
+      handler: hashWorker.handler,
+      batchSize: 1,
+      concurrency: config.workers,
+      onError: (error) => log(`hash-worker: ${String(error)}`),
+    });
+    started.push(consumer);
+
+    // S3 → EventBridge → SQS, as the CDK stack wires it: created objects pre-warm, deletions
+    // go to the access checker's queue.
+    s3rver?.onObjectEvent(async (record) => {
+      const event = eventBridgeEventFor(record, REGION, false);
+      if (event === undefined) return;
+      const queueUrl = event['detail-type'] === 'Object Created' ? hashQueue.url : accessQueue.url;
+      await clients.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(event) }));
+    });
+
+    const records = new RecordStore({ client: clients.documents, tableName: TABLE_NAME });
+    const unfinished = [];
+    for await (const record of records.listUnfinished()) {
+      unfinished.push({ type: JobType.Object, bucket: record.bucket, key: record.key, etag: record.etag, size: record.size } as const);
+    }
+    await sendHashJobs(clients.sqs, hashQueue.url, unfinished);
+    if (unfinished.length > 0) log(`resumed ${unfinished.length} unfinished hashing job(s)`);
+
+    const api = await startHttpApiServer(torrentApi.handler, config.ports.api, (error) => log(`torrent-api: ${String(error)}`));
+    started.push(api);
+
+    let stopping: Promise<void> | undefined;
+    return {
+      endpoints: { s3: s3Endpoint, api: api.url, dynamoDb: dynamo.endpoint, sqs: sqsEmulator.endpoint },
+      demoBucket: resources.demoBucket,
+      hashQueueUrl: hashQueue.url,
+      hashDeadLetterQueueUrl: hashQueue.deadLetterQueueUrl,
+      aws,
+      stop: () => {
+        stopping ??= stopAll();
+        return stopping;
+      },
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+export { ARTIFACTS_BUCKET, TABLE_NAME, startLocalStack };
+export type { LocalStack };

@@ -1,0 +1,49 @@
+import { EnvReader } from '../config.js';
+import type { Env } from '../config.js';
+
+/** Which S3 the local stack uses. */
+type S3Backend = { readonly kind: 'embedded' } | { readonly kind: 'rgw' } | { readonly kind: 'external'; readonly endpoint: string };
+
+/** Default ports: what scripts and the README rely on. Each has an environment override. */
+const DEFAULT_PORTS = { s3: 9000, api: 8080, dynamoDb: 8000, sqs: 9324 } as const;
+
+interface LocalStackConfig {
+  readonly dataDir: string;
+  readonly s3: S3Backend;
+  readonly ports: { readonly s3: number; readonly api: number; readonly dynamoDb: number; readonly sqs: number };
+  /** Concurrent hash-worker invocations (the Lambda's maximum concurrency). */
+  readonly workers: number;
+  readonly hashThreads: number;
+  readonly segmentBytes: number;
+  readonly apiWaitMs: number;
+}
+
+/**
+ * The local stack's settings: command-line choices over environment variables over defaults.
+ * Ports: S3TORRENT_S3_PORT, S3TORRENT_API_PORT, S3TORRENT_DYNAMODB_PORT, S3TORRENT_SQS_PORT.
+ */
+function localStackConfigFrom(
+  overrides: { dataDir?: string | undefined; s3?: S3Backend | undefined },
+  env: Env = process.env,
+): LocalStackConfig {
+  const reader = new EnvReader(env);
+  const port = (name: string, fallback: number): number => reader.integer(name, fallback, 0, 65_535);
+  const s3: S3Backend = overrides.s3 ?? { kind: 'embedded' };
+  return Object.freeze({
+    dataDir: overrides.dataDir ?? reader.string('S3TORRENT_DATA_DIR', '.s3-torrent'),
+    s3,
+    ports: {
+      s3: port('S3TORRENT_S3_PORT', DEFAULT_PORTS.s3),
+      api: port('S3TORRENT_API_PORT', DEFAULT_PORTS.api),
+      dynamoDb: port('S3TORRENT_DYNAMODB_PORT', DEFAULT_PORTS.dynamoDb),
+      sqs: port('S3TORRENT_SQS_PORT', DEFAULT_PORTS.sqs),
+    },
+    workers: reader.integer('S3TORRENT_LOCAL_WORKERS', 2, 1, 64),
+    hashThreads: reader.integer('S3TORRENT_HASH_THREADS', 0, 0, 64),
+    segmentBytes: reader.integer('S3TORRENT_SEGMENT_BYTES', 256 * 1024 * 1024, 16 * 1024),
+    apiWaitMs: reader.integer('S3TORRENT_API_WAIT_MS', 20_000, 0, 29_000),
+  });
+}
+
+export { DEFAULT_PORTS, localStackConfigFrom };
+export type { LocalStackConfig, S3Backend };

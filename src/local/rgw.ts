@@ -1,0 +1,130 @@
+import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { LocalStackError, RgwStartError } from './errors.js';
+
+const run = promisify(execFile);
+
+/**
+ * `scripts/rgw.sh` bounds its own start at about 60 s and reports why it gave up; this outer
+ * bound only catches a script that hangs regardless. A normal start takes about 2 s.
+ */
+const RGW_START_TIMEOUT_MS = 80_000;
+/** `rgw.sh stop` KILLs whatever has not exited 5 s after TERM; in order they need under 1 s. */
+const RGW_STOP_TIMEOUT_MS = 15_000;
+/** What `rgwAvailable` looks for on PATH: the daemons and tools `rgw.sh` runs. */
+const RGW_BINARIES = ['ceph-mon', 'ceph-osd', 'radosgw', 'radosgw-admin', 'monmaptool', 'ceph', 'python3'] as const;
+
+/** The script, relative to this module: src/local/rgw.ts → scripts/rgw.sh at the project root. */
+const RGW_SCRIPT = fileURLToPath(new URL('../../scripts/rgw.sh', import.meta.url));
+
+interface StartRgwOptions {
+  /** S3 port on 127.0.0.1 (not 0: the gateway is a child process). The mon takes the next free one. */
+  readonly port: number;
+  /**
+   * Directory for the cluster's configuration, mon store, sockets and logs (`log/`); created if
+   * missing, left in place by `stop()` (its logs explain failures). The OSD keeps objects in
+   * memory, so nothing survives a stop. Must not contain whitespace.
+   */
+  readonly dataDir: string;
+  /**
+   * Upper bound on the whole start.
+   * @default 80 s
+   */
+  readonly timeoutMs?: number;
+}
+
+interface RgwHandle {
+  /** `http://127.0.0.1:<port>`. Sign with access key `test`, secret `test`; use path-style URLs. */
+  readonly endpoint: string;
+  /** Stops the mon, OSD and radosgw (TERM, then KILL). Safe to call more than once. */
+  stop(): Promise<void>;
+}
+
+/** What a failed `execFile` carries. */
+interface ExecFailure {
+  readonly code?: number | string | null;
+  readonly killed?: boolean;
+  readonly signal?: string | null;
+  readonly stdout?: string;
+  readonly stderr?: string;
+}
+
+async function stopRgw(dataDir: string): Promise<void> {
+  try {
+    await run('bash', [RGW_SCRIPT, 'stop', dataDir], { timeout: RGW_STOP_TIMEOUT_MS });
+  } catch (error) {
+    const failure = error as ExecFailure;
+    throw new LocalStackError(`rgw.sh stop ${dataDir} failed: ${(failure.stderr ?? '').trim() || String(error)}`, { cause: error });
+  }
+}
+
+/**
+ * Starts a single-node Ceph cluster (one mon, one in-memory OSD) and a RADOS Gateway on
+ * `127.0.0.1:port` through `scripts/rgw.sh`, with the S3 user `test`/`test`. Unlike s3rver, the
+ * gateway enforces object ACLs, bucket policies and Public Access Block, so anonymous reads of
+ * private objects are refused (403) as on AWS.
+ *
+ * Needs the Debian packages radosgw, ceph-mon, ceph-osd and ceph-common (see `rgwAvailable`).
+ * Bucket names must be 3–63 characters.
+ *
+ * @throws RgwStartError when the gateway is not ready in time or a daemon fails; whatever had
+ *   started is stopped first.
+ * @example
+ * const rgw = await startRgw({ port: 7480, dataDir: '/tmp/rgw' });
+ * const s3 = new S3Client({ endpoint: rgw.endpoint, forcePathStyle: true, region: 'us-east-1',
+ *   credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+ * // …
+ * await rgw.stop();
+ */
+async function startRgw(options: StartRgwOptions): Promise<RgwHandle> {
+  const { port } = options;
+  const dataDir = resolve(options.dataDir);
+  if (!Number.isInteger(port) || port < 1 || port > 65_535) {
+    throw new RgwStartError(port, dataDir, 'the port must be an integer from 1 to 65535');
+  }
+  let stdout: string;
+  try {
+    // SIGKILL on timeout: a TERMed script would first finish its current (bounded) step, and
+    // could still spawn a daemon after the `stop` below has run.
+    ({ stdout } = await run('bash', [RGW_SCRIPT, 'start', dataDir, String(port)], {
+      timeout: options.timeoutMs ?? RGW_START_TIMEOUT_MS,
+      killSignal: 'SIGKILL',
+    }));
+  } catch (error) {
+    const failure = error as ExecFailure;
+    // The script stops what it started when it fails by itself, but not when it is killed.
+    await stopRgw(dataDir).catch(() => undefined);
+    const problem = failure.killed === true
+      ? `rgw.sh start did not finish within ${options.timeoutMs ?? RGW_START_TIMEOUT_MS} ms`
+      : `rgw.sh start exited with ${String(failure.code ?? failure.signal)}`;
+    const output = (failure.stderr ?? '').trim();
+    throw new RgwStartError(port, dataDir, output === '' ? problem : `${problem}\n${output}`, { cause: error });
+  }
+  const ready = /^rgw ready (http:\/\/\S+)$/m.exec(stdout);
+  if (ready?.[1] === undefined) {
+    await stopRgw(dataDir).catch(() => undefined);
+    throw new RgwStartError(port, dataDir, `rgw.sh start printed no "rgw ready" line: ${stdout.trim()}`);
+  }
+  let stopping: Promise<void> | undefined;
+  return {
+    endpoint: ready[1],
+    stop: () => (stopping ??= stopRgw(dataDir)),
+  };
+}
+
+/** Whether the Ceph daemons and tools `startRgw` runs are installed (on PATH). */
+async function rgwAvailable(): Promise<boolean> {
+  try {
+    // One name at a time: bash's `command -v a b` succeeds when any one of them is found.
+    const script = 'for b in "$@"; do command -v "$b" >/dev/null || exit 1; done';
+    await run('bash', ['-c', script, 'bash', ...RGW_BINARIES], { timeout: 10_000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export { rgwAvailable, startRgw };
+export type { RgwHandle, StartRgwOptions };

@@ -1,0 +1,116 @@
+import { InvalidJobError } from './errors.js';
+
+/**
+ * Messages on the `hash-jobs` queue. An object job plans the work for one version of an object;
+ * a segment job hashes one piece-aligned range of it. Both name the ETag, so a job for an old
+ * version is recognised and dropped.
+ */
+const JobType = { Object: 'object', Segment: 'segment', Upload: 'upload' } as const;
+
+/**
+ * An object was written: S3's EventBridge "Object Created" event, delivered to the same queue by
+ * an EventBridge rule (the local stack makes the same event from the emulator's notifications).
+ */
+interface UploadEvent {
+  readonly type: typeof JobType.Upload;
+  readonly bucket: string;
+  readonly key: string;
+  readonly etag: string;
+  readonly size: number;
+}
+
+interface ObjectJob {
+  readonly type: typeof JobType.Object;
+  readonly bucket: string;
+  readonly key: string;
+  readonly etag: string;
+  readonly size: number;
+}
+
+interface SegmentJob {
+  readonly type: typeof JobType.Segment;
+  readonly bucket: string;
+  readonly key: string;
+  readonly etag: string;
+  readonly size: number;
+  readonly pieceLength: number;
+  readonly index: number;
+  readonly offset: number;
+  readonly length: number;
+}
+
+type HashJob = ObjectJob | SegmentJob | UploadEvent;
+
+/** SQS caps a message at 256 KiB; ours are small, anything near that is not ours. */
+const MAX_JOB_MESSAGE_BYTES = 16 * 1024;
+
+function field<T>(body: Record<string, unknown>, name: string, check: (v: unknown) => v is T, what: string): T {
+  const value = body[name];
+  if (!check(value)) throw new InvalidJobError(`job field "${name}" must be ${what}`);
+  return value;
+}
+
+const isText = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= 2048;
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * S3 writes ETags in quotes in HTTP headers and without them in events; records and If-Match
+ * always use the quoted form.
+ */
+function normalizeEtag(etag: string): string {
+  return etag.startsWith('"') ? etag : `"${etag}"`;
+}
+
+/** Reads S3's EventBridge "Object Created" event (its keys are not URL-encoded, unlike S3 notifications). */
+function parseUploadEvent(event: Record<string, unknown>): UploadEvent {
+  const detail = field(event, 'detail', isRecord, 'an object');
+  const bucket = field(detail, 'bucket', isRecord, 'an object');
+  const object = field(detail, 'object', isRecord, 'an object');
+  return {
+    type: JobType.Upload,
+    bucket: field(bucket, 'name', isText, 'a bucket name'),
+    key: field(object, 'key', isText, 'an object key'),
+    etag: normalizeEtag(field(object, 'etag', isText, 'an ETag')),
+    size: field(object, 'size', isCount, 'a byte count'),
+  };
+}
+const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+
+/**
+ * Parses and validates a job message body.
+ *
+ * @throws InvalidJobError: the message is malformed and must go to the dead-letter queue.
+ */
+function parseHashJob(body: string): HashJob {
+  if (body.length > MAX_JOB_MESSAGE_BYTES) throw new InvalidJobError(`job message of ${body.length} bytes is too large`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch (cause) {
+    throw new InvalidJobError('job message is not JSON', { cause });
+  }
+  if (!isRecord(parsed)) throw new InvalidJobError('job message is not an object');
+  const obj = parsed;
+  if (obj.source === 'aws.s3' && obj['detail-type'] === 'Object Created') return parseUploadEvent(obj);
+  const base = {
+    bucket: field(obj, 'bucket', isText, 'a bucket name'),
+    key: field(obj, 'key', isText, 'an object key'),
+    etag: normalizeEtag(field(obj, 'etag', isText, 'an ETag')),
+    size: field(obj, 'size', isCount, 'a byte count'),
+  };
+  if (obj.type === JobType.Object) return { type: JobType.Object, ...base };
+  if (obj.type === JobType.Segment) {
+    return {
+      type: JobType.Segment,
+      ...base,
+      pieceLength: field(obj, 'pieceLength', isCount, 'a piece length'),
+      index: field(obj, 'index', isCount, 'a segment index'),
+      offset: field(obj, 'offset', isCount, 'a byte offset'),
+      length: field(obj, 'length', isCount, 'a byte count'),
+    };
+  }
+  throw new InvalidJobError(`unknown job type ${JSON.stringify(obj.type)}`);
+}
+
+export { JobType, MAX_JOB_MESSAGE_BYTES, normalizeEtag, parseHashJob };
+export type { HashJob, ObjectJob, SegmentJob, UploadEvent };

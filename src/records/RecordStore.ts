@@ -1,0 +1,490 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, ScanCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { TranslateConfig } from '@aws-sdk/lib-dynamodb';
+import { cancellationCodes, conditionFailedAt, isConditionFailed, retryConflicts } from './conflicts.js';
+import {
+  HashingPlanConflictError,
+  InlineTorrentTooLargeError,
+  RecordContentionError,
+  RecordInputError,
+  SegmentOutOfRangeError,
+  SegmentTooLargeError,
+  SegmentsIncompleteError,
+  StaleRecordError,
+} from './errors.js';
+import {
+  aliasHashes,
+  assertBucket,
+  assertInfoHash,
+  assertNonNegativeInteger,
+  assertObjectId,
+  assertPositiveInteger,
+  assertReason,
+  assertSegmentHashes,
+  assertTorrents,
+  decodeCursor,
+  encodeCursor,
+  namesIn,
+  recordFromItem,
+  segmentExpiry,
+  segmentFromItem,
+  torrentToItem,
+} from './items.js';
+import type { Item } from './items.js';
+import { RecordLimits, RecordState, TableKeys, aliasPartitionKey, recordPartitionKey, segmentSortKey } from './schema.js';
+import type { ObjectRecord, SegmentResult } from './schema.js';
+import { createRecordTable, recordTableDefinition } from './table.js';
+import type { TableDefinition } from './table.js';
+import type {
+  EnsurePendingOptions,
+  EnsurePendingResult,
+  HashingPlan,
+  ListPageOptions,
+  RecordPage,
+  RecordStoreOptions,
+  SegmentProgress,
+  Torrents,
+} from './types.js';
+
+/** Rounds of read-then-conditional-write in `ensurePending`; each lost round means another caller made progress. */
+const MAX_ENSURE_ATTEMPTS = 5;
+
+/** Records per page of `listByBucket` when no page size is given (DynamoDB also stops a page at 1 MB). */
+const DEFAULT_LIST_PAGE_SIZE = 100;
+
+/**
+ * The object records of the `?torrent` flow in one DynamoDB table (layout: `schema.ts`). Every
+ * state change is a conditional write on the record's state and ETag, so concurrent callers can
+ * neither lose an update nor publish twice; a caller whose record moved on (overwritten object,
+ * revocation) gets a StaleRecordError and should drop its work.
+ *
+ * Reads of records are strongly consistent; `listByBucket` reads a GSI, which is not.
+ *
+ * @example
+ * const store = new RecordStore({ client: new DynamoDBClient({}), tableName: 'records' });
+ * const { enqueue } = await store.ensurePending('bucket', 'video.mp4', etag, size);
+ * if (enqueue) await queue.send({ bucket: 'bucket', key: 'video.mp4', etag });
+ */
+class RecordStore {
+  private readonly documents: DynamoDBDocumentClient;
+  private readonly tableName: string;
+  private readonly now: () => Date;
+
+  public constructor(options: RecordStoreOptions) {
+    const { client } = options;
+    // lib-dynamodb keeps a document client's marshalling options on the wrapped client's config,
+    // which every document client over that client shares: `from(client, ownOptions)` would
+    // replace the options of the others. So a plain client is wrapped with the options it
+    // already carries, and this store never writes undefined values (it needs no options).
+    this.documents = client instanceof DynamoDBDocumentClient
+      ? client
+      : DynamoDBDocumentClient.from(client, (client.config as { translateConfig?: TranslateConfig }).translateConfig);
+    this.tableName = options.tableName;
+    this.now = options.now ?? ((): Date => new Date());
+  }
+
+  /** The CreateTable input and TTL setting of the record table (the CDK stack mirrors it). */
+  public static tableDefinition(tableName: string): TableDefinition {
+    return recordTableDefinition(tableName);
+  }
+
+  /** Creates the record table if absent, waits for it, turns TTL on: for the local stack and tests. */
+  public static async createTable(client: DynamoDBClient, tableName: string): Promise<void> {
+    await createRecordTable(client, tableName);
+  }
+
+  /** The record of an object, or undefined when none was ever created. */
+  public async get(bucket: string, key: string): Promise<ObjectRecord | undefined> {
+    assertObjectId(bucket, key);
+    const { Item: item } = await this.documents.send(
+      new GetCommand({ TableName: this.tableName, Key: recordKey(bucket, key), ConsistentRead: true }),
+    );
+    return item === undefined ? undefined : recordFromItem(item);
+  }
+
+  /**
+   * Makes sure a record exists for this version of the object. Creates it PENDING when absent;
+   * resets it to PENDING (dropping the old version's plan and torrents) when it holds another
+   * ETag. A record of this ETag is returned as is, whatever its state, except that with
+   * `retryFailed` a FAILED one, and with `reinstateRevoked` a REVOKED one, goes back to PENDING.
+   *
+   * @returns the record, and `enqueue: true` for exactly the one caller whose write created or
+   *   reset it: that caller queues the hashing job.
+   */
+  public async ensurePending(bucket: string, key: string, etag: string, size: number, options: EnsurePendingOptions = {}): Promise<EnsurePendingResult> {
+    assertObjectId(bucket, key, etag);
+    assertNonNegativeInteger('size', size);
+    for (let attempt = 1; attempt <= MAX_ENSURE_ATTEMPTS; attempt += 1) {
+      const current = await this.get(bucket, key);
+      const retry =
+        (options.retryFailed === true && current?.state === RecordState.Failed) ||
+        (options.reinstateRevoked === true && current?.state === RecordState.Revoked);
+      if (current !== undefined && current.etag === etag && !retry) return { record: current, enqueue: false };
+      // Absent: create. Other ETag: reset unless someone already moved it to ours.
+      // FAILED (retryFailed) or REVOKED (reinstateRevoked): restart once, whoever wins the write.
+      const condition = current === undefined
+        ? 'attribute_not_exists(#pk)'
+        : current.etag !== etag
+          ? 'attribute_exists(#pk) AND #etag <> :etag'
+          : '#etag = :etag AND #state = :restart';
+      const record = await this.resetToPending(bucket, key, etag, size, condition, retry ? { ':restart': current?.state } : {});
+      if (record !== undefined) return { record, enqueue: true };
+    }
+    throw new RecordContentionError(`ensuring a PENDING record for s3://${bucket}/${key}`, MAX_ENSURE_ATTEMPTS);
+  }
+
+  /**
+   * PENDING → HASHING with the hashing plan. Repeating it for a record already HASHING this ETag
+   * with the same plan returns the record unchanged (a redelivered job).
+   *
+   * @throws StaleRecordError when the record is gone, holds another ETag, or is in another state.
+   * @throws HashingPlanConflictError when it is HASHING this ETag with a different plan.
+   */
+  public async startHashing(bucket: string, key: string, etag: string, plan: HashingPlan): Promise<ObjectRecord> {
+    assertObjectId(bucket, key, etag);
+    assertPositiveInteger('pieceLength', plan.pieceLength);
+    assertPositiveInteger('pieceCount', plan.pieceCount);
+    assertPositiveInteger('segmentsTotal', plan.segmentsTotal);
+    if (plan.segmentsTotal > plan.pieceCount) throw new RecordInputError(`${plan.segmentsTotal} segments cannot share ${plan.pieceCount} pieces`);
+    const update = 'SET #state = :hashing, #pieceLength = :pieceLength, #pieceCount = :pieceCount, #segmentsTotal = :segmentsTotal, #segmentsDone = :zero, #updatedAt = :now';
+    const condition = '#etag = :etag AND #state = :pending';
+    const values = {
+      ':hashing': RecordState.Hashing, ':pending': RecordState.Pending, ':etag': etag, ':zero': 0,
+      ':pieceLength': plan.pieceLength, ':pieceCount': plan.pieceCount, ':segmentsTotal': plan.segmentsTotal,
+    };
+    const written = await this.conditionalUpdate(bucket, key, update, condition, values);
+    if (written !== undefined) return written;
+    const current = await this.get(bucket, key);
+    if (current?.etag !== etag || current.state !== RecordState.Hashing) {
+      throw new StaleRecordError(bucket, key, etag, current, RecordState.Pending);
+    }
+    const existing = describePlan(current);
+    if (existing !== describePlan(plan)) throw new HashingPlanConflictError(bucket, key, etag, existing, describePlan(plan));
+    return current;
+  }
+
+  /**
+   * Stores one segment's piece hashes and counts it on the record, in one transaction: the
+   * segment item is written only if absent, the count only while the record is HASHING this
+   * ETag. A redelivered segment is not counted again (`counted: false`).
+   *
+   * `segmentsDone` is read after the write, so several callers may see it equal `segmentsTotal`;
+   * each may call `markReady`, which publishes once.
+   *
+   * @throws SegmentTooLargeError when the hashes would not fit in one item.
+   * @throws StaleRecordError when the record is gone, holds another ETag, or is not HASHING.
+   * @throws SegmentOutOfRangeError when `index` is not below the record's `segmentsTotal`.
+   */
+  public async recordSegment(bucket: string, key: string, etag: string, segment: SegmentResult): Promise<SegmentProgress> {
+    assertObjectId(bucket, key, etag);
+    const { index, firstPiece, pieceCount, offset, length, v1, v2 } = segment;
+    assertNonNegativeInteger('segment index', index);
+    assertNonNegativeInteger('firstPiece', firstPiece);
+    assertPositiveInteger('pieceCount', pieceCount);
+    assertNonNegativeInteger('offset', offset);
+    assertPositiveInteger('length', length);
+    if (v1.length + v2.length > RecordLimits.MaxSegmentHashBytes) {
+      throw new SegmentTooLargeError(index, v1.length + v2.length, RecordLimits.MaxSegmentHashBytes);
+    }
+    assertSegmentHashes(index, pieceCount, v1, v2);
+    const now = this.now();
+    const item = {
+      [TableKeys.PartitionKey]: recordPartitionKey(bucket, key),
+      [TableKeys.SortKey]: segmentSortKey(etag, index),
+      etag, index, firstPiece, pieceCount, offset, length, v1, v2,
+      [TableKeys.ExpiresAt]: segmentExpiry(now),
+      createdAt: now.toISOString(),
+    };
+    const update = 'SET #updatedAt = :now ADD #segmentsDone :one';
+    const condition = '#state = :hashing AND #etag = :etag AND #segmentsTotal > :index';
+    let counted = true;
+    try {
+      await retryConflicts('recording a segment', () =>
+        this.documents.send(new TransactWriteCommand({
+          TransactItems: [
+            { Put: { TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(#sk)', ExpressionAttributeNames: { '#sk': TableKeys.SortKey } } },
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: recordKey(bucket, key),
+                UpdateExpression: update,
+                ConditionExpression: condition,
+                ExpressionAttributeNames: namesIn(update, condition),
+                ExpressionAttributeValues: { ':now': now.toISOString(), ':one': 1, ':hashing': RecordState.Hashing, ':etag': etag, ':index': index },
+              },
+            },
+          ],
+        })),
+      );
+    } catch (error) {
+      const codes = cancellationCodes(error);
+      if (codes === undefined || !(conditionFailedAt(codes, 0) || conditionFailedAt(codes, 1))) throw error;
+      counted = false;
+      // The segment item exists (a redelivery) unless only the record's condition failed.
+      if (!conditionFailedAt(codes, 0)) await this.explainSegmentRefusal(bucket, key, etag, index);
+    }
+    const current = await this.get(bucket, key);
+    if (current?.etag !== etag || (current.state !== RecordState.Hashing && current.state !== RecordState.Ready)) {
+      throw new StaleRecordError(bucket, key, etag, current, RecordState.Hashing);
+    }
+    return { counted, segmentsDone: current.segmentsDone ?? 0, segmentsTotal: current.segmentsTotal ?? 0 };
+  }
+
+  /** Every recorded segment of this ETag, sorted by index. */
+  public async segmentResults(bucket: string, key: string, etag: string): Promise<SegmentResult[]> {
+    assertObjectId(bucket, key, etag);
+    const segments: SegmentResult[] = [];
+    const condition = '#pk = :pk AND begins_with(#sk, :prefix)';
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.documents.send(new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: condition,
+        ExpressionAttributeNames: namesIn(condition),
+        ExpressionAttributeValues: { ':pk': recordPartitionKey(bucket, key), ':prefix': `seg/${etag}/` },
+        ConsistentRead: true,
+        ExclusiveStartKey: startKey,
+      }));
+      for (const item of page.Items ?? []) segments.push(segmentFromItem(item));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    // The sort key pads indexes to 6 digits; sort by number so larger indexes stay in order too.
+    return segments.sort((a, b) => a.index - b.index);
+  }
+
+  /**
+   * HASHING → READY with the torrents, once every segment is recorded, and in the same
+   * transaction the aliases that find the record by infohash. Calling it again for a record
+   * already READY for this ETag changes nothing and returns that record.
+   *
+   * @returns the record read right after the write (READY, unless revoked in between).
+   * @throws SegmentsIncompleteError when segments are still missing.
+   * @throws StaleRecordError when the record is gone, holds another ETag, or is not HASHING.
+   * @throws InlineTorrentTooLargeError when the inline bytes would not fit in the record.
+   */
+  public async markReady(bucket: string, key: string, etag: string, torrents: Torrents): Promise<ObjectRecord> {
+    assertObjectId(bucket, key, etag);
+    const inlineBytes = assertTorrents(torrents);
+    if (inlineBytes > RecordLimits.MaxInlineTorrentBytes) throw new InlineTorrentTooLargeError(inlineBytes, RecordLimits.MaxInlineTorrentBytes);
+    const now = this.timestamp();
+    const update = 'SET #state = :ready, #torrents = :torrents, #updatedAt = :now REMOVE #reason';
+    const condition = '#state = :hashing AND #etag = :etag AND #segmentsDone = #segmentsTotal';
+    const aliases = aliasHashes(torrents).map((hash) => ({
+      Put: {
+        TableName: this.tableName,
+        Item: { [TableKeys.PartitionKey]: aliasPartitionKey(hash), [TableKeys.SortKey]: TableKeys.AliasSortKey, bucket, key, etag, createdAt: now },
+      },
+    }));
+    try {
+      await retryConflicts('marking a record READY', () =>
+        this.documents.send(new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: recordKey(bucket, key),
+                UpdateExpression: update,
+                ConditionExpression: condition,
+                ExpressionAttributeNames: namesIn(update, condition),
+                ExpressionAttributeValues: {
+                  ':ready': RecordState.Ready, ':hashing': RecordState.Hashing, ':etag': etag, ':now': now,
+                  ':torrents': { v1: torrentToItem(torrents.v1), hybrid: torrentToItem(torrents.hybrid) },
+                },
+              },
+            },
+            ...aliases,
+          ],
+        })),
+      );
+    } catch (error) {
+      const codes = cancellationCodes(error);
+      if (codes === undefined || !conditionFailedAt(codes, 0)) throw error;
+      const current = await this.get(bucket, key);
+      if (current?.etag === etag && current.state === RecordState.Ready) return current;
+      if (current?.etag === etag && current.state === RecordState.Hashing) {
+        throw new SegmentsIncompleteError(bucket, key, current.segmentsDone ?? 0, current.segmentsTotal ?? 0);
+      }
+      throw new StaleRecordError(bucket, key, etag, current, RecordState.Hashing);
+    }
+    const current = await this.get(bucket, key);
+    if (current?.etag !== etag) throw new StaleRecordError(bucket, key, etag, current, RecordState.Ready);
+    return current;
+  }
+
+  /**
+   * PENDING or HASHING → FAILED with a reason. Repeating it for a record already FAILED for this
+   * ETag returns it unchanged (the first reason stays).
+   *
+   * @throws StaleRecordError when the record is gone, holds another ETag, or is READY or REVOKED.
+   */
+  public async markFailed(bucket: string, key: string, etag: string, reason: string): Promise<ObjectRecord> {
+    assertObjectId(bucket, key, etag);
+    assertReason(reason);
+    const update = 'SET #state = :failed, #reason = :reason, #updatedAt = :now';
+    const condition = '#etag = :etag AND #state IN (:pending, :hashing)';
+    const values = { ':failed': RecordState.Failed, ':reason': reason, ':etag': etag, ':pending': RecordState.Pending, ':hashing': RecordState.Hashing };
+    const written = await this.conditionalUpdate(bucket, key, update, condition, values);
+    if (written !== undefined) return written;
+    const current = await this.get(bucket, key);
+    if (current?.etag === etag && current.state === RecordState.Failed) return current;
+    throw new StaleRecordError(bucket, key, etag, current, `${RecordState.Pending} or ${RecordState.Hashing}`);
+  }
+
+  /**
+   * Any state → REVOKED with a reason, keeping the ETag: the object is no longer anonymously
+   * readable, or is gone. Already REVOKED: returned unchanged. With `etag`, only that version is
+   * revoked (a late event about an overwritten version must not revoke the new one).
+   *
+   * @returns the record, or undefined when the object never had one (nothing to revoke).
+   * @throws StaleRecordError when `etag` is given and the record holds another.
+   */
+  public async markRevoked(bucket: string, key: string, reason: string, options: { readonly etag?: string | undefined } = {}): Promise<ObjectRecord | undefined> {
+    assertObjectId(bucket, key, options.etag);
+    assertReason(reason);
+    const update = 'SET #state = :revoked, #reason = :reason, #updatedAt = :now';
+    const condition = `attribute_exists(#pk) AND #state <> :revoked${options.etag === undefined ? '' : ' AND #etag = :etag'}`;
+    const values: Record<string, unknown> = { ':revoked': RecordState.Revoked, ':reason': reason };
+    if (options.etag !== undefined) values[':etag'] = options.etag;
+    const written = await this.conditionalUpdate(bucket, key, update, condition, values);
+    if (written !== undefined) return written;
+    const current = await this.get(bucket, key);
+    if (current === undefined || options.etag === undefined || current.etag === options.etag) return current;
+    throw new StaleRecordError(bucket, key, options.etag, current, 'any state');
+  }
+
+  /**
+   * The READY record a v1 infohash (40 hex) or v2 infohash (64 hex, or its first 40) names;
+   * undefined when unknown, or when the record has since been overwritten, revoked or failed.
+   */
+  public async findByInfoHash(infoHashHex: string): Promise<ObjectRecord | undefined> {
+    assertInfoHash(infoHashHex);
+    const { Item: alias } = await this.documents.send(new GetCommand({
+      TableName: this.tableName,
+      Key: { [TableKeys.PartitionKey]: aliasPartitionKey(infoHashHex), [TableKeys.SortKey]: TableKeys.AliasSortKey },
+      ConsistentRead: true,
+    }));
+    if (alias === undefined) return undefined;
+    const record = await this.get(String(alias['bucket']), String(alias['key']));
+    if (record?.state !== RecordState.Ready || record.etag !== alias['etag'] || record.torrents === undefined) return undefined;
+    // The alias may outlive the version it was written for; only the record's own hashes count.
+    return aliasHashes(record.torrents).includes(infoHashHex.slice(0, 40).toLowerCase()) ? record : undefined;
+  }
+
+  /** Every record of a bucket, page by page (for bucket-level revocation). Reads a GSI: eventually consistent. */
+  public async *listByBucket(bucket: string, options: { readonly pageSize?: number | undefined } = {}): AsyncGenerator<ObjectRecord> {
+    let cursor: string | undefined;
+    do {
+      const page = await this.listByBucketPage(bucket, { limit: options.pageSize, cursor });
+      yield* page.records;
+      cursor = page.cursor;
+    } while (cursor !== undefined);
+  }
+
+  /** One page of a bucket's records, ordered by key, and the cursor of the next page. */
+  /**
+   * Every record still PENDING or HASHING, by a full table scan: for the restart of the local
+   * stack (its queue emulator keeps no messages) and for a sweep that re-queues lost jobs.
+   * A scan reads the whole table; call it rarely.
+   */
+  public async *listUnfinished(): AsyncGenerator<ObjectRecord> {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.documents.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          FilterExpression: '#sk = :record AND #state IN (:pending, :hashing)',
+          ExpressionAttributeNames: { '#sk': TableKeys.SortKey, '#state': 'state' },
+          ExpressionAttributeValues: { ':record': TableKeys.RecordSortKey, ':pending': RecordState.Pending, ':hashing': RecordState.Hashing },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) yield recordFromItem(item as Item);
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
+  }
+
+  public async listByBucketPage(bucket: string, options: ListPageOptions = {}): Promise<RecordPage> {
+    assertBucket(bucket);
+    const limit = options.limit ?? DEFAULT_LIST_PAGE_SIZE;
+    assertPositiveInteger('limit', limit);
+    const condition = '#gsiBucket = :bucket';
+    const page = await this.documents.send(new QueryCommand({
+      TableName: this.tableName,
+      IndexName: TableKeys.ByBucketIndex,
+      KeyConditionExpression: condition,
+      ExpressionAttributeNames: namesIn(condition),
+      ExpressionAttributeValues: { ':bucket': bucket },
+      Limit: limit,
+      ExclusiveStartKey: decodeCursor(options.cursor),
+    }));
+    return { records: (page.Items ?? []).map(recordFromItem), cursor: encodeCursor(page.LastEvaluatedKey) };
+  }
+
+  /** Writes PENDING for `etag` if `condition` holds; undefined when it does not. */
+  private async resetToPending(
+    bucket: string,
+    key: string,
+    etag: string,
+    size: number,
+    condition: string,
+    conditionValues: Record<string, unknown>,
+  ): Promise<ObjectRecord | undefined> {
+    const update = [
+      'SET #bucket = :bucket, #key = :key, #gsiBucket = :bucket, #gsiKey = :key, #etag = :etag, #size = :size,',
+      '#state = :pending, #createdAt = if_not_exists(#createdAt, :now), #updatedAt = :now',
+      'REMOVE #reason, #pieceLength, #pieceCount, #segmentsTotal, #segmentsDone, #torrents',
+    ].join(' ');
+    const values = { ...conditionValues, ':bucket': bucket, ':key': key, ':etag': etag, ':size': size, ':pending': RecordState.Pending };
+    return this.conditionalUpdate(bucket, key, update, condition, values);
+  }
+
+  /** One conditional UpdateItem on the record, `:now` supplied; the new record, or undefined when the condition was false. */
+  private async conditionalUpdate(
+    bucket: string,
+    key: string,
+    update: string,
+    condition: string,
+    values: Record<string, unknown>,
+  ): Promise<ObjectRecord | undefined> {
+    try {
+      const { Attributes: attributes } = await retryConflicts(`updating the record of s3://${bucket}/${key}`, () =>
+        this.documents.send(new UpdateCommand({
+          TableName: this.tableName,
+          Key: recordKey(bucket, key),
+          UpdateExpression: update,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: namesIn(update, condition),
+          ExpressionAttributeValues: { ...values, ':now': this.timestamp() },
+          ReturnValues: 'ALL_NEW',
+        })),
+      );
+      return recordFromItem(attributes as Item);
+    } catch (error) {
+      if (isConditionFailed(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /** Why the record refused a new segment: it moved on, or the index is past its plan. */
+  private async explainSegmentRefusal(bucket: string, key: string, etag: string, index: number): Promise<never> {
+    const current = await this.get(bucket, key);
+    if (current?.etag === etag && current.state === RecordState.Hashing && current.segmentsTotal !== undefined && index >= current.segmentsTotal) {
+      throw new SegmentOutOfRangeError(index, current.segmentsTotal);
+    }
+    throw new StaleRecordError(bucket, key, etag, current, RecordState.Hashing);
+  }
+
+  private timestamp(): string {
+    return this.now().toISOString();
+  }
+}
+
+function recordKey(bucket: string, key: string): Record<string, string> {
+  return { [TableKeys.PartitionKey]: recordPartitionKey(bucket, key), [TableKeys.SortKey]: TableKeys.RecordSortKey };
+}
+
+function describePlan(plan: Partial<HashingPlan>): string {
+  return `piece length ${plan.pieceLength}, ${plan.pieceCount} pieces, ${plan.segmentsTotal} segments`;
+}
+
+export { RecordStore };

@@ -1,0 +1,27 @@
+export {
+  HashingPlanConflictError,
+  InlineTorrentTooLargeError,
+  MalformedItemError,
+  RecordContentionError,
+  RecordError,
+  RecordInputError,
+  SegmentOutOfRangeError,
+  SegmentTooLargeError,
+  SegmentsIncompleteError,
+  StaleRecordError,
+} from './errors.js';
+export { RecordStore } from './RecordStore.js';
+export { RecordLimits, RecordState, TableKeys, aliasPartitionKey, recordPartitionKey, segmentSortKey } from './schema.js';
+export { createRecordTable, recordTableDefinition } from './table.js';
+export type { ObjectRecord, SegmentResult, StoredTorrent } from './schema.js';
+export type { TableDefinition } from './table.js';
+export type {
+  EnsurePendingOptions,
+  EnsurePendingResult,
+  HashingPlan,
+  ListPageOptions,
+  RecordPage,
+  RecordStoreOptions,
+  SegmentProgress,
+  Torrents,
+} from './types.js';
