@@ -19,12 +19,6 @@ const REGION = 'us-east-1';
 const TABLE_NAME = 's3-torrent';
 const ARTIFACTS_BUCKET = 's3-torrent-artifacts';
 
-/**
- * Visibility timeout of the local hash queue: longer than one segment takes here, so a job is
- * not handed to a second worker while the first still hashes it (as the Lambda's must be).
- */
-const HASH_VISIBILITY_TIMEOUT_SECONDS = 120;
-
 interface Stoppable {
   stop(): Promise<void>;
 }
@@ -54,6 +48,7 @@ function handlerEnvironment(config: LocalStackConfig, aws: AwsConfig, hashQueueU
     S3TORRENT_API_WAIT_MS: String(config.apiWaitMs),
     S3TORRENT_SEGMENT_BYTES: String(config.segmentBytes),
     S3TORRENT_HASH_THREADS: String(config.hashThreads),
+    S3TORRENT_HASH_MAX_RECEIVES: String(config.hashMaxReceives),
     S3TORRENT_WEBSEED_BASE_URL: aws.s3Endpoint ?? '',
     // The tracker arrives with the seeder; until then torrents carry only the webseed.
     S3TORRENT_TRACKERS: '',
@@ -107,7 +102,11 @@ async function startLocalStack(config: LocalStackConfig, log: (line: string) => 
       tableDefinition: RecordStore.tableDefinition(TABLE_NAME).createTable,
       tableName: TABLE_NAME,
       queues: [
-        { name: LocalQueueNames.HashJobs, visibilityTimeoutSeconds: HASH_VISIBILITY_TIMEOUT_SECONDS },
+        {
+          name: LocalQueueNames.HashJobs,
+          visibilityTimeoutSeconds: config.hashVisibilityTimeoutSeconds,
+          maxReceiveCount: config.hashMaxReceives,
+        },
         { name: LocalQueueNames.AccessEvents },
       ],
       artifactsBucket: ARTIFACTS_BUCKET,

@@ -16,6 +16,10 @@ interface LocalStackConfig {
   readonly hashThreads: number;
   readonly segmentBytes: number;
   readonly apiWaitMs: number;
+  /** The hash queue's visibility timeout: longer than a segment takes to hash. */
+  readonly hashVisibilityTimeoutSeconds: number;
+  /** Deliveries before a hash job goes to the dead-letter queue (and its record to FAILED). */
+  readonly hashMaxReceives: number;
 }
 
 /**
@@ -42,6 +46,8 @@ function localStackConfigFrom(
     hashThreads: reader.integer('S3TORRENT_HASH_THREADS', 0, 0, 64),
     segmentBytes: reader.integer('S3TORRENT_SEGMENT_BYTES', 256 * 1024 * 1024, 16 * 1024),
     apiWaitMs: reader.integer('S3TORRENT_API_WAIT_MS', 20_000, 0, 29_000),
+    hashVisibilityTimeoutSeconds: reader.integer('S3TORRENT_HASH_VISIBILITY_TIMEOUT', 120, 1, 43_200),
+    hashMaxReceives: reader.integer('S3TORRENT_HASH_MAX_RECEIVES', 5, 1, 1000),
   });
 }
 

@@ -15,7 +15,7 @@ const READY_TIMEOUT_MS = 60_000;
 /** A local stack on free loopback ports in `dataDir`, with settings a test can shrink. */
 async function startTestStack(
   dataDir: string,
-  options: { s3?: S3Backend; segmentBytes?: number; apiWaitMs?: number; workers?: number } = {},
+  options: { s3?: S3Backend; segmentBytes?: number; apiWaitMs?: number; workers?: number; visibilityTimeoutSeconds?: number; maxReceives?: number } = {},
 ): Promise<LocalStack> {
   const env = {
     S3TORRENT_S3_PORT: String(await freeLoopbackPort()),
@@ -25,6 +25,8 @@ async function startTestStack(
     S3TORRENT_SEGMENT_BYTES: String(options.segmentBytes ?? 256 * 1024 * 1024),
     S3TORRENT_API_WAIT_MS: String(options.apiWaitMs ?? 5_000),
     S3TORRENT_LOCAL_WORKERS: String(options.workers ?? 2),
+    S3TORRENT_HASH_VISIBILITY_TIMEOUT: String(options.visibilityTimeoutSeconds ?? 120),
+    S3TORRENT_HASH_MAX_RECEIVES: String(options.maxReceives ?? 5),
   };
   return startLocalStack(localStackConfigFrom({ dataDir, s3: options.s3 }, env));
 }

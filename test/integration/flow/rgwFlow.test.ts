@@ -1,0 +1,110 @@
+import { CreateBucketCommand, PutObjectAclCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { join } from 'node:path';
+import { LOCAL_CREDENTIALS } from '../../../src/local/credentials.js';
+import type { LocalStack } from '../../../src/local/index.js';
+import { TABLE_NAME } from '../../../src/local/index.js';
+import { RecordState, RecordStore } from '../../../src/records/index.js';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { pseudoRandomBytes, tempDir } from '../../helpers/files.js';
+import { fetchWhenReady, infoHashesOf, publisherS3, referenceInfoHashes, startTestStack, torrentUrl } from './localStackHarness.js';
+
+const MiB = 1024 * 1024;
+/** Bucket without a public policy: objects in it are public only by their own ACL. */
+const PRIVATE_BUCKET = 'private-stuff';
+
+/** Polls until `check` gives a value; bounded. */
+async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+describe('Flow: ?torrent against Ceph RGW (S3 enforces anonymous access)', () => {
+  let stack: LocalStack;
+  let records: RecordStore;
+  let dir: string;
+  let cleanup: () => Promise<void>;
+
+  beforeAll(async () => {
+    ({ dir, cleanup } = await tempDir('rgw-flow'));
+    // A short visibility timeout and two deliveries: a failing job reaches the DLQ in seconds.
+    stack = await startTestStack(join(dir, 'data'), { s3: { kind: 'rgw' }, segmentBytes: MiB, visibilityTimeoutSeconds: 1, maxReceives: 2 });
+    records = new RecordStore({
+      client: new DynamoDBClient({ region: 'us-east-1', endpoint: stack.endpoints.dynamoDb, credentials: { ...LOCAL_CREDENTIALS } }),
+      tableName: TABLE_NAME,
+    });
+    await publisherS3(stack).send(new CreateBucketCommand({ Bucket: PRIVATE_BUCKET }));
+  }, 180_000);
+  afterAll(async () => {
+    await stack?.stop();
+    await cleanup();
+  });
+
+  it('answers 403 AccessDenied for a private object and hashes nothing', async () => {
+    // Prepare
+    await publisherS3(stack).send(new PutObjectCommand({ Bucket: PRIVATE_BUCKET, Key: 'secret.bin', Body: pseudoRandomBytes(MiB, 's') }));
+    // Act
+    const reply = await fetch(torrentUrl(stack, 'secret.bin', 'torrent', PRIVATE_BUCKET));
+    // Assess
+    expect(reply.status).toBe(403);
+    expect(await reply.text()).toContain('<Code>AccessDenied</Code>');
+    expect(await records.get(PRIVATE_BUCKET, 'secret.bin')).toBeUndefined();
+  });
+
+  it('serves a public-read object, then 403 once it is made private again', async () => {
+    const key = 'toggled.bin';
+    const bytes = pseudoRandomBytes(3 * MiB + 5, 'toggled');
+    const s3 = publisherS3(stack);
+    await s3.send(new PutObjectCommand({ Bucket: PRIVATE_BUCKET, Key: key, Body: bytes, ACL: 'public-read' }));
+    const served = await fetchWhenReady(torrentUrl(stack, key, 'torrent', PRIVATE_BUCKET));
+    expect(served.status).toBe(200);
+    expect((await infoHashesOf(served)).v1).toBe((await referenceInfoHashes(dir, key, bytes)).v1);
+    await s3.send(new PutObjectAclCommand({ Bucket: PRIVATE_BUCKET, Key: key, ACL: 'private' }));
+    const refused = await fetch(torrentUrl(stack, key, 'torrent', PRIVATE_BUCKET));
+    expect(refused.status).toBe(403);
+  });
+
+  it('serves objects of the public demo bucket (public by bucket policy)', async () => {
+    const key = 'by-policy.bin';
+    const bytes = pseudoRandomBytes(2 * MiB, 'policy');
+    await publisherS3(stack).send(new PutObjectCommand({ Bucket: stack.demoBucket, Key: key, Body: bytes }));
+    const reply = await fetchWhenReady(torrentUrl(stack, key));
+    expect(reply.status).toBe(200);
+    expect((await infoHashesOf(reply)).v1).toBe((await referenceInfoHashes(dir, key, bytes)).v1);
+  });
+
+  it('moves a job that always fails to the dead-letter queue and marks the record FAILED with the reason', async () => {
+    // Prepare: a record HASHING a real object, and a segment job no worker can ever run.
+    const key = 'poison.bin';
+    const put = await publisherS3(stack).send(new PutObjectCommand({ Bucket: stack.demoBucket, Key: key, Body: pseudoRandomBytes(2 * MiB, 'p') }));
+    const etag = put.ETag ?? '';
+    await records.ensurePending(stack.demoBucket, key, etag, 2 * MiB);
+    await records.startHashing(stack.demoBucket, key, etag, { pieceLength: 262_144, pieceCount: 8, segmentsTotal: 2 });
+    const sqs = new SQSClient({ region: 'us-east-1', endpoint: stack.endpoints.sqs, credentials: { ...LOCAL_CREDENTIALS } });
+    const poison = { type: 'segment', bucket: stack.demoBucket, key, etag, size: 2 * MiB, pieceLength: 1000, index: 0, offset: 0, length: MiB };
+    // Act
+    await sqs.send(new SendMessageCommand({ QueueUrl: stack.hashQueueUrl, MessageBody: JSON.stringify(poison) }));
+    // Assess
+    const failed = await eventually(async () => {
+      const record = await records.get(stack.demoBucket, key);
+      return record?.state === RecordState.Failed ? record : undefined;
+    });
+    expect(failed.reason).toContain('InvalidPieceLengthError: invalid piece length 1000');
+    const inDlq = await eventually(async () => {
+      const attributes = await sqs.send(
+        new GetQueueAttributesCommand({ QueueUrl: stack.hashDeadLetterQueueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }),
+      );
+      const count = Number(attributes.Attributes?.ApproximateNumberOfMessages ?? '0');
+      return count > 0 ? count : undefined;
+    });
+    expect(inDlq).toBe(1);
+    const reply = await fetch(torrentUrl(stack, key));
+    expect(reply.status).toBe(500);
+    expect(await reply.text()).toContain('Hashing failed: InvalidPieceLengthError');
+  });
+});
