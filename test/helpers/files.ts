@@ -1,4 +1,5 @@
-import { createHash } from 'node:crypto';
+import { createCipheriv, createHash } from 'node:crypto';
+import { open } from 'node:fs/promises';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,4 +30,24 @@ async function writeTestFile(dir: string, name: string, size: number): Promise<s
   return path;
 }
 
-export { pseudoRandomBytes, tempDir, writeTestFile };
+/**
+ * Writes `size` deterministic pseudo-random bytes fast (AES-128-CTR keystream of `seed`), in
+ * 16 MiB steps so that a GiB-sized file never sits in memory.
+ */
+async function writeLargeTestFile(path: string, size: number, seed: string): Promise<void> {
+  const key = createHash('sha256').update(seed).digest().subarray(0, 16);
+  const cipher = createCipheriv('aes-128-ctr', key, Buffer.alloc(16));
+  const zeros = Buffer.alloc(16 * 1024 * 1024);
+  const handle = await open(path, 'w');
+  try {
+    for (let written = 0; written < size; ) {
+      const chunk = cipher.update(zeros.subarray(0, Math.min(zeros.length, size - written)));
+      await handle.write(chunk);
+      written += chunk.length;
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+export { pseudoRandomBytes, tempDir, writeLargeTestFile, writeTestFile };

@@ -1,0 +1,136 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { createReadStream } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { hashFile } from '../../../src/hashing/index.js';
+import { LOCAL_CREDENTIALS } from '../../../src/local/credentials.js';
+import { TABLE_NAME } from '../../../src/local/index.js';
+import { freeLoopbackPort } from '../../../src/local/ports.js';
+import { RecordState, RecordStore } from '../../../src/records/index.js';
+import { buildTorrent, parseTorrent, pieceLengthFor } from '../../../src/torrent/index.js';
+import { tempDir, writeLargeTestFile } from '../../helpers/files.js';
+import { projectRoot } from '../../helpers/tools.js';
+
+const GiB = 1024 ** 3;
+const MiB = 1024 ** 2;
+/** Bound on each wait below: start-up, upload, hashing. */
+const STEP_TIMEOUT_MS = 90_000;
+
+interface RunningStack {
+  readonly child: ChildProcess;
+  readonly output: string[];
+}
+
+/** Runs `s3-torrent local` as a user does (`npm start`), in its own process group. */
+async function startStackProcess(dataDir: string, env: Record<string, string>): Promise<RunningStack> {
+  const child = spawn(process.execPath, [join(projectRoot, 'dist', 's3-torrent.js'), 'local', '--data-dir', dataDir], {
+    env: { ...process.env, ...env },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  child.stderr?.on('data', (data: Buffer) => output.push(data.toString()));
+  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ready line: ${output.join('')}`)), STEP_TIMEOUT_MS);
+    lines.on('line', (line) => {
+      output.push(line);
+      if (line.startsWith('ready ')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`stack exited with ${code}: ${output.join('\n')}`)));
+  });
+  return { child, output };
+}
+
+/** Kills the whole process group (the stack and the DynamoDB Local it started) and waits. */
+async function killStack(stack: RunningStack, signal: NodeJS.Signals): Promise<void> {
+  if (stack.child.exitCode !== null || stack.child.pid === undefined) return;
+  const exited = new Promise((resolve) => stack.child.once('exit', resolve));
+  process.kill(-stack.child.pid, signal);
+  await exited;
+  // DynamoDB Local (java) is in the same group; give it a moment to release its port.
+  await new Promise((resolve) => setTimeout(resolve, 500));
+}
+
+async function until<T>(check: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + STEP_TIMEOUT_MS;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('Flow: a 1 GiB object through fan-out, with the local stack killed mid-hash', () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  let stack: RunningStack | undefined;
+
+  beforeAll(async () => {
+    ({ dir, cleanup } = await tempDir('restart'));
+  });
+  afterAll(async () => {
+    if (stack !== undefined) await killStack(stack, 'SIGKILL');
+    await cleanup();
+  });
+
+  it('resumes after SIGKILL and serves exactly the one-pass torrent', async () => {
+    // Prepare: a 1 GiB file, a stack with one slow-ish worker and 16 MiB segments (64 of them).
+    const file = join(dir, 'big.bin');
+    await writeLargeTestFile(file, GiB, 'restart');
+    const ports = { s3: await freeLoopbackPort(), api: await freeLoopbackPort(), dynamoDb: await freeLoopbackPort(), sqs: await freeLoopbackPort() };
+    const env = {
+      S3TORRENT_S3_PORT: String(ports.s3),
+      S3TORRENT_API_PORT: String(ports.api),
+      S3TORRENT_DYNAMODB_PORT: String(ports.dynamoDb),
+      S3TORRENT_SQS_PORT: String(ports.sqs),
+      S3TORRENT_SEGMENT_BYTES: String(16 * MiB),
+      S3TORRENT_LOCAL_WORKERS: '1',
+      S3TORRENT_API_WAIT_MS: '0',
+    };
+    const dataDir = join(dir, 'data');
+    stack = await startStackProcess(dataDir, env);
+    const s3 = new S3Client({
+      region: 'us-east-1', endpoint: `http://127.0.0.1:${ports.s3}`, forcePathStyle: true, credentials: { ...LOCAL_CREDENTIALS },
+      requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED',
+    });
+    const records = new RecordStore({
+      client: new DynamoDBClient({ region: 'us-east-1', endpoint: `http://127.0.0.1:${ports.dynamoDb}`, credentials: { ...LOCAL_CREDENTIALS } }),
+      tableName: TABLE_NAME,
+    });
+
+    // Act 1: upload (the upload event starts the hashing), then kill everything mid-hash.
+    await s3.send(new PutObjectCommand({ Bucket: 'public', Key: 'big.bin', Body: createReadStream(file), ContentLength: GiB }));
+    const midway = await until(async () => {
+      const record = await records.get('public', 'big.bin');
+      const done = record?.segmentsDone ?? 0;
+      return record?.state === RecordState.Hashing && done >= 2 && done < (record.segmentsTotal ?? 0) ? record : undefined;
+    });
+    await killStack(stack, 'SIGKILL');
+
+    // Act 2: start again on the same data directory and ask for the torrent.
+    stack = await startStackProcess(dataDir, env);
+    const url = `http://127.0.0.1:${ports.api}/public/big.bin?torrent`;
+    const body = await until(async () => {
+      const reply = await fetch(url);
+      return reply.status === 200 ? new Uint8Array(await reply.arrayBuffer()) : (await reply.arrayBuffer(), undefined);
+    });
+
+    // Assess: it had really stopped half-way, it resumed, and the result is the one-pass torrent.
+    expect(midway.segmentsTotal).toBe(64);
+    expect(stack.output.join('\n')).toMatch(/resumed 1 unfinished hashing job/);
+    const oneShot = buildTorrent(await hashFile(file, { pieceLength: pieceLengthFor(GiB) }), { name: 'big.bin' });
+    expect(parseTorrent(body).infoHashV1).toBe(oneShot.infoHashV1);
+
+    await killStack(stack, 'SIGTERM');
+    expect(stack.child.exitCode).toBe(0);
+    stack = undefined;
+  }, 300_000);
+});
