@@ -109,7 +109,12 @@ async function serveTorrent(context: TorrentApiContext, request: TorrentRequest)
   }
   if (context.publishedBuckets !== '*' && !context.publishedBuckets.has(bucket)) return s3Error('NoSuchBucket', resource, requestId);
 
-  const readable = await checkReadability(context.anonymousS3, bucket, key);
+  // S3's verdict and the record are independent: ask both at once (the record is only used
+  // once S3 has said the object is public, so nothing private is ever served from it).
+  const [readable, current] = await Promise.all([
+    checkReadability(context.anonymousS3, bucket, key),
+    context.records.get(bucket, key),
+  ]);
   if (readable.kind === 'forbidden') return s3Error('AccessDenied', resource, requestId);
   if (readable.kind === 'missing') return s3Error('NoSuchKey', resource, requestId);
   if (readable.sseCustomer) {
@@ -118,7 +123,7 @@ async function serveTorrent(context: TorrentApiContext, request: TorrentRequest)
   if (readable.size === 0) return s3Error('InvalidArgument', resource, requestId, 'An empty object cannot be made into a torrent.');
   if (readable.size > MAX_S3_OBJECT_SIZE) return s3Error('InvalidArgument', resource, requestId, 'The object is larger than 5 TiB.');
 
-  let record = await context.records.get(bucket, key);
+  let record = current;
   if (record?.state !== RecordState.Ready || record.etag !== readable.etag) {
     // S3 has just served the object anonymously: a REVOKED record of it is public again.
     const ensured = await context.records.ensurePending(bucket, key, readable.etag, readable.size, { reinstateRevoked: true });

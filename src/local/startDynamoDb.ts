@@ -24,6 +24,9 @@ const PROBE_TIMEOUT_MS = 2_000;
 /** SIGTERM lets the JVM close its SQLite files; after this long it gets SIGKILL. */
 const STOP_GRACE_MS = 10_000;
 
+/** After a failed start, how long to wait for the last of its stderr. */
+const OUTPUT_DRAIN_MS = 1_000;
+
 /** How much of the emulator's stderr is kept for error messages. */
 const STDERR_TAIL_BYTES = 8_192;
 
@@ -184,6 +187,8 @@ async function startDynamoDb(options: StartDynamoDbOptions): Promise<DynamoDbHan
   child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk));
   // Keeps a late 'error' (after readiness) from becoming an uncaught exception.
   child.on('error', () => undefined);
+  // 'close' comes after 'exit' once stdout and stderr are drained: the whole tail is in.
+  const outputClosed = new Promise<void>((resolve) => child.once('close', () => resolve()));
   const killOnExit = (): void => {
     child.kill('SIGKILL');
   };
@@ -194,6 +199,7 @@ async function startDynamoDb(options: StartDynamoDbOptions): Promise<DynamoDbHan
   if (readiness.kind !== 'ready') {
     await terminate(child);
     process.off('exit', killOnExit);
+    await Promise.race([outputClosed, sleep(OUTPUT_DRAIN_MS)]);
     switch (readiness.kind) {
       case 'spawnFailed': {
         const missing = (readiness.error as NodeJS.ErrnoException).code === 'ENOENT';

@@ -106,8 +106,7 @@ async function startS3rver(options: StartS3rverOptions): Promise<S3rverHandle> {
     for (const record of event.Records) {
       for (const listener of listeners) {
         try {
-          const result = listener(record);
-          if (result instanceof Promise) result.catch((error: unknown) => onListenerError(error, record));
+          Promise.resolve(listener(record)).catch((error: unknown) => onListenerError(error, record));
         } catch (error) {
           onListenerError(error, record);
         }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { LocalStack } from '../../../src/local/index.js';
 import { pseudoRandomBytes, tempDir } from '../../helpers/files.js';
+import { runCliProcess } from '../../helpers/tools.js';
 import { fetchWhenReady, infoHashesOf, referenceInfoHashes, startTestStack, torrentUrl, upload } from './localStackHarness.js';
 
 const MiB = 1024 * 1024;
@@ -94,6 +95,21 @@ describe('Flow: ?torrent on the local stack (embedded S3)', () => {
     expect(head.headers.get('x-s3torrent-infohash-v1')).toBe(got.headers.get('x-s3torrent-infohash-v1'));
     expect(head.headers.get('content-length')).toBe(got.headers.get('content-length'));
     expect((await head.arrayBuffer()).byteLength).toBe(0);
+  });
+
+  it('prewarms with the CLI: exits 0 once ready, and 1 with S3\'s error for a missing key', async () => {
+    const key = 'prewarmed/one.bin';
+    const bytes = pseudoRandomBytes(3 * MiB, 'prewarm');
+    await upload(stack, key, bytes);
+    const ok = await runCliProcess(['prewarm', `s3://${stack.demoBucket}/${key}`, '--api', stack.endpoints.api]);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain(`infohash ${(await referenceInfoHashes(dir, key, bytes)).v1}`);
+    const missing = await runCliProcess(['prewarm', `s3://${stack.demoBucket}/nothing-here`, '--api', stack.endpoints.api]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr.trim()).toMatch(/^s3-torrent: .*nothing-here\?torrent: NoSuchKey: The specified key does not exist\.$/);
+    const bad = await runCliProcess(['prewarm', 'public/no-scheme']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('expected s3://bucket/key, not "public/no-scheme"');
   });
 
   it('is what `aws s3api get-object-torrent` downloads, unchanged', async () => {

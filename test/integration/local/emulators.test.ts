@@ -139,6 +139,24 @@ describe('Local emulators: s3rver, fauxqs and DynamoDB Local behind the real SDK
         expect(Number(redrive.maxReceiveCount)).toBe(5);
       }
     });
+    it('brings an existing queue to a changed visibility timeout instead of failing', async () => {
+      const changed = { ...resourceOptions, queues: [{ name: LocalQueueNames.HashJobs, visibilityTimeoutSeconds: 7 }] };
+      const visibility = async (): Promise<string | undefined> => {
+        const { Attributes } = await clients.sqs.send(
+          new GetQueueAttributesCommand({ QueueUrl: first.queues['hash-jobs']?.url, AttributeNames: ['VisibilityTimeout'] }),
+        );
+        return Attributes?.VisibilityTimeout;
+      };
+
+      const result = await createLocalResources(clients, changed);
+      const afterChange = await visibility();
+      await createLocalResources(clients, resourceOptions);
+      const afterRestore = await visibility();
+
+      expect(result.queues['hash-jobs']).toEqual(first.queues['hash-jobs']);
+      expect(afterChange).toBe('7');
+      expect(afterRestore).toBe(String(HASH_JOBS_VISIBILITY_SECONDS));
+    });
   });
 
   describe('Emulator: s3rver', () => {

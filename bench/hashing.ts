@@ -1,6 +1,6 @@
-// `npm run bench`: how fast `s3-torrent create` hashes 1 GiB against openssl, mktorrent and
-// libtorrent, measured in one run on one file, and whether our torrents match theirs.
-// Run through npm: the script builds dist/ first, and the bench times that bundle.
+// The hashing part of `npm run bench`: how fast `s3-torrent create` hashes 1 GiB against
+// openssl, mktorrent and libtorrent, measured in one run on one file, and whether our torrents
+// match theirs. Run through npm: the script builds dist/ first, and the bench times that bundle.
 import { constants, rmSync } from 'node:fs';
 import { access, mkdtemp } from 'node:fs/promises';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
@@ -29,7 +29,8 @@ async function executable(path: string): Promise<boolean> {
   );
 }
 
-async function main(): Promise<number> {
+/** Runs the hashing bench and prints its report; resolves to the exit code (1: a failure or mismatch). */
+async function runHashingBench(): Promise<number> {
   const runs = measuredRuns();
   const cores = availableParallelism();
   if (!(await executable(CLI))) throw new Error(`${CLI} is missing: run \`npm run bench\`, which builds it first`);
@@ -108,9 +109,4 @@ async function main(): Promise<number> {
   }
 }
 
-try {
-  process.exitCode = await main();
-} catch (error) {
-  process.stderr.write(`bench failed: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exitCode = 1;
-}
+export { runHashingBench };
