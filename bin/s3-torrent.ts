@@ -8,8 +8,18 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   throw error;
 });
 
-const code = await runCli(process.argv.slice(2), {
-  out: (line) => process.stdout.write(`${line}\n`),
-  err: (line) => process.stderr.write(`${line}\n`),
-});
+const code = await runCli(
+  process.argv.slice(2),
+  {
+    out: (line) => process.stdout.write(`${line}\n`),
+    err: (line) => process.stderr.write(`${line}\n`),
+  },
+  {
+    // `s3-torrent local` runs the real Lambda handlers; they load only when it asks.
+    loadLocalHandlers: async () => ({
+      hashWorker: (await import('../lambdas/hash-worker.js')).handler,
+      torrentApi: (await import('../lambdas/torrent-api.js')).handler,
+    }),
+  },
+);
 process.exitCode = code;

@@ -1,3 +1,3 @@
 export { UsageError } from './errors.js';
 export { ExitCode, runCli } from './runCli.js';
-export type { CliStreams } from './runCli.js';
+export type { CliDependencies, CliStreams } from './runCli.js';

@@ -1,5 +1,5 @@
 import { localStackConfigFrom, startLocalStack } from '../local/index.js';
-import type { S3Backend } from '../local/index.js';
+import type { LocalHandlers, S3Backend } from '../local/index.js';
 import type { CliOutput } from './commands.js';
 import { UsageError } from './errors.js';
 
@@ -45,10 +45,14 @@ function examples(s3: string, api: string, bucket: string, backend: S3Backend | 
  * `s3-torrent local` (`npm start`): runs the local stack until interrupted. Prints one `ready`
  * line with the endpoints when, and only when, everything is up.
  */
-async function localCommand(args: LocalArgs, io: CliOutput & { err: (line: string) => void }): Promise<void> {
+async function localCommand(
+  args: LocalArgs,
+  io: CliOutput & { err: (line: string) => void },
+  loadHandlers: () => Promise<LocalHandlers>,
+): Promise<void> {
   const backend = backendOf(args);
   const config = localStackConfigFrom({ dataDir: args.dataDir, s3: backend });
-  const stack = await startLocalStack(config, (line) => io.err(line));
+  const stack = await startLocalStack(config, loadHandlers, (line) => io.err(line));
   const { s3, api, dynamoDb, sqs } = stack.endpoints;
   io.out(`ready s3=${s3} api=${api} dynamodb=${dynamoDb} sqs=${sqs} data=${config.dataDir}`);
   examples(s3, api, stack.demoBucket, backend).forEach((line) => io.out(line));

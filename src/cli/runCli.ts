@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import type { ParseArgsConfig } from 'node:util';
 import { S3TorrentError } from '../errors.js';
 import { createCommand, inspectCommand, magnetCommand } from './commands.js';
+import type { LocalHandlers } from '../local/index.js';
 import type { CliOutput } from './commands.js';
 import { UsageError } from './errors.js';
 import { HELP } from './help.js';
@@ -14,6 +15,11 @@ const ExitCode = { Ok: 0, Failed: 1, Usage: 2 } as const;
 
 interface CliStreams extends CliOutput {
   readonly err: (line: string) => void;
+}
+
+/** What only the entry point can provide: src/ does not import the Lambda handler modules. */
+interface CliDependencies {
+  readonly loadLocalHandlers: () => Promise<LocalHandlers>;
 }
 
 const OPTIONS = {
@@ -63,7 +69,7 @@ function onlyFile(command: Command, positionals: string[]): string {
   return file;
 }
 
-async function dispatch(argv: string[], io: CliStreams): Promise<void> {
+async function dispatch(argv: string[], io: CliStreams, deps: CliDependencies): Promise<void> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     io.out(HELP.main);
@@ -106,7 +112,7 @@ async function dispatch(argv: string[], io: CliStreams): Promise<void> {
     if (values.help === true) return io.out(HELP.local);
     if (positionals.length > 0) throw new UsageError(`local takes no arguments, got "${positionals.join(' ')}"`);
     const { localCommand } = await import('./localCommand.js');
-    await localCommand({ s3: values.s3, s3Endpoint: values['s3-endpoint'], dataDir: values['data-dir'] }, io);
+    await localCommand({ s3: values.s3, s3Endpoint: values['s3-endpoint'], dataDir: values['data-dir'] }, io, deps.loadLocalHandlers);
     return;
   }
   if (command === 'prewarm') {
@@ -126,9 +132,9 @@ async function dispatch(argv: string[], io: CliStreams): Promise<void> {
  * Runs the s3-torrent command line and returns the exit code. Expected failures print one line
  * on stderr (`s3-torrent: <message>`); anything else is a bug and keeps its stack.
  */
-async function runCli(argv: string[], io: CliStreams): Promise<number> {
+async function runCli(argv: string[], io: CliStreams, deps: CliDependencies): Promise<number> {
   try {
-    await dispatch(argv, io);
+    await dispatch(argv, io, deps);
     return ExitCode.Ok;
   } catch (error) {
     if (error instanceof UsageError) {
@@ -144,4 +150,4 @@ async function runCli(argv: string[], io: CliStreams): Promise<number> {
 }
 
 export { ExitCode, runCli };
-export type { CliStreams };
+export type { CliDependencies, CliStreams };

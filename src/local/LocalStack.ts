@@ -19,6 +19,17 @@ const REGION = 'us-east-1';
 const TABLE_NAME = 's3-torrent';
 const ARTIFACTS_BUCKET = 's3-torrent-artifacts';
 
+/**
+ * The Lambda handlers the stack runs. They are passed in, not imported here: src/ never imports
+ * lambdas/; the entry point (bin/s3-torrent.ts, or a test) loads the real handler modules. They
+ * must be loaded only when asked (after the stack has set their environment), since a handler
+ * reads its configuration once, at import.
+ */
+interface LocalHandlers {
+  readonly hashWorker: (event: SQSEvent) => Promise<SQSBatchResponse>;
+  readonly torrentApi: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+}
+
 interface Stoppable {
   stop(): Promise<void>;
 }
@@ -71,7 +82,11 @@ async function makeDemoBucketPublic(clients: ReturnType<typeof awsClients>, buck
  * behind an HTTP server, running the real Lambda handler modules. Records left PENDING or
  * HASHING by an earlier run are queued again. Nothing is served until all of it is up.
  */
-async function startLocalStack(config: LocalStackConfig, log: (line: string) => void = () => undefined): Promise<LocalStack> {
+async function startLocalStack(
+  config: LocalStackConfig,
+  loadHandlers: () => Promise<LocalHandlers>,
+  log: (line: string) => void = () => undefined,
+): Promise<LocalStack> {
   const started: Stoppable[] = [];
   const stopAll = async (): Promise<void> => {
     for (const part of started.reverse()) await part.stop().catch(() => undefined);
@@ -124,16 +139,13 @@ async function startLocalStack(config: LocalStackConfig, log: (line: string) => 
     // The handlers read their configuration when first imported: set it, then import them.
     const apiUrl = `http://127.0.0.1:${config.ports.api}`;
     Object.assign(process.env, handlerEnvironment(config, aws, hashQueue.url, apiUrl));
-    const hashWorker = (await import('../../lambdas/hash-worker.js')) as { handler: (e: SQSEvent) => Promise<SQSBatchResponse> };
-    const torrentApi = (await import('../../lambdas/torrent-api.js')) as {
-      handler: (e: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
-    };
+    const handlers = await loadHandlers();
 
     const consumer = startSqsConsumer({
       sqs: clients.sqs,
       queueUrl: hashQueue.url,
       queueArn: hashQueue.arn,
-      handler: hashWorker.handler,
+      handler: handlers.hashWorker,
       batchSize: 1,
       concurrency: config.workers,
       onError: (error) => log(`hash-worker: ${String(error)}`),
@@ -157,7 +169,7 @@ async function startLocalStack(config: LocalStackConfig, log: (line: string) => 
     await sendHashJobs(clients.sqs, hashQueue.url, unfinished);
     if (unfinished.length > 0) log(`resumed ${unfinished.length} unfinished hashing job(s)`);
 
-    const api = await startHttpApiServer(torrentApi.handler, config.ports.api, (error) => log(`torrent-api: ${String(error)}`));
+    const api = await startHttpApiServer(handlers.torrentApi, config.ports.api, (error) => log(`torrent-api: ${String(error)}`));
     started.push(api);
 
     let stopping: Promise<void> | undefined;
@@ -179,4 +191,4 @@ async function startLocalStack(config: LocalStackConfig, log: (line: string) => 
 }
 
 export { ARTIFACTS_BUCKET, TABLE_NAME, startLocalStack };
-export type { LocalStack };
+export type { LocalHandlers, LocalStack };

@@ -9,7 +9,7 @@ import {
 import type { CreateTableCommandInput, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BucketAlreadyOwnedByYou, CreateBucketCommand, HeadBucketCommand, S3ServiceException } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { CreateQueueCommand, GetQueueAttributesCommand, QueueNameExists, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand, QueueNameExists, SQSServiceException, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TableKeys } from '../records/schema.js';
@@ -126,6 +126,17 @@ async function ensureTable(dynamoDb: DynamoDBClient, definition: CreateTableComm
 }
 
 /**
+ * SQS speaks JSON but also sends the legacy query-protocol error code (`x-amzn-query-error`),
+ * and the SDK names the error after that code: from fauxqs it is a plain SQSServiceException
+ * named `AWS.SimpleQueueService.QueueNameExists`, not the QueueNameExists class. Both legacy
+ * spellings (`…QueueNameExists`, `…QueueAlreadyExists`) are accepted.
+ */
+function isQueueNameExists(error: unknown): boolean {
+  if (error instanceof QueueNameExists) return true;
+  return error instanceof SQSServiceException && /(?:^|\.)Queue(?:NameExists|AlreadyExists)$/.test(error.name);
+}
+
+/**
  * CreateQueue is idempotent only while the attributes are equal; when they differ (another
  * visibility timeout than last time) the existing queue is brought to the wanted attributes.
  */
@@ -134,8 +145,8 @@ async function ensureQueue(sqs: SQSClient, name: string, attributes: Record<stri
   try {
     ({ QueueUrl: url } = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes })));
   } catch (error) {
-    if (!(error instanceof QueueNameExists)) throw error;
-    ({ QueueUrl: url } = await sqs.send(new CreateQueueCommand({ QueueName: name })));
+    if (!isQueueNameExists(error)) throw error;
+    ({ QueueUrl: url } = await sqs.send(new GetQueueUrlCommand({ QueueName: name })));
     if (url !== undefined) await sqs.send(new SetQueueAttributesCommand({ QueueUrl: url, Attributes: attributes }));
   }
   if (url === undefined) throw new LocalResourceError(name, 'CreateQueue returned no queue URL');

@@ -3,7 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdir, readdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { LOCAL_CREDENTIALS } from './credentials.js';
@@ -89,7 +89,7 @@ async function dynamoDbLocalJar(): Promise<{ jar: string; libraryPath: string }>
   return { jar: join(libDir, distribution, 'DynamoDBLocal.jar'), libraryPath: join(libDir, distribution, 'DynamoDBLocal_lib') };
 }
 
-/** Resolves with the exit once the process has exited (at once if it already has). */
+/** Resolves once the process has exited (at once if it already has). */
 function exited(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => child.once('exit', () => resolve()));
@@ -169,18 +169,20 @@ async function startDynamoDb(options: StartDynamoDbOptions): Promise<DynamoDbHan
     // A DynamoDB Local already there would answer the readiness probe in our JVM's place.
     throw new EmulatorStartError(EMULATOR, `port ${port} is already in use`);
   }
-  if (options.dataDir !== undefined) {
+  // Absolute: the JVM runs in this directory, so a relative -dbPath would be taken twice.
+  const dataDir = options.dataDir === undefined ? undefined : resolve(options.dataDir);
+  if (dataDir !== undefined) {
     try {
-      await mkdir(options.dataDir, { recursive: true });
+      await mkdir(dataDir, { recursive: true });
     } catch (error) {
-      throw new EmulatorStartError(EMULATOR, `cannot create data directory ${options.dataDir}`, '', { cause: error });
+      throw new EmulatorStartError(EMULATOR, `cannot create data directory ${dataDir}`, '', { cause: error });
     }
   }
   const { jar, libraryPath } = await dynamoDbLocalJar();
-  const storage = options.dataDir === undefined ? ['-inMemory'] : ['-dbPath', options.dataDir];
+  const storage = dataDir === undefined ? ['-inMemory'] : ['-dbPath', dataDir];
   const args = [`-Djava.library.path=${libraryPath}`, '-jar', jar, '-port', String(port), ...storage, '-sharedDb', '-disableTelemetry'];
 
-  const child = spawn('java', args, { cwd: options.dataDir ?? tmpdir(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('java', args, { cwd: dataDir ?? tmpdir(), stdio: ['ignore', 'pipe', 'pipe'] });
   const stderr = new Tail(STDERR_TAIL_BYTES);
   // Both pipes are drained: a full pipe would block the JVM.
   child.stdout?.on('data', () => undefined);

@@ -28,7 +28,10 @@ async function startTestStack(
     S3TORRENT_HASH_VISIBILITY_TIMEOUT: String(options.visibilityTimeoutSeconds ?? 120),
     S3TORRENT_HASH_MAX_RECEIVES: String(options.maxReceives ?? 5),
   };
-  return startLocalStack(localStackConfigFrom({ dataDir, s3: options.s3 }, env));
+  return startLocalStack(localStackConfigFrom({ dataDir, s3: options.s3 }, env), async () => ({
+    hashWorker: (await import('../../../lambdas/hash-worker.js')).handler,
+    torrentApi: (await import('../../../lambdas/torrent-api.js')).handler,
+  }));
 }
 
 /** A signed S3 client of the stack's S3 (the publisher's). */
