@@ -76,4 +76,15 @@ async function infoHashesOf(reply: Response): Promise<{ v1: string | undefined; 
   return { v1: summary.infoHashV1, v2: summary.infoHashV2 };
 }
 
-export { READY_TIMEOUT_MS, fetchWhenReady, infoHashesOf, publisherS3, referenceInfoHashes, startTestStack, torrentUrl, upload };
+/** Polls `check` every `intervalMs` until it gives a value; fails after `timeoutMs`. */
+async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = READY_TIMEOUT_MS, intervalMs = 200): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+export { READY_TIMEOUT_MS, eventually, fetchWhenReady, infoHashesOf, publisherS3, referenceInfoHashes, startTestStack, torrentUrl, upload };

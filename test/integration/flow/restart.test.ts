@@ -13,6 +13,7 @@ import { RecordState, RecordStore } from '../../../src/records/index.js';
 import { buildTorrent, parseTorrent, pieceLengthFor } from '../../../src/torrent/index.js';
 import { tempDir, writeLargeTestFile } from '../../helpers/files.js';
 import { projectRoot } from '../../helpers/tools.js';
+import { eventually } from './localStackHarness.js';
 
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
@@ -58,16 +59,6 @@ async function killStack(stack: RunningStack, signal: NodeJS.Signals): Promise<v
   await new Promise((resolve) => setTimeout(resolve, 500));
 }
 
-async function until<T>(check: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + STEP_TIMEOUT_MS;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 describe('Flow: a 1 GiB object through fan-out, with the local stack killed mid-hash', () => {
   let dir: string;
   let cleanup: () => Promise<void>;
@@ -108,20 +99,20 @@ describe('Flow: a 1 GiB object through fan-out, with the local stack killed mid-
 
     // Act 1: upload (the upload event starts the hashing), then kill everything mid-hash.
     await s3.send(new PutObjectCommand({ Bucket: 'public', Key: 'big.bin', Body: createReadStream(file), ContentLength: GiB }));
-    const midway = await until(async () => {
+    const midway = await eventually(async () => {
       const record = await records.get('public', 'big.bin');
       const done = record?.segmentsDone ?? 0;
       return record?.state === RecordState.Hashing && done >= 2 && done < (record.segmentsTotal ?? 0) ? record : undefined;
-    });
+    }, STEP_TIMEOUT_MS, 50);
     await killStack(stack, 'SIGKILL');
 
     // Act 2: start again on the same data directory and ask for the torrent.
     stack = await startStackProcess(dataDir, env);
     const url = `http://127.0.0.1:${ports.api}/public/big.bin?torrent`;
-    const body = await until(async () => {
+    const body = await eventually(async () => {
       const reply = await fetch(url);
       return reply.status === 200 ? new Uint8Array(await reply.arrayBuffer()) : (await reply.arrayBuffer(), undefined);
-    });
+    }, STEP_TIMEOUT_MS);
 
     // Assess: it had really stopped half-way, it resumed, and the result is the one-pass torrent.
     expect(midway.segmentsTotal).toBe(64);

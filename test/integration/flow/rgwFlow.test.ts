@@ -7,22 +7,11 @@ import { TABLE_NAME } from '../../../src/local/index.js';
 import { RecordState, RecordStore } from '../../../src/records/index.js';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { pseudoRandomBytes, tempDir } from '../../helpers/files.js';
-import { fetchWhenReady, infoHashesOf, publisherS3, referenceInfoHashes, startTestStack, torrentUrl } from './localStackHarness.js';
+import { eventually, fetchWhenReady, infoHashesOf, publisherS3, referenceInfoHashes, startTestStack, torrentUrl } from './localStackHarness.js';
 
 const MiB = 1024 * 1024;
 /** Bucket without a public policy: objects in it are public only by their own ACL. */
 const PRIVATE_BUCKET = 'private-stuff';
-
-/** Polls until `check` gives a value; bounded. */
-async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 describe('Flow: ?torrent against Ceph RGW (S3 enforces anonymous access)', () => {
   let stack: LocalStack;

@@ -1,7 +1,6 @@
 import { DescribeTableCommand, DescribeTimeToLiveCommand, DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { combineRanges, hashRange, planSegments } from '../../../src/hashing/index.js';
-import type { RandomAccessSource } from '../../../src/hashing/index.js';
 import {
   HashingPlanConflictError,
   InlineTorrentTooLargeError,
@@ -21,6 +20,7 @@ import {
 import type { SegmentResult, Torrents } from '../../../src/records/index.js';
 import { TorrentFormat, buildTorrent } from '../../../src/torrent/index.js';
 import { pseudoRandomBytes } from '../../helpers/files.js';
+import { memorySource } from '../../helpers/sources.js';
 import { startDynamoDbLocal } from './dynamoDbLocal.js';
 import type { LocalDynamoDb } from './dynamoDbLocal.js';
 
@@ -32,18 +32,6 @@ let bucketCounter = 0;
 function freshBucket(): string {
   bucketCounter += 1;
   return `bucket-${bucketCounter}`;
-}
-
-function memorySource(data: Buffer): RandomAccessSource {
-  return {
-    size: data.length,
-    read: async (into, position) => {
-      const bytes = data.subarray(position, position + into.length);
-      into.set(bytes);
-      return bytes.length;
-    },
-    close: async () => undefined,
-  };
 }
 
 /** A small object hashed segment by segment, as the hash workers will, and its torrents built in one pass. */

@@ -1,3 +1,4 @@
+import { truncate } from 'node:fs/promises';
 import fc from 'fast-check';
 import {
   SegmentError,
@@ -9,24 +10,11 @@ import {
 } from '../../../src/hashing/index.js';
 import type { RandomAccessSource, RangeHashes } from '../../../src/hashing/index.js';
 import { TorrentFormat, buildTorrent } from '../../../src/torrent/index.js';
-import { truncate } from 'node:fs/promises';
 import { pseudoRandomBytes, tempDir, writeTestFile } from '../../helpers/files.js';
+import { memorySource } from '../../helpers/sources.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
-
-/** An in-memory random-access source (the same interface files and S3 objects implement). */
-function memorySource(data: Buffer): RandomAccessSource {
-  return {
-    size: data.length,
-    read: async (into, position) => {
-      const bytes = data.subarray(position, position + into.length);
-      into.set(bytes);
-      return bytes.length;
-    },
-    close: async () => undefined,
-  };
-}
 
 /** Delivers `data` as a stream in uneven pieces, as a network body would. */
 async function* unevenStream(data: Buffer, step = 7_919): AsyncGenerator<Uint8Array> {
