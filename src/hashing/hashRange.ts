@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { EmptyContentError, SHA1_LENGTH, SHA256_LENGTH, assertValidPieceLength, pieceCountFor } from '../torrent/index.js';
+import { EmptyContentError, SHA1_LENGTH, SHA256_LENGTH, assertValidPieceLength } from '../torrent/index.js';
 import type { HashGeometry, PieceHashRun } from './ChunkHasher.js';
 import { SegmentError, SourceChangedError } from './errors.js';
 import { openLanes } from './lanes.js';

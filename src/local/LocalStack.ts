@@ -5,8 +5,8 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, SQSBatc
 import type { AwsConfig } from '../config.js';
 import { JobType, sendHashJobs } from '../queue/index.js';
 import { RecordStore } from '../records/index.js';
-import { awsClients } from './clients.js';
-import { LOCAL_CREDENTIALS } from './credentials.js';
+import { awsClients } from '../service/awsClients.js';
+import { LOCAL_CREDENTIALS } from '../service/credentials.js';
 import { startDynamoDb, startS3rver, startSqs } from './emulators.js';
 import { startHttpApiServer } from './httpApiServer.js';
 import type { LocalStackConfig } from './localConfig.js';
@@ -114,7 +114,6 @@ async function startLocalStack(
     started.push({ stop: async () => clients.destroy() });
 
     const resources = await createLocalResources(clients, {
-      tableDefinition: RecordStore.tableDefinition(TABLE_NAME).createTable,
       tableName: TABLE_NAME,
       queues: [
         {

@@ -1,18 +1,9 @@
-import {
-  CreateTableCommand,
-  DescribeTableCommand,
-  DescribeTimeToLiveCommand,
-  ResourceInUseException,
-  ResourceNotFoundException,
-  UpdateTimeToLiveCommand,
-} from '@aws-sdk/client-dynamodb';
-import type { CreateTableCommandInput, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BucketAlreadyOwnedByYou, CreateBucketCommand, HeadBucketCommand, S3ServiceException } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand, QueueNameExists, SQSServiceException, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { TableKeys } from '../records/schema.js';
+import { createRecordTable } from '../records/index.js';
 import { LocalResourceError } from './errors.js';
 
 /** The queues of the design (DESIGN.md, flows 1 and 5). */
@@ -33,10 +24,6 @@ const DEAD_LETTER_SUFFIX = '-dlq';
 /** The bucket that stands for a user's published bucket in the local stack. */
 const DEFAULT_DEMO_BUCKET = 'public';
 
-/** DynamoDB Local creates tables ACTIVE at once; AWS takes seconds. Either way, bounded. */
-const TABLE_ACTIVE_TIMEOUT_MS = 60_000;
-const TABLE_POLL_INTERVAL_MS = 250;
-
 interface LocalQueueSpec {
   readonly name: string;
   /** @default 30 */
@@ -46,12 +33,8 @@ interface LocalQueueSpec {
 }
 
 interface LocalResourceOptions {
-  /** The CreateTable input of the record table (`RecordStore.tableDefinition(name).createTable`). */
-  readonly tableDefinition: CreateTableCommandInput;
-  /** @default tableDefinition.TableName */
-  readonly tableName?: string;
-  /** @default TableKeys.ExpiresAt (`expiresAt`) */
-  readonly ttlAttribute?: string;
+  /** The record table's name: created as src/records defines it (createRecordTable), TTL on. */
+  readonly tableName: string;
   /** @default hash-jobs and access-events with the defaults above */
   readonly queues?: readonly LocalQueueSpec[];
   readonly artifactsBucket: string;
@@ -79,50 +62,6 @@ interface ResourceClients {
   readonly s3: S3Client;
   readonly dynamoDb: DynamoDBClient;
   readonly sqs: SQSClient;
-}
-
-async function tableStatus(dynamoDb: DynamoDBClient, tableName: string): Promise<string | undefined> {
-  try {
-    const { Table } = await dynamoDb.send(new DescribeTableCommand({ TableName: tableName }));
-    return Table?.TableStatus ?? 'UNKNOWN';
-  } catch (error) {
-    if (error instanceof ResourceNotFoundException) return undefined;
-    throw error;
-  }
-}
-
-/** Creates the table unless it exists, waits until it is ACTIVE, then makes sure TTL is on. */
-async function ensureTable(dynamoDb: DynamoDBClient, definition: CreateTableCommandInput, tableName: string, ttlAttribute: string): Promise<void> {
-  let status = await tableStatus(dynamoDb, tableName);
-  if (status === undefined) {
-    try {
-      await dynamoDb.send(new CreateTableCommand({ ...definition, TableName: tableName }));
-    } catch (error) {
-      // Created meanwhile by someone else: as good as ours.
-      if (!(error instanceof ResourceInUseException)) throw error;
-    }
-    status = await tableStatus(dynamoDb, tableName);
-  }
-  const deadline = Date.now() + TABLE_ACTIVE_TIMEOUT_MS;
-  while (status !== 'ACTIVE') {
-    if (Date.now() >= deadline) {
-      throw new LocalResourceError(tableName, `table still ${status ?? 'missing'} after ${TABLE_ACTIVE_TIMEOUT_MS} ms`);
-    }
-    await sleep(TABLE_POLL_INTERVAL_MS);
-    status = await tableStatus(dynamoDb, tableName);
-  }
-
-  const { TimeToLiveDescription: ttl } = await dynamoDb.send(new DescribeTimeToLiveCommand({ TableName: tableName }));
-  const ttlStatus = ttl?.TimeToLiveStatus;
-  if (ttlStatus === 'ENABLED' || ttlStatus === 'ENABLING') {
-    if (ttl?.AttributeName !== ttlAttribute) {
-      throw new LocalResourceError(tableName, `TTL is on attribute ${String(ttl?.AttributeName)}, not ${ttlAttribute}`);
-    }
-    return;
-  }
-  await dynamoDb.send(
-    new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: ttlAttribute, Enabled: true } }),
-  );
 }
 
 /**
@@ -202,14 +141,14 @@ async function ensureBucket(s3: S3Client, bucket: string): Promise<void> {
  *   another attribute) or never becomes usable.
  */
 async function createLocalResources(clients: ResourceClients, options: LocalResourceOptions): Promise<LocalResources> {
-  const tableName = options.tableName ?? options.tableDefinition.TableName;
+  const { tableName } = options;
   if (tableName === undefined || tableName === '') {
     throw new LocalResourceError('(table)', 'no table name: pass tableName or a definition with TableName');
   }
   const demoBucket = options.demoBucket ?? DEFAULT_DEMO_BUCKET;
   const specs = options.queues ?? [{ name: LocalQueueNames.HashJobs }, { name: LocalQueueNames.AccessEvents }];
 
-  await ensureTable(clients.dynamoDb, options.tableDefinition, tableName, options.ttlAttribute ?? TableKeys.ExpiresAt);
+  await createRecordTable(clients.dynamoDb, tableName);
   const queues: Record<string, LocalQueue> = {};
   for (const spec of specs) queues[spec.name] = await ensureQueueWithDlq(clients.sqs, spec);
   for (const bucket of new Set([options.artifactsBucket, demoBucket])) await ensureBucket(clients.s3, bucket);

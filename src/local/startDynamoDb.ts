@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { LOCAL_CREDENTIALS } from './credentials.js';
+import { LOCAL_CREDENTIALS } from '../service/credentials.js';
 import { EmulatorStartError } from './errors.js';
 import { LOOPBACK_HOST, isPortFreeOnAllInterfaces } from './ports.js';
 

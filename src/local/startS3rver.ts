@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import S3rver from 's3rver';
 import AWSAccount from 's3rver/lib/models/account.js';
-import { LOCAL_CREDENTIALS } from './credentials.js';
+import { LOCAL_CREDENTIALS } from '../service/credentials.js';
 import { EmulatorStartError } from './errors.js';
 import { LOOPBACK_HOST } from './ports.js';
 

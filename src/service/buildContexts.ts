@@ -1,12 +1,11 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { TorrentApiContext } from '../api/index.js';
 import type { ServiceConfig } from '../config.js';
 import type { HashJobContext } from '../jobs/index.js';
 import { RecordStore } from '../records/index.js';
-import { anonymousS3Client, signedS3Client } from '../storage/index.js';
+import { anonymousS3Client } from '../storage/index.js';
+import { awsClients } from './awsClients.js';
 
 /** How long a redirect to a large .torrent stays valid. */
 const PRESIGNED_URL_SECONDS = 300;
@@ -16,12 +15,12 @@ const PRESIGNED_URL_SECONDS = 300;
  * Locally and on AWS the code is the same; only the endpoints in `config.aws` differ.
  */
 function buildContexts(config: ServiceConfig): { hashJobs: HashJobContext; torrentApi: TorrentApiContext } {
-  const { aws } = config;
-  const dynamo = new DynamoDBClient({ region: aws.region, ...(aws.dynamoDbEndpoint === undefined ? {} : { endpoint: aws.dynamoDbEndpoint }) });
-  const records = new RecordStore({ client: dynamo, tableName: config.tableName });
-  const sqs = new SQSClient({ region: aws.region, ...(aws.sqsEndpoint === undefined ? {} : { endpoint: aws.sqsEndpoint }) });
-  const anonymousS3 = anonymousS3Client(aws);
-  const artifactsS3 = signedS3Client(aws);
+  const clients = awsClients(config.aws);
+  const records = new RecordStore({ client: clients.documents, tableName: config.tableName });
+  const { sqs } = clients;
+  const anonymousS3 = anonymousS3Client(config.aws);
+  // The signed client: the stack's own artifacts bucket is private.
+  const artifactsS3 = clients.s3;
   const shared = { records, anonymousS3, artifactsS3, artifactsBucket: config.artifactsBucket, sqs, hashQueueUrl: config.hashQueueUrl };
   return {
     hashJobs: {

@@ -1,4 +1,4 @@
 export { S3ObjectSource, checkReadability, streamObjectRange } from './anonymousReads.js';
 export { ObjectChangedError, ObjectMissingError, ObjectNotPublicError, StorageError, StorageUnavailableError } from './errors.js';
-export { anonymousS3Client, baseS3Config, signedS3Client } from './s3Clients.js';
+export { anonymousS3Client, baseS3Config } from './s3Clients.js';
 export type { Readability } from './anonymousReads.js';

@@ -36,9 +36,4 @@ function anonymousS3Client(aws: AwsConfig): S3Client {
   });
 }
 
-/** A normal, signed S3 client (the stack's own artifacts bucket). */
-function signedS3Client(aws: AwsConfig): S3Client {
-  return new S3Client(baseS3Config(aws));
-}
-
-export { anonymousS3Client, baseS3Config, signedS3Client };
+export { anonymousS3Client, baseS3Config };

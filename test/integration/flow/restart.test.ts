@@ -6,7 +6,7 @@ import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { hashFile } from '../../../src/hashing/index.js';
-import { LOCAL_CREDENTIALS } from '../../../src/local/credentials.js';
+import { LOCAL_CREDENTIALS } from '../../../src/service/credentials.js';
 import { TABLE_NAME } from '../../../src/local/index.js';
 import { freeLoopbackPort } from '../../../src/local/ports.js';
 import { RecordState, RecordStore } from '../../../src/records/index.js';

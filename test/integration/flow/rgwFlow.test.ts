@@ -1,7 +1,7 @@
 import { CreateBucketCommand, PutObjectAclCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { join } from 'node:path';
-import { LOCAL_CREDENTIALS } from '../../../src/local/credentials.js';
+import { LOCAL_CREDENTIALS } from '../../../src/service/credentials.js';
 import type { LocalStack } from '../../../src/local/index.js';
 import { TABLE_NAME } from '../../../src/local/index.js';
 import { RecordState, RecordStore } from '../../../src/records/index.js';

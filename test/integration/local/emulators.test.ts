@@ -5,9 +5,9 @@ import { GetObjectCommand, ListBucketsCommand, PutObjectCommand } from '@aws-sdk
 import { GetQueueAttributesCommand, ListQueuesCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { Message } from '@aws-sdk/client-sqs';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { RecordStore, TableKeys } from '../../../src/records/index.js';
-import { awsClients } from '../../../src/local/clients.js';
-import type { AwsClients } from '../../../src/local/clients.js';
+import { TableKeys } from '../../../src/records/index.js';
+import { awsClients } from '../../../src/service/awsClients.js';
+import type { AwsClients } from '../../../src/service/awsClients.js';
 import { startDynamoDb, startEmulators } from '../../../src/local/emulators.js';
 import type { DynamoDbHandle, Emulators, S3ObjectEventRecord } from '../../../src/local/emulators.js';
 import { EmulatorStartError, LocalStackError } from '../../../src/local/errors.js';
@@ -24,10 +24,8 @@ const HASH_JOBS_VISIBILITY_SECONDS = 2;
 /** Every wait on an emulator is bounded by this. */
 const WAIT_MS = 20_000;
 
-const definition = RecordStore.tableDefinition(TABLE_NAME);
 const resourceOptions: LocalResourceOptions = {
-  tableDefinition: definition.createTable,
-  ttlAttribute: definition.timeToLive.AttributeName ?? TableKeys.ExpiresAt,
+  tableName: TABLE_NAME,
   queues: [{ name: LocalQueueNames.HashJobs, visibilityTimeoutSeconds: HASH_JOBS_VISIBILITY_SECONDS }, { name: LocalQueueNames.AccessEvents }],
   artifactsBucket: ARTIFACTS_BUCKET,
 };
