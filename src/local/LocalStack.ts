@@ -12,7 +12,9 @@ import { startHttpApiServer } from './httpApiServer.js';
 import type { LocalStackConfig } from './localConfig.js';
 import { DEFAULT_DEMO_BUCKET, LocalQueueNames, createLocalResources } from './resources.js';
 import { startRgw } from './rgw.js';
+import { startNotificationReceiver, subscribeRgwBucket } from './rgwNotifications.js';
 import { eventBridgeEventFor } from './s3Events.js';
+import type { S3NotificationRecord } from './s3Events.js';
 import { startSqsConsumer } from './sqsRunner.js';
 
 const REGION = 'us-east-1';
@@ -152,13 +154,22 @@ async function startLocalStack(
     started.push(consumer);
 
     // S3 → EventBridge → SQS, as the CDK stack wires it: created objects pre-warm, deletions
-    // go to the access checker's queue.
-    s3rver?.onObjectEvent(async (record) => {
-      const event = eventBridgeEventFor(record, REGION, false);
+    // go to the access checker's queue. s3rver reports keys as they are; RGW URL-encodes them.
+    const forward = (keysEncoded: boolean) => async (record: S3NotificationRecord): Promise<void> => {
+      const event = eventBridgeEventFor(record, REGION, keysEncoded);
       if (event === undefined) return;
       const queueUrl = event['detail-type'] === 'Object Created' ? hashQueue.url : accessQueue.url;
       await clients.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(event) }));
-    });
+    };
+    s3rver?.onObjectEvent(forward(false));
+    if (config.s3.kind === 'rgw') {
+      const onRecord = forward(true);
+      const receiver = await startNotificationReceiver((record) => {
+        onRecord(record).catch((error: unknown) => log(`event forwarding: ${String(error)}`));
+      });
+      started.push(receiver);
+      await subscribeRgwBucket(aws, clients.s3, resources.demoBucket, receiver.url);
+    }
 
     const records = new RecordStore({ client: clients.documents, tableName: TABLE_NAME });
     const unfinished = [];

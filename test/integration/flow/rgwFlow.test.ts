@@ -67,6 +67,18 @@ describe('Flow: ?torrent against Ceph RGW (S3 enforces anonymous access)', () =>
     expect((await infoHashesOf(reply)).v1).toBe((await referenceInfoHashes(dir, key, bytes)).v1);
   });
 
+  it('pre-warms an upload by itself, from RGW\'s bucket notification', async () => {
+    // Prepare + Act: only an upload, no ?torrent request.
+    const key = 'pre warmed/ü.bin';
+    const bytes = pseudoRandomBytes(2 * MiB + 3, 'notified');
+    await publisherS3(stack).send(new PutObjectCommand({ Bucket: stack.demoBucket, Key: key, Body: bytes }));
+    // Assess: the record becomes READY with nobody asking, and the first request gets it at once.
+    await eventually(async () => ((await records.get(stack.demoBucket, key))?.state === RecordState.Ready ? true : undefined));
+    const reply = await fetch(torrentUrl(stack, key));
+    expect(reply.status).toBe(200);
+    expect((await infoHashesOf(reply)).v1).toBe((await referenceInfoHashes(dir, key, bytes)).v1);
+  });
+
   it('moves a job that always fails to the dead-letter queue and marks the record FAILED with the reason', async () => {
     // Prepare: a record HASHING a real object, and a segment job no worker can ever run.
     const key = 'poison.bin';
