@@ -60,6 +60,7 @@ Options:
 Ports (environment): S3TORRENT_S3_PORT (9000), S3TORRENT_API_PORT (8080),
 S3TORRENT_DYNAMODB_PORT (8000), S3TORRENT_SQS_PORT (9324).`,
   prewarm: `Usage: s3-torrent prewarm s3://bucket/key... [--api URL] [--format v1|hybrid] [--timeout SECONDS]
+       s3-torrent prewarm --recursive s3://bucket/prefix... [--s3-endpoint URL] [...]
 
 Asks the torrent API for each object's .torrent until it is ready, showing progress while the
 deployment hashes it, so that the first downloader gets it at once.
@@ -68,6 +69,9 @@ Options:
       --api URL           the torrent API (default http://127.0.0.1:8080, the local stack)
       --format FORMAT     v1 or hybrid (default: the deployment's)
       --timeout SECONDS   give up after this long (default 3600)
+  -r, --recursive         every object under each prefix (listed with your own S3
+                          credentials from the environment: AWS_ACCESS_KEY_ID, ...)
+      --s3-endpoint URL   S3 to list from with --recursive (the local stack's); default AWS
   -h, --help              show this help`,
 } as const;
 

@@ -13,12 +13,43 @@ interface PrewarmArgs {
   readonly api: string;
   readonly format?: string | undefined;
   readonly timeoutSeconds?: string | undefined;
+  /** Treat each target as a prefix and prewarm every object under it. */
+  readonly recursive: boolean;
+  /** S3 endpoint to list prefixes from (local stacks); unset: AWS. */
+  readonly s3Endpoint?: string | undefined;
 }
 
-function parseS3Url(url: string): { bucket: string; key: string } {
-  const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(url);
-  if (match === null) throw new UsageError(`expected s3://bucket/key, not "${url}"`);
+function parseS3Url(url: string, prefixAllowed: boolean): { bucket: string; key: string } {
+  const match = (prefixAllowed ? /^s3:\/\/([^/]+)\/(.*)$/ : /^s3:\/\/([^/]+)\/(.+)$/).exec(url);
+  if (match === null) throw new UsageError(`expected s3://bucket/${prefixAllowed ? 'prefix' : 'key'}, not "${url}"`);
   return { bucket: match[1] as string, key: match[2] as string };
+}
+
+/**
+ * Every key under `prefix`, listed with the caller's own S3 credentials (listing is usually
+ * not public, unlike the objects). Empty "directory" placeholders (keys ending in `/`, size 0)
+ * are skipped: they have nothing to seed.
+ */
+async function keysUnder(s3Endpoint: string | undefined, bucket: string, prefix: string): Promise<string[]> {
+  const { ListObjectsV2Command } = await import('@aws-sdk/client-s3');
+  const { awsClients } = await import('../service/awsClients.js');
+  const { EnvReader, awsConfigFrom } = await import('../config.js');
+  const aws = { ...awsConfigFrom(new EnvReader()), ...(s3Endpoint === undefined ? {} : { s3Endpoint }) };
+  const clients = awsClients(aws);
+  const keys: string[] = [];
+  try {
+    let token: string | undefined;
+    do {
+      const page = await clients.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+      for (const object of page.Contents ?? []) {
+        if (object.Key !== undefined && !(object.Key.endsWith('/') && (object.Size ?? 0) === 0)) keys.push(object.Key);
+      }
+      token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
+    } while (token !== undefined);
+  } finally {
+    clients.destroy();
+  }
+  return keys;
 }
 
 function torrentUrl(api: string, bucket: string, key: string, format: string | undefined): string {
@@ -62,6 +93,7 @@ async function prewarmOne(url: string, deadline: number, io: CliOutput): Promise
  */
 async function prewarmCommand(args: PrewarmArgs, io: CliOutput): Promise<void> {
   if (args.targets.length === 0) throw new UsageError('prewarm needs at least one s3://bucket/key');
+  if (args.s3Endpoint !== undefined && !args.recursive) throw new UsageError('--s3-endpoint is only used with --recursive');
   if (args.format !== undefined && args.format !== 'v1' && args.format !== 'hybrid') {
     throw new UsageError(`--format expects v1 or hybrid, not "${args.format}"`);
   }
@@ -69,8 +101,10 @@ async function prewarmCommand(args: PrewarmArgs, io: CliOutput): Promise<void> {
   if (!Number.isFinite(timeout) || timeout <= 0) throw new UsageError(`--timeout expects seconds, not "${args.timeoutSeconds}"`);
   const deadline = Date.now() + timeout * 1000;
   for (const target of args.targets) {
-    const { bucket, key } = parseS3Url(target);
-    await prewarmOne(torrentUrl(args.api, bucket, key, args.format), deadline, io);
+    const { bucket, key } = parseS3Url(target, args.recursive);
+    const keys = args.recursive ? await keysUnder(args.s3Endpoint, bucket, key) : [key];
+    if (keys.length === 0) throw new PrewarmError(`no objects under ${target}`);
+    for (const each of keys) await prewarmOne(torrentUrl(args.api, bucket, each, args.format), deadline, io);
   }
 }
 

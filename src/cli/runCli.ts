@@ -45,6 +45,8 @@ const OPTIONS = {
   },
   prewarm: {
     api: { type: 'string' },
+    recursive: { type: 'boolean', short: 'r' },
+    's3-endpoint': { type: 'string' },
     format: { type: 'string' },
     timeout: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
@@ -120,7 +122,14 @@ async function dispatch(argv: string[], io: CliStreams, deps: CliDependencies): 
     if (values.help === true) return io.out(HELP.prewarm);
     const { prewarmCommand } = await import('./prewarmCommand.js');
     await prewarmCommand(
-      { targets: positionals, api: values.api ?? DEFAULT_API_URL, format: values.format, timeoutSeconds: values.timeout },
+      {
+        targets: positionals,
+        api: values.api ?? DEFAULT_API_URL,
+        format: values.format,
+        timeoutSeconds: values.timeout,
+        recursive: values.recursive === true,
+        s3Endpoint: values['s3-endpoint'],
+      },
       io,
     );
     return;

@@ -112,6 +112,19 @@ describe('Flow: ?torrent on the local stack (embedded S3)', () => {
     expect(bad.stderr).toContain('expected s3://bucket/key, not "public/no-scheme"');
   });
 
+  it('prewarms every object under a prefix with --recursive, skipping folder placeholders', async () => {
+    const keys = ['batch/a.bin', 'batch/sub/b.bin', 'batch/c.bin'];
+    for (const [i, key] of keys.entries()) await upload(stack, key, pseudoRandomBytes(MiB + i, key));
+    await upload(stack, 'batch/empty-folder/', Buffer.alloc(0));
+    await upload(stack, 'other/not-me.bin', pseudoRandomBytes(1000, 'other'));
+    const result = await runCliProcess([
+      'prewarm', '--recursive', `s3://${stack.demoBucket}/batch/`, '--api', stack.endpoints.api, '--s3-endpoint', stack.endpoints.s3,
+    ]);
+    expect(result.code).toBe(0);
+    const ready = result.stdout.trim().split('\n').map((line) => line.split(' ')[1]);
+    expect(ready.sort()).toEqual(keys.map((key) => `${stack.endpoints.api}/${stack.demoBucket}/${key}?torrent`).sort());
+  });
+
   it('is what `aws s3api get-object-torrent` downloads, unchanged', async () => {
     const key = 'cli/tool.bin';
     const bytes = pseudoRandomBytes(2 * MiB + 7, 'awscli');
