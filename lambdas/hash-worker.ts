@@ -1,6 +1,7 @@
 // hash-worker Lambda: SQS `hash-jobs` (our jobs and S3 "Object Created" events) → src/jobs.
 // Reports partial batch failures so only failed messages are retried.
 import { Logger } from '@aws-lambda-powertools/logger';
+import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { serviceConfigFrom } from '../src/config.js';
 import { handleHashMessages } from '../src/jobs/index.js';
@@ -8,6 +9,7 @@ import { buildContexts } from '../src/service/buildContexts.js';
 
 const logger = new Logger({ serviceName: 's3-torrent', logLevel: 'INFO' });
 logger.appendKeys({ function: 'hash-worker' });
+const metrics = new Metrics({ namespace: 's3-torrent', serviceName: 'hash-worker' });
 
 const config = serviceConfigFrom();
 const { hashJobs } = buildContexts(config);
@@ -25,9 +27,12 @@ export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
   for (const result of results) {
     if (result.error !== undefined) {
       logger.error('hash job failed', { messageId: result.messageId, error: result.error });
+      metrics.addMetric('JobsFailed', MetricUnit.Count, 1);
     } else {
       logger.info('hash job done', { messageId: result.messageId, outcome: result.outcome });
+      metrics.addMetric(result.outcome?.kind === 'ready' ? 'TorrentsReady' : 'JobsDone', MetricUnit.Count, 1);
     }
   }
+  metrics.publishStoredMetrics();
   return { batchItemFailures: results.filter((r) => r.error !== undefined).map((r) => ({ itemIdentifier: r.messageId })) };
 };

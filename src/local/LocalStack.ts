@@ -46,7 +46,7 @@ interface LocalStack {
 }
 
 /** The environment the Lambda handlers read at load: the same variables the CDK stack sets. */
-function handlerEnvironment(config: LocalStackConfig, aws: AwsConfig, hashQueueUrl: string, apiUrl: string): Record<string, string> {
+function handlerEnvironment(config: LocalStackConfig, aws: AwsConfig, hashQueueUrl: string): Record<string, string> {
   return {
     AWS_REGION: aws.region,
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
@@ -65,7 +65,9 @@ function handlerEnvironment(config: LocalStackConfig, aws: AwsConfig, hashQueueU
     S3TORRENT_WEBSEED_BASE_URL: aws.s3Endpoint ?? '',
     // The tracker arrives with the seeder; until then torrents carry only the webseed.
     S3TORRENT_TRACKERS: '',
-    S3TORRENT_PUBLIC_API_URL: apiUrl,
+    // Powertools writes metrics as EMF lines on stdout for CloudWatch; locally there is no
+    // CloudWatch to read them, and they would bury the stack's own output.
+    POWERTOOLS_METRICS_DISABLED: 'true',
   };
 }
 
@@ -138,8 +140,7 @@ async function startLocalStack(
     if (hashQueue === undefined || accessQueue === undefined) throw new TypeError('local queues were not created');
 
     // The handlers read their configuration when first imported: set it, then import them.
-    const apiUrl = `http://127.0.0.1:${config.ports.api}`;
-    Object.assign(process.env, handlerEnvironment(config, aws, hashQueue.url, apiUrl));
+    Object.assign(process.env, handlerEnvironment(config, aws, hashQueue.url));
     const handlers = await loadHandlers();
 
     const consumer = startSqsConsumer({
