@@ -1,9 +1,9 @@
 import { combineRanges, hashRange, planSegments } from '../hashing/index.js';
 import { JobType, sendHashJobs } from '../queue/index.js';
 import type { HashJob, ObjectJob, SegmentJob, UploadEvent } from '../queue/index.js';
-import { RecordState } from '../records/index.js';
+import { RecordState, StaleRecordError } from '../records/index.js';
 import type { ObjectRecord } from '../records/index.js';
-import { checkReadability, streamObjectRange } from '../storage/index.js';
+import { ObjectChangedError, ObjectNotPublicError, checkReadability, streamObjectRange } from '../storage/index.js';
 import { pieceLengthFor } from '../torrent/index.js';
 import { assembleTorrents } from './assembleTorrents.js';
 import type { HashJobContext } from './settings.js';
@@ -105,10 +105,29 @@ async function prewarmUpload(context: HashJobContext, event: UploadEvent): Promi
 
 /**
  * Runs one hash job. Jobs for an old ETag, or for a record that is already READY, REVOKED or
- * FAILED, change nothing. Errors propagate so that the message is retried (and after
- * maxReceiveCount lands in the dead-letter queue).
+ * FAILED, change nothing; so does a job whose object changed or turned private while it ran.
+ * Other errors propagate so that the message is retried (and after maxReceiveCount lands in the
+ * dead-letter queue).
  */
 async function processHashJob(context: HashJobContext, job: HashJob): Promise<JobOutcome> {
+  try {
+    return await runHashJob(context, job);
+  } catch (error) {
+    // The object moved on under us: a 412 on If-Match, or the record now names another ETag.
+    // Nothing to retry: the new version has its own job (its upload event or the next request).
+    if (error instanceof ObjectChangedError || error instanceof StaleRecordError) {
+      return { kind: 'dropped', reason: error.message };
+    }
+    // Made private mid-hash: S3 refused the anonymous read. Never publish it.
+    if (error instanceof ObjectNotPublicError) {
+      await context.records.markRevoked(job.bucket, job.key, 'object is not anonymously readable', { etag: job.etag });
+      return { kind: 'dropped', reason: error.message };
+    }
+    throw error;
+  }
+}
+
+async function runHashJob(context: HashJobContext, job: HashJob): Promise<JobOutcome> {
   if (job.type === JobType.Upload) return prewarmUpload(context, job);
   const record = await context.records.get(job.bucket, job.key);
   if (!isCurrent(record, job)) return { kind: 'dropped', reason: 'no record for this ETag' };
