@@ -1,0 +1,119 @@
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { freeLoopbackPort } from '../../src/local/ports.js';
+import { CLI } from '../config.js';
+import { STACK_SETTINGS, TIMEOUTS_MS } from './config.js';
+
+/** Where the running stack listens, as its `ready` line says. */
+interface StackEndpoints {
+  readonly s3: string;
+  readonly api: string;
+  readonly dynamoDb: string;
+}
+
+interface StackProcess {
+  /** The stack's pid, which is also its process group (DynamoDB Local's java is in it). */
+  readonly pid: number;
+  readonly endpoints: StackEndpoints;
+  /** The settings it was started with, for the report. */
+  readonly env: Readonly<Record<string, string>>;
+  /** The last lines it printed, for error messages. */
+  tail(): string;
+  /** SIGTERM (the stack stops its emulators), bounded; then SIGKILL to whatever is left. */
+  stop(): Promise<void>;
+}
+
+/** Groups of stacks still running, so an interrupted bench can kill exactly those. */
+const runningGroups = new Set<number>();
+
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // Already gone.
+  }
+}
+
+/** For a signal handler: kill every stack this bench started, at once. */
+function killStacksNow(): void {
+  runningGroups.forEach(killGroup);
+  runningGroups.clear();
+}
+
+function parseReadyLine(line: string): StackEndpoints | undefined {
+  if (!line.startsWith('ready ')) return undefined;
+  const fields = new Map([...line.matchAll(/(\w+)=(\S+)/g)].map((m) => [m[1] as string, m[2] as string]));
+  const s3 = fields.get('s3');
+  const api = fields.get('api');
+  const dynamoDb = fields.get('dynamodb');
+  return s3 === undefined || api === undefined || dynamoDb === undefined ? undefined : { s3, api, dynamoDb };
+}
+
+/**
+ * Runs `node dist/s3-torrent.js local` as a user would (`npm start`), on free loopback ports,
+ * in its own process group. A child rather than startLocalStack in this process: the handler
+ * modules read their configuration once per process, and the stack's CPU use (s3rver, the
+ * handlers, hashing) must be its own, not mixed with the load generator's.
+ */
+async function startStack(dataDir: string): Promise<StackProcess> {
+  const env: Record<string, string> = {
+    S3TORRENT_S3_PORT: String(await freeLoopbackPort()),
+    S3TORRENT_API_PORT: String(await freeLoopbackPort()),
+    S3TORRENT_DYNAMODB_PORT: String(await freeLoopbackPort()),
+    S3TORRENT_SQS_PORT: String(await freeLoopbackPort()),
+    ...STACK_SETTINGS,
+  };
+  // Other S3TORRENT_* variables of the caller (e.g. S3TORRENT_HASH_THREADS) pass through, so a
+  // setting can be tried without editing the bench; the issue's settings above always win.
+  const child = spawn(process.execPath, [CLI, 'local', '--data-dir', dataDir], {
+    env: { ...process.env, ...env },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const pid = child.pid;
+  if (pid === undefined) throw new Error('could not start `s3-torrent local`');
+  runningGroups.add(pid);
+  const lines: string[] = [];
+  const remember = (line: string): void => {
+    lines.push(line);
+    if (lines.length > 40) lines.shift();
+  };
+  createInterface({ input: child.stderr }).on('line', remember);
+  const stdout = createInterface({ input: child.stdout });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const tail = (): string => lines.join('\n');
+
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, TIMEOUTS_MS.stackStop))]);
+    }
+    killGroup(pid); // a stack that did not stop in time, or a java it left behind
+    runningGroups.delete(pid);
+  };
+
+  try {
+    const endpoints = await new Promise<StackEndpoints>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no ready line within ${TIMEOUTS_MS.stackStart} ms:\n${tail()}`)), TIMEOUTS_MS.stackStart);
+      stdout.on('line', (line) => {
+        remember(line);
+        const ready = parseReadyLine(line);
+        if (ready !== undefined) {
+          clearTimeout(timer);
+          resolve(ready);
+        }
+      });
+      void exited.then(() => {
+        clearTimeout(timer);
+        reject(new Error(`the stack exited before it was ready:\n${tail()}`));
+      });
+    });
+    return { pid, endpoints, env, tail, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+export { killStacksNow, startStack };
+export type { StackEndpoints, StackProcess };
