@@ -8,6 +8,7 @@ import { checkReadability } from '../storage/index.js';
 import { MAX_S3_OBJECT_SIZE, TorrentFormat, torrentNameForKey } from '../torrent/index.js';
 import { s3Error } from './s3Errors.js';
 import type { ApiReply } from './s3Errors.js';
+import type { CachedTorrent, TorrentCache } from './torrentCache.js';
 import { isValidBucketName, keyProblem } from './validation.js';
 
 /**
@@ -41,6 +42,8 @@ interface TorrentApiContext {
   readonly defaultFormat: TorrentFormat;
   /** How long a first request waits for hashing before answering 202. */
   readonly waitMs: number;
+  /** READY torrents of this process, by ETag (S3 is still asked on every request). */
+  readonly cache: TorrentCache;
   /** A presigned GET URL of an artifact, for torrents too large for a response. */
   readonly presignArtifact: (artifactKey: string) => Promise<string>;
 }
@@ -56,23 +59,34 @@ async function torrentBytes(context: TorrentApiContext, stored: StoredTorrent): 
   return (await reply.Body?.transformToByteArray()) ?? new Uint8Array(0);
 }
 
-async function readyReply(context: TorrentApiContext, request: TorrentRequest, record: ObjectRecord, format: TorrentFormat): Promise<ApiReply> {
-  const torrents = record.torrents as NonNullable<ObjectRecord['torrents']>;
-  const stored = format === TorrentFormat.Hybrid ? torrents.hybrid : torrents.v1;
+function torrentHeaders(request: TorrentRequest, etag: string, torrent: { infoHashV1: string; infoHashV2?: string | undefined }): Record<string, string> {
   const headers: Record<string, string> = {
     'content-type': 'application/x-bittorrent',
     'content-disposition': contentDisposition(torrentNameForKey(request.key)),
-    etag: record.etag,
-    'x-s3torrent-infohash-v1': stored.infoHashV1,
+    etag,
+    'x-s3torrent-infohash-v1': torrent.infoHashV1,
     'x-amz-request-id': request.requestId,
     'cache-control': 'no-cache',
   };
-  if (stored.infoHashV2 !== undefined) headers['x-s3torrent-infohash-v2'] = stored.infoHashV2;
+  if (torrent.infoHashV2 !== undefined) headers['x-s3torrent-infohash-v2'] = torrent.infoHashV2;
+  return headers;
+}
+
+function torrentReply(request: TorrentRequest, etag: string, torrent: CachedTorrent): ApiReply {
+  const headers = { ...torrentHeaders(request, etag, torrent), 'content-length': String(torrent.bytes.length) };
+  return { status: 200, headers, body: request.method === 'HEAD' ? '' : torrent.bytes };
+}
+
+async function readyReply(context: TorrentApiContext, request: TorrentRequest, record: ObjectRecord, format: TorrentFormat): Promise<ApiReply> {
+  const torrents = record.torrents as NonNullable<ObjectRecord['torrents']>;
+  const stored = format === TorrentFormat.Hybrid ? torrents.hybrid : torrents.v1;
   if (stored.artifactKey !== undefined && stored.bytes > MAX_INLINE_RESPONSE_BYTES) {
-    return { status: 307, headers: { ...headers, location: await context.presignArtifact(stored.artifactKey) }, body: '' };
+    const location = await context.presignArtifact(stored.artifactKey);
+    return { status: 307, headers: { ...torrentHeaders(request, record.etag, stored), location }, body: '' };
   }
-  const body = request.method === 'HEAD' ? '' : await torrentBytes(context, stored);
-  return { status: 200, headers: { ...headers, 'content-length': String(stored.bytes) }, body };
+  const torrent = { bytes: await torrentBytes(context, stored), infoHashV1: stored.infoHashV1, infoHashV2: stored.infoHashV2 };
+  context.cache.set(request.bucket, request.key, record.etag, format, torrent);
+  return torrentReply(request, record.etag, torrent);
 }
 
 function progressReply(record: ObjectRecord, request: TorrentRequest, retryAfterSeconds: number): ApiReply {
@@ -109,12 +123,7 @@ async function serveTorrent(context: TorrentApiContext, request: TorrentRequest)
   }
   if (context.publishedBuckets !== '*' && !context.publishedBuckets.has(bucket)) return s3Error('NoSuchBucket', resource, requestId);
 
-  // S3's verdict and the record are independent: ask both at once (the record is only used
-  // once S3 has said the object is public, so nothing private is ever served from it).
-  const [readable, current] = await Promise.all([
-    checkReadability(context.anonymousS3, bucket, key),
-    context.records.get(bucket, key),
-  ]);
+  const readable = await checkReadability(context.anonymousS3, bucket, key);
   if (readable.kind === 'forbidden') return s3Error('AccessDenied', resource, requestId);
   if (readable.kind === 'missing') return s3Error('NoSuchKey', resource, requestId);
   if (readable.sseCustomer) {
@@ -123,7 +132,12 @@ async function serveTorrent(context: TorrentApiContext, request: TorrentRequest)
   if (readable.size === 0) return s3Error('InvalidArgument', resource, requestId, 'An empty object cannot be made into a torrent.');
   if (readable.size > MAX_S3_OBJECT_SIZE) return s3Error('InvalidArgument', resource, requestId, 'The object is larger than 5 TiB.');
 
-  let record = current;
+  // S3 has just said the object is public and which ETag it has: a torrent cached for that
+  // ETag is exactly what the record would give.
+  const cached = context.cache.get(bucket, key, readable.etag, format);
+  if (cached !== undefined) return torrentReply(request, readable.etag, cached);
+
+  let record = await context.records.get(bucket, key);
   if (record?.state !== RecordState.Ready || record.etag !== readable.etag) {
     // S3 has just served the object anonymously: a REVOKED record of it is public again.
     const ensured = await context.records.ensurePending(bucket, key, readable.etag, readable.size, { reinstateRevoked: true });

@@ -43,7 +43,8 @@ function localStackConfigFrom(
       sqs: port('S3TORRENT_SQS_PORT', DEFAULT_PORTS.sqs),
     },
     workers: reader.integer('S3TORRENT_LOCAL_WORKERS', 2, 1, 64),
-    hashThreads: reader.integer('S3TORRENT_HASH_THREADS', 0, 0, 64),
+    // One hashing thread per worker: locally the handlers share one event loop with s3rver.
+    hashThreads: reader.integer('S3TORRENT_HASH_THREADS', 1, 0, 64),
     segmentBytes: reader.integer('S3TORRENT_SEGMENT_BYTES', 256 * 1024 * 1024, 16 * 1024),
     apiWaitMs: reader.integer('S3TORRENT_API_WAIT_MS', 20_000, 0, 29_000),
     hashVisibilityTimeoutSeconds: reader.integer('S3TORRENT_HASH_VISIBILITY_TIMEOUT', 120, 1, 43_200),

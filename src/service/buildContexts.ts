@@ -1,5 +1,6 @@
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { TorrentCache } from '../api/index.js';
 import type { TorrentApiContext } from '../api/index.js';
 import type { ServiceConfig } from '../config.js';
 import type { HashJobContext } from '../jobs/index.js';
@@ -37,6 +38,7 @@ function buildContexts(config: ServiceConfig): { hashJobs: HashJobContext; torre
       publishedBuckets: config.publishedBuckets,
       defaultFormat: config.defaultFormat,
       waitMs: config.apiWaitMs,
+      cache: new TorrentCache(),
       presignArtifact: (artifactKey) =>
         getSignedUrl(artifactsS3, new GetObjectCommand({ Bucket: config.artifactsBucket, Key: artifactKey }), {
           expiresIn: PRESIGNED_URL_SECONDS,
