@@ -76,6 +76,19 @@ const DEFAULT_SEGMENT_BYTES = 256 * 1024 ** 2;
 /** Default wait of a first `?torrent` request: long enough for a few hundred MiB, under API Gateway's 30 s. */
 const DEFAULT_API_WAIT_MS = 20_000;
 
+/**
+ * Largest torrent kept inline in a record. DynamoDB items are capped at 400 KB and a record holds
+ * both formats, so each gets well under half of it. Lower values are for tests of the artifact path.
+ */
+const MAX_INLINE_TORRENT_BYTES = 150 * 1024;
+
+/**
+ * Largest .torrent returned in a response. API Gateway and Lambda cap a response at 6 MB and
+ * binary bodies travel base64-encoded (4/3 larger); above this, a redirect to a short-lived
+ * presigned URL of the artifacts bucket is sent instead.
+ */
+const MAX_RESPONSE_TORRENT_BYTES = 4 * 1024 * 1024;
+
 /** What the Lambdas (and the local stack running the same handlers) are configured with. */
 interface ServiceConfig {
   readonly aws: AwsConfig;
@@ -94,6 +107,10 @@ interface ServiceConfig {
   readonly trackers: ReadonlyArray<ReadonlyArray<string>>;
   /** Path-style base URL of the public S3 endpoint for webseeds; undefined disables them. */
   readonly webseedBaseUrl: string | undefined;
+  /** Torrents up to this size live inline in the record; larger ones in the artifacts bucket. */
+  readonly inlineTorrentMaxBytes: number;
+  /** Torrents up to this size are returned in the response; larger ones by a 307 redirect. */
+  readonly maxResponseTorrentBytes: number;
 }
 
 /**
@@ -117,8 +134,19 @@ function serviceConfigFrom(env: Env = process.env): ServiceConfig {
     hashMaxReceives: reader.integer('S3TORRENT_HASH_MAX_RECEIVES', 5, 1, 1000),
     trackers: reader.list('S3TORRENT_TRACKERS').map((url) => [url]),
     webseedBaseUrl: reader.optionalString('S3TORRENT_WEBSEED_BASE_URL'),
+    inlineTorrentMaxBytes: reader.integer('S3TORRENT_INLINE_TORRENT_MAX_BYTES', MAX_INLINE_TORRENT_BYTES, 0, MAX_INLINE_TORRENT_BYTES),
+    maxResponseTorrentBytes: reader.integer('S3TORRENT_MAX_RESPONSE_TORRENT_BYTES', MAX_RESPONSE_TORRENT_BYTES, 0, MAX_RESPONSE_TORRENT_BYTES),
   });
 }
 
-export { ConfigError, DEFAULT_API_WAIT_MS, DEFAULT_SEGMENT_BYTES, EnvReader, awsConfigFrom, serviceConfigFrom };
+export {
+  ConfigError,
+  DEFAULT_API_WAIT_MS,
+  DEFAULT_SEGMENT_BYTES,
+  EnvReader,
+  MAX_INLINE_TORRENT_BYTES,
+  MAX_RESPONSE_TORRENT_BYTES,
+  awsConfigFrom,
+  serviceConfigFrom,
+};
 export type { AwsConfig, Env, ServiceConfig };

@@ -1,6 +1,6 @@
 export { httpApiResult, torrentRequestFromHttpApi } from './httpApiEvent.js';
 export { S3ErrorCode, s3Error } from './s3Errors.js';
-export { MAX_INLINE_RESPONSE_BYTES, serveTorrent } from './serveTorrent.js';
+export { serveTorrent } from './serveTorrent.js';
 export { TORRENT_CACHE_MAX_BYTES, TorrentCache } from './torrentCache.js';
 export { MAX_KEY_BYTES, isValidBucketName, keyProblem } from './validation.js';
 export type { ApiReply } from './s3Errors.js';

@@ -11,13 +11,6 @@ import type { ApiReply } from './s3Errors.js';
 import type { CachedTorrent, TorrentCache } from './torrentCache.js';
 import { isValidBucketName, keyProblem } from './validation.js';
 
-/**
- * Largest .torrent returned in the response itself. API Gateway and Lambda cap a response at
- * 6 MB and binary bodies travel base64-encoded (4/3 larger); above this, a redirect to a
- * short-lived presigned URL of the artifacts bucket is sent instead.
- */
-const MAX_INLINE_RESPONSE_BYTES = 4 * 1024 * 1024;
-
 /** How often a waiting request looks at the record again. */
 const POLL_INTERVAL_MS = 150;
 
@@ -42,6 +35,8 @@ interface TorrentApiContext {
   readonly defaultFormat: TorrentFormat;
   /** How long a first request waits for hashing before answering 202. */
   readonly waitMs: number;
+  /** Larger torrents are answered with a 307 to a presigned URL (Lambda's response limit). */
+  readonly maxResponseTorrentBytes: number;
   /** READY torrents of this process, by ETag (S3 is still asked on every request). */
   readonly cache: TorrentCache;
   /** A presigned GET URL of an artifact, for torrents too large for a response. */
@@ -80,7 +75,7 @@ function torrentReply(request: TorrentRequest, etag: string, torrent: CachedTorr
 async function readyReply(context: TorrentApiContext, request: TorrentRequest, record: ObjectRecord, format: TorrentFormat): Promise<ApiReply> {
   const torrents = record.torrents as NonNullable<ObjectRecord['torrents']>;
   const stored = format === TorrentFormat.Hybrid ? torrents.hybrid : torrents.v1;
-  if (stored.artifactKey !== undefined && stored.bytes > MAX_INLINE_RESPONSE_BYTES) {
+  if (stored.artifactKey !== undefined && stored.bytes > context.maxResponseTorrentBytes) {
     const location = await context.presignArtifact(stored.artifactKey);
     return { status: 307, headers: { ...torrentHeaders(request, record.etag, stored), location }, body: '' };
   }
@@ -162,5 +157,5 @@ async function serveTorrent(context: TorrentApiContext, request: TorrentRequest)
   return readyReply(context, request, record, format);
 }
 
-export { MAX_INLINE_RESPONSE_BYTES, serveTorrent };
+export { serveTorrent };
 export type { TorrentApiContext, TorrentRequest };

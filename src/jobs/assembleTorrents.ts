@@ -5,12 +5,6 @@ import type { PieceHashes } from '../torrent/index.js';
 import type { HashJobContext } from './settings.js';
 import { objectUrl } from './webseed.js';
 
-/**
- * Torrents up to this size live inline in the record. DynamoDB items are capped at 400 KB and
- * a record holds both formats, so each gets well under half of it.
- */
-const INLINE_TORRENT_MAX_BYTES = 150 * 1024;
-
 /** Where a large .torrent of one object version is kept in the artifacts bucket. */
 function artifactKeyFor(bucket: string, key: string, etag: string, format: TorrentFormat): string {
   return `torrents/${bucket}/${key}/${etag.replace(/"/g, '')}.${format}.torrent`;
@@ -32,7 +26,7 @@ async function assembleTorrents(
   const store = async (format: TorrentFormat): Promise<StoredTorrent> => {
     const built = buildTorrent(hashes, { ...common, format });
     const base = { infoHashV1: built.infoHashV1, infoHashV2: built.infoHashV2, bytes: built.torrent.length };
-    if (built.torrent.length <= INLINE_TORRENT_MAX_BYTES) return { ...base, inline: built.torrent };
+    if (built.torrent.length <= settings.inlineTorrentMaxBytes) return { ...base, inline: built.torrent };
     const artifactKey = artifactKeyFor(target.bucket, target.key, target.etag, format);
     await context.artifactsS3.send(
       new PutObjectCommand({
@@ -48,4 +42,4 @@ async function assembleTorrents(
   return { v1, hybrid };
 }
 
-export { INLINE_TORRENT_MAX_BYTES, artifactKeyFor, assembleTorrents };
+export { artifactKeyFor, assembleTorrents };

@@ -1,4 +1,4 @@
-export { INLINE_TORRENT_MAX_BYTES, artifactKeyFor, assembleTorrents } from './assembleTorrents.js';
+export { artifactKeyFor, assembleTorrents } from './assembleTorrents.js';
 export { handleHashMessages } from './handleHashMessages.js';
 export { processHashJob } from './processHashJob.js';
 export { objectUrl } from './webseed.js';

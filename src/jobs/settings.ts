@@ -15,6 +15,8 @@ interface PublishSettings {
   readonly segmentBytes: number;
   /** Hashing threads per worker (0 = on the handler's thread). */
   readonly hashThreads: number;
+  /** Torrents up to this size live inline in the record, larger ones in the artifacts bucket. */
+  readonly inlineTorrentMaxBytes: number;
 }
 
 /** What the hash-job handlers work with. */

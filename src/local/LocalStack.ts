@@ -62,6 +62,8 @@ function handlerEnvironment(config: LocalStackConfig, aws: AwsConfig, hashQueueU
     S3TORRENT_SEGMENT_BYTES: String(config.segmentBytes),
     S3TORRENT_HASH_THREADS: String(config.hashThreads),
     S3TORRENT_HASH_MAX_RECEIVES: String(config.hashMaxReceives),
+    S3TORRENT_INLINE_TORRENT_MAX_BYTES: String(config.inlineTorrentMaxBytes),
+    S3TORRENT_MAX_RESPONSE_TORRENT_BYTES: String(config.maxResponseTorrentBytes),
     S3TORRENT_WEBSEED_BASE_URL: aws.s3Endpoint ?? '',
     // The tracker arrives with the seeder; until then torrents carry only the webseed.
     S3TORRENT_TRACKERS: '',

@@ -1,4 +1,4 @@
-import { EnvReader } from '../config.js';
+import { EnvReader, MAX_INLINE_TORRENT_BYTES, MAX_RESPONSE_TORRENT_BYTES } from '../config.js';
 import type { Env } from '../config.js';
 
 /** Which S3 the local stack uses. */
@@ -20,6 +20,9 @@ interface LocalStackConfig {
   readonly hashVisibilityTimeoutSeconds: number;
   /** Deliveries before a hash job goes to the dead-letter queue (and its record to FAILED). */
   readonly hashMaxReceives: number;
+  /** Passed to the handlers as is: see ServiceConfig (lowered by tests of large torrents). */
+  readonly inlineTorrentMaxBytes: number;
+  readonly maxResponseTorrentBytes: number;
 }
 
 /**
@@ -49,6 +52,8 @@ function localStackConfigFrom(
     apiWaitMs: reader.integer('S3TORRENT_API_WAIT_MS', 20_000, 0, 29_000),
     hashVisibilityTimeoutSeconds: reader.integer('S3TORRENT_HASH_VISIBILITY_TIMEOUT', 120, 1, 43_200),
     hashMaxReceives: reader.integer('S3TORRENT_HASH_MAX_RECEIVES', 5, 1, 1000),
+    inlineTorrentMaxBytes: reader.integer('S3TORRENT_INLINE_TORRENT_MAX_BYTES', MAX_INLINE_TORRENT_BYTES, 0, MAX_INLINE_TORRENT_BYTES),
+    maxResponseTorrentBytes: reader.integer('S3TORRENT_MAX_RESPONSE_TORRENT_BYTES', MAX_RESPONSE_TORRENT_BYTES, 0, MAX_RESPONSE_TORRENT_BYTES),
   });
 }
 

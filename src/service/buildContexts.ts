@@ -31,6 +31,7 @@ function buildContexts(config: ServiceConfig): { hashJobs: HashJobContext; torre
         webseedBaseUrl: config.webseedBaseUrl,
         segmentBytes: config.segmentBytes,
         hashThreads: config.hashThreads,
+        inlineTorrentMaxBytes: config.inlineTorrentMaxBytes,
       },
     },
     torrentApi: {
@@ -38,6 +39,7 @@ function buildContexts(config: ServiceConfig): { hashJobs: HashJobContext; torre
       publishedBuckets: config.publishedBuckets,
       defaultFormat: config.defaultFormat,
       waitMs: config.apiWaitMs,
+      maxResponseTorrentBytes: config.maxResponseTorrentBytes,
       cache: new TorrentCache(),
       presignArtifact: (artifactKey) =>
         getSignedUrl(artifactsS3, new GetObjectCommand({ Bucket: config.artifactsBucket, Key: artifactKey }), {

@@ -15,7 +15,16 @@ const READY_TIMEOUT_MS = 60_000;
 /** A local stack on free loopback ports in `dataDir`, with settings a test can shrink. */
 async function startTestStack(
   dataDir: string,
-  options: { s3?: S3Backend; segmentBytes?: number; apiWaitMs?: number; workers?: number; visibilityTimeoutSeconds?: number; maxReceives?: number } = {},
+  options: {
+    s3?: S3Backend;
+    segmentBytes?: number;
+    apiWaitMs?: number;
+    workers?: number;
+    visibilityTimeoutSeconds?: number;
+    maxReceives?: number;
+    /** Extra S3TORRENT_* settings for the handlers. */
+    env?: Record<string, string>;
+  } = {},
 ): Promise<LocalStack> {
   const env = {
     S3TORRENT_S3_PORT: String(await freeLoopbackPort()),
@@ -27,6 +36,7 @@ async function startTestStack(
     S3TORRENT_LOCAL_WORKERS: String(options.workers ?? 2),
     S3TORRENT_HASH_VISIBILITY_TIMEOUT: String(options.visibilityTimeoutSeconds ?? 120),
     S3TORRENT_HASH_MAX_RECEIVES: String(options.maxReceives ?? 5),
+    ...options.env,
   };
   return startLocalStack(localStackConfigFrom({ dataDir, s3: options.s3 }, env), async () => ({
     hashWorker: (await import('../../../lambdas/hash-worker.js')).handler,
