@@ -140,7 +140,7 @@ async function hashRange(input: RandomAccessSource | AsyncIterable<Uint8Array>, 
     options.onProgress?.(hashed, length);
   };
   const threads = Math.min(options.threads ?? availableParallelism(), plan.unitCount);
-  const lanes = openLanes(threads, geometry, plan.bufferSize, sink);
+  const lanes = openLanes(threads, geometry, plan.bufferSize, sink, isRandomAccess(input) && input.path !== undefined);
   try {
     if (isRandomAccess(input)) await pumpRandomAccess(input, plan, lanes);
     else await pumpStream(input, plan, lanes);

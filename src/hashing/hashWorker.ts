@@ -1,10 +1,9 @@
-import { open } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
 import { parentPort } from 'node:worker_threads';
 import { ChunkHasher } from './ChunkHasher.js';
-import { HashWorkerError } from './errors.js';
-import { RangePlan, UnitClaims } from './RangePlan.js';
-import type { ChunkPlan, RangeSpec } from './RangePlan.js';
+import { HashWorkerError, SourceChangedError } from './errors.js';
+import { hashClaimedFileChunks } from './fileLane.js';
+import { UnitClaims } from './RangePlan.js';
+import type { RangeSpec } from './RangePlan.js';
 import type { FromHashWorker, ToHashWorker } from './workerProtocol.js';
 
 // Entry point of a hashing thread (bundled as dist/hashWorker.js): one ChunkHasher per thread.
@@ -16,53 +15,14 @@ function post(reply: FromHashWorker, transfer: ArrayBuffer[] = []): void {
   (port as NonNullable<typeof port>).postMessage(reply, transfer);
 }
 
-interface ReadChunk {
-  readonly chunk: ChunkPlan;
-  readonly bytes: Uint8Array;
-  readonly filled: number;
-}
-
-/** Reads one chunk fully (or up to the end of the file) into `buffer`. */
-async function readChunk(handle: FileHandle, chunk: ChunkPlan, buffer: Uint8Array): Promise<ReadChunk> {
-  const bytes = buffer.subarray(0, chunk.length);
-  let filled = 0;
-  while (filled < chunk.length) {
-    const { bytesRead } = await handle.read(bytes, filled, chunk.length - filled, chunk.position + filled);
-    if (bytesRead === 0) break;
-    filled += bytesRead;
-  }
-  return { chunk, bytes, filled };
-}
-
-/**
- * Reads and hashes the units of a local file this thread claims. Double-buffered: the next
- * chunk is read (by libuv's I/O threads) while this one is hashed, as mktorrent's reader does,
- * so one thread alone is not slowed by waiting for its reads.
- */
+/** Hashes the units of a local file this thread claims, reporting each chunk's result. */
 async function hashFileLane(active: ChunkHasher, path: string, spec: RangeSpec, claims: UnitClaims): Promise<void> {
-  const plan = new RangePlan(spec);
-  const buffers = [new Uint8Array(plan.bufferSize), new Uint8Array(plan.bufferSize)] as const;
-  const chunks = plan.chunksOfClaims(claims);
-  const handle = await open(path, 'r');
-  const readNext = (buffer: Uint8Array): Promise<ReadChunk | undefined> => {
-    const step = chunks.next();
-    return step.done === true ? Promise.resolve(undefined) : readChunk(handle, step.value, buffer);
-  };
   try {
-    let turn = 0;
-    let pending = readNext(buffers[0]);
-    for (let current = await pending; current !== undefined; current = await pending) {
-      turn ^= 1;
-      pending = readNext(turn === 0 ? buffers[0] : buffers[1]);
-      if (current.filled !== current.chunk.length) {
-        await pending.catch(() => undefined); // settle the read-ahead before closing the file
-        post({ type: 'changed', expected: spec.offset + spec.length, actual: current.chunk.position + current.filled });
-        return;
-      }
-      post({ type: 'result', run: active.hash({ ...current.chunk, bytes: current.bytes }), bytes: current.bytes.length });
-    }
-  } finally {
-    await handle.close();
+    await hashClaimedFileChunks(active, path, spec, claims, (run, bytes) => post({ type: 'result', run, bytes }));
+  } catch (error) {
+    if (!(error instanceof SourceChangedError)) throw error;
+    post({ type: 'changed', expected: error.expected, actual: error.actual });
+    return;
   }
   post({ type: 'done' });
 }

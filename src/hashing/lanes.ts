@@ -4,6 +4,7 @@ import { Worker } from 'node:worker_threads';
 import { ChunkHasher } from './ChunkHasher.js';
 import type { HashChunk, HashGeometry, PieceHashRun } from './ChunkHasher.js';
 import { HashWorkerError, SourceChangedError } from './errors.js';
+import { hashClaimedFileChunks } from './fileLane.js';
 import type { RangeSpec, UnitClaims } from './RangePlan.js';
 import type { FromHashWorker, ToHashWorker } from './workerProtocol.js';
 
@@ -86,6 +87,10 @@ class InlineLane implements HashLane {
 
   public drain(): Promise<void> {
     return Promise.resolve();
+  }
+
+  public hashFileLane(path: string, spec: RangeSpec, claims: UnitClaims): Promise<void> {
+    return hashClaimedFileChunks(this.hasher, path, spec, claims, this.sink);
   }
 
   public close(): Promise<void> {
@@ -188,10 +193,17 @@ class WorkerLane implements HashLane {
   }
 }
 
-/** `threads` lanes on worker threads, or one inline lane for `threads: 0`. */
-function openLanes(threads: number, geometry: HashGeometry, chunkSize: number, sink: RunSink): HashLane[] {
+/**
+ * `threads` hashing lanes: one inline lane for `threads: 0`, else lanes on worker threads. With
+ * `callerHashes` (a local file, read by each lane itself) the caller's own thread is one of the
+ * lanes: it starts hashing at once while the workers boot, and is otherwise idle anyway.
+ */
+function openLanes(threads: number, geometry: HashGeometry, chunkSize: number, sink: RunSink, callerHashes: boolean): HashLane[] {
   if (threads === 0) return [new InlineLane(geometry, chunkSize, sink)];
-  return Array.from({ length: threads }, () => new WorkerLane(geometry, chunkSize, sink));
+  const workers = callerHashes ? threads - 1 : threads;
+  const lanes: HashLane[] = Array.from({ length: workers }, () => new WorkerLane(geometry, chunkSize, sink));
+  if (callerHashes) lanes.push(new InlineLane(geometry, chunkSize, sink));
+  return lanes;
 }
 
 export { BUFFERS_PER_LANE, openLanes };
