@@ -10,6 +10,7 @@ import { LOCAL_CREDENTIALS } from '../service/credentials.js';
 import { startDynamoDb, startS3rver, startSqs } from './emulators.js';
 import { startHttpApiServer } from './httpApiServer.js';
 import type { LocalStackConfig } from './localConfig.js';
+import { LocalResourceError } from './errors.js';
 import { DEFAULT_DEMO_BUCKET, LocalQueueNames, createLocalResources } from './resources.js';
 import { startRgw } from './rgw.js';
 import { startNotificationReceiver, subscribeRgwBucket } from './rgwNotifications.js';
@@ -139,7 +140,9 @@ async function startLocalStack(
     }
     const hashQueue = resources.queues[LocalQueueNames.HashJobs];
     const accessQueue = resources.queues[LocalQueueNames.AccessEvents];
-    if (hashQueue === undefined || accessQueue === undefined) throw new TypeError('local queues were not created');
+    if (hashQueue === undefined || accessQueue === undefined) {
+      throw new LocalResourceError(LocalQueueNames.HashJobs, 'the queues were not created');
+    }
 
     // The handlers read their configuration when first imported: set it, then import them.
     Object.assign(process.env, handlerEnvironment(config, aws, hashQueue.url));
