@@ -381,6 +381,23 @@ class RecordStore {
   }
 
   /** One page of a bucket's records, ordered by key, and the cursor of the next page. */
+  public async listByBucketPage(bucket: string, options: ListPageOptions = {}): Promise<RecordPage> {
+    assertBucket(bucket);
+    const limit = options.limit ?? DEFAULT_LIST_PAGE_SIZE;
+    assertPositiveInteger('limit', limit);
+    const condition = '#gsiBucket = :bucket';
+    const page = await this.documents.send(new QueryCommand({
+      TableName: this.tableName,
+      IndexName: TableKeys.ByBucketIndex,
+      KeyConditionExpression: condition,
+      ExpressionAttributeNames: namesIn(condition),
+      ExpressionAttributeValues: { ':bucket': bucket },
+      Limit: limit,
+      ExclusiveStartKey: decodeCursor(options.cursor),
+    }));
+    return { records: (page.Items ?? []).map(recordFromItem), cursor: encodeCursor(page.LastEvaluatedKey) };
+  }
+
   /**
    * Every record still PENDING or HASHING, by a full table scan: for the restart of the local
    * stack (its queue emulator keeps no messages) and for a sweep that re-queues lost jobs.
@@ -401,23 +418,6 @@ class RecordStore {
       for (const item of page.Items ?? []) yield recordFromItem(item as Item);
       startKey = page.LastEvaluatedKey;
     } while (startKey !== undefined);
-  }
-
-  public async listByBucketPage(bucket: string, options: ListPageOptions = {}): Promise<RecordPage> {
-    assertBucket(bucket);
-    const limit = options.limit ?? DEFAULT_LIST_PAGE_SIZE;
-    assertPositiveInteger('limit', limit);
-    const condition = '#gsiBucket = :bucket';
-    const page = await this.documents.send(new QueryCommand({
-      TableName: this.tableName,
-      IndexName: TableKeys.ByBucketIndex,
-      KeyConditionExpression: condition,
-      ExpressionAttributeNames: namesIn(condition),
-      ExpressionAttributeValues: { ':bucket': bucket },
-      Limit: limit,
-      ExclusiveStartKey: decodeCursor(options.cursor),
-    }));
-    return { records: (page.Items ?? []).map(recordFromItem), cursor: encodeCursor(page.LastEvaluatedKey) };
   }
 
   /** Writes PENDING for `etag` if `condition` holds; undefined when it does not. */
