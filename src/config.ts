@@ -76,6 +76,12 @@ const DEFAULT_SEGMENT_BYTES = 256 * 1024 ** 2;
 /** Default wait of a first `?torrent` request: long enough for a few hundred MiB, under API Gateway's 30 s. */
 const DEFAULT_API_WAIT_MS = 20_000;
 
+/** Longest wait of a `?torrent` request: API Gateway ends an integration after 30 s. */
+const MAX_API_WAIT_MS = 29_000;
+
+/** Smallest segment: one piece of the smallest piece length. */
+const MIN_SEGMENT_BYTES = 16 * 1024;
+
 /**
  * Largest torrent kept inline in a record. DynamoDB items are capped at 400 KB and a record holds
  * both formats, so each gets well under half of it. Lower values are for tests of the artifact path.
@@ -128,8 +134,8 @@ function serviceConfigFrom(env: Env = process.env): ServiceConfig {
     artifactsBucket: reader.string('S3TORRENT_ARTIFACTS_BUCKET'),
     publishedBuckets: buckets.length === 1 && buckets[0] === '*' ? '*' : new Set(buckets),
     defaultFormat: reader.oneOf('S3TORRENT_DEFAULT_FORMAT', ['v1', 'hybrid'] as const, 'v1'),
-    apiWaitMs: reader.integer('S3TORRENT_API_WAIT_MS', DEFAULT_API_WAIT_MS, 0, 29_000),
-    segmentBytes: reader.integer('S3TORRENT_SEGMENT_BYTES', DEFAULT_SEGMENT_BYTES, 16 * 1024),
+    apiWaitMs: reader.integer('S3TORRENT_API_WAIT_MS', DEFAULT_API_WAIT_MS, 0, MAX_API_WAIT_MS),
+    segmentBytes: reader.integer('S3TORRENT_SEGMENT_BYTES', DEFAULT_SEGMENT_BYTES, MIN_SEGMENT_BYTES),
     hashThreads: reader.integer('S3TORRENT_HASH_THREADS', 0, 0, 64),
     hashMaxReceives: reader.integer('S3TORRENT_HASH_MAX_RECEIVES', 5, 1, 1000),
     trackers: reader.list('S3TORRENT_TRACKERS').map((url) => [url]),
@@ -144,8 +150,10 @@ export {
   DEFAULT_API_WAIT_MS,
   DEFAULT_SEGMENT_BYTES,
   EnvReader,
+  MAX_API_WAIT_MS,
   MAX_INLINE_TORRENT_BYTES,
   MAX_RESPONSE_TORRENT_BYTES,
+  MIN_SEGMENT_BYTES,
   awsConfigFrom,
   serviceConfigFrom,
 };

@@ -1,3 +1,4 @@
+import { objectUrl } from '../storage/index.js';
 import { progressFor } from './progress.js';
 import type { CliOutput } from './commands.js';
 import { PrewarmError, UsageError } from './errors.js';
@@ -53,8 +54,7 @@ async function keysUnder(s3Endpoint: string | undefined, bucket: string, prefix:
 }
 
 function torrentUrl(api: string, bucket: string, key: string, format: string | undefined): string {
-  const path = key.split('/').map(encodeURIComponent).join('/');
-  return `${api.replace(/\/+$/, '')}/${encodeURIComponent(bucket)}/${path}?torrent${format === undefined ? '' : `&format=${format}`}`;
+  return `${objectUrl(api, bucket, key)}?torrent${format === undefined ? '' : `&format=${format}`}`;
 }
 
 /** Asks the API for one object's torrent until it is READY, showing progress from the 202s. */

@@ -37,19 +37,29 @@ interface HashLane {
   close(): Promise<void>;
 }
 
+/**
+ * Up to `count` buffers of `size` bytes, made on first use: a lane that reads a local file on
+ * its own thread never asks for one, and then never pays for them.
+ */
 class BufferPool {
   private readonly free: Uint8Array[] = [];
   private readonly waiters: Array<{ resolve: (buffer: Uint8Array) => void; reject: (error: Error) => void }> = [];
   private failure: Error | undefined;
+  private made = 0;
 
-  public constructor(count: number, size: number) {
-    for (let i = 0; i < count; i += 1) this.free.push(new Uint8Array(new ArrayBuffer(size)));
-  }
+  public constructor(
+    private readonly count: number,
+    private readonly size: number,
+  ) {}
 
   public acquire(): Promise<Uint8Array> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
     const buffer = this.free.pop();
     if (buffer !== undefined) return Promise.resolve(buffer);
+    if (this.made < this.count) {
+      this.made += 1;
+      return Promise.resolve(new Uint8Array(new ArrayBuffer(this.size)));
+    }
     return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
 

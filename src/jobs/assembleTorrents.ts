@@ -1,9 +1,9 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { StoredTorrent } from '../records/index.js';
+import { objectUrl } from '../storage/index.js';
 import { TorrentFormat, buildTorrent, torrentNameForKey } from '../torrent/index.js';
 import type { PieceHashes } from '../torrent/index.js';
 import type { HashJobContext } from './settings.js';
-import { objectUrl } from './webseed.js';
 
 /** Where a large .torrent of one object version is kept in the artifacts bucket. */
 function artifactKeyFor(bucket: string, key: string, etag: string, format: TorrentFormat): string {

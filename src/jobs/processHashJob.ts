@@ -42,11 +42,7 @@ async function hashSegment(context: HashJobContext, job: SegmentJob): Promise<Jo
   // assembling gets here too, and markReady is idempotent.
   if (result.segmentsDone < result.segmentsTotal) return { kind: 'segment-hashed', index: job.index, counted: result.counted };
   const segments = await context.records.segmentResults(job.bucket, job.key, job.etag);
-  const hashes = combineRanges(
-    segments.map((s) => ({ ...s, v2: s.v2 })),
-    job.size,
-    job.pieceLength,
-  );
+  const hashes = combineRanges(segments, job.size, job.pieceLength);
   const torrents = await assembleTorrents(context, target, hashes);
   await context.records.markReady(job.bucket, job.key, job.etag, torrents);
   return { kind: 'ready' };

@@ -1,4 +1,12 @@
-import { EnvReader, MAX_INLINE_TORRENT_BYTES, MAX_RESPONSE_TORRENT_BYTES } from '../config.js';
+import {
+  DEFAULT_API_WAIT_MS,
+  DEFAULT_SEGMENT_BYTES,
+  EnvReader,
+  MAX_API_WAIT_MS,
+  MAX_INLINE_TORRENT_BYTES,
+  MAX_RESPONSE_TORRENT_BYTES,
+  MIN_SEGMENT_BYTES,
+} from '../config.js';
 import type { Env } from '../config.js';
 
 /** Which S3 the local stack uses. */
@@ -48,8 +56,8 @@ function localStackConfigFrom(
     workers: reader.integer('S3TORRENT_LOCAL_WORKERS', 2, 1, 64),
     // One hashing thread per worker: locally the handlers share one event loop with s3rver.
     hashThreads: reader.integer('S3TORRENT_HASH_THREADS', 1, 0, 64),
-    segmentBytes: reader.integer('S3TORRENT_SEGMENT_BYTES', 256 * 1024 * 1024, 16 * 1024),
-    apiWaitMs: reader.integer('S3TORRENT_API_WAIT_MS', 20_000, 0, 29_000),
+    segmentBytes: reader.integer('S3TORRENT_SEGMENT_BYTES', DEFAULT_SEGMENT_BYTES, MIN_SEGMENT_BYTES),
+    apiWaitMs: reader.integer('S3TORRENT_API_WAIT_MS', DEFAULT_API_WAIT_MS, 0, MAX_API_WAIT_MS),
     hashVisibilityTimeoutSeconds: reader.integer('S3TORRENT_HASH_VISIBILITY_TIMEOUT', 120, 1, 43_200),
     hashMaxReceives: reader.integer('S3TORRENT_HASH_MAX_RECEIVES', 5, 1, 1000),
     inlineTorrentMaxBytes: reader.integer('S3TORRENT_INLINE_TORRENT_MAX_BYTES', MAX_INLINE_TORRENT_BYTES, 0, MAX_INLINE_TORRENT_BYTES),

@@ -1,5 +1,6 @@
 /**
- * The public URL of an object under a path-style base (`https://s3.us-east-1.amazonaws.com`,
+ * The URL of an object under a path-style base (the webseed of a torrent; the `?torrent`
+ * resource under the API's base) (`https://s3.us-east-1.amazonaws.com`,
  * or a local endpoint): each key segment is percent-encoded, the slashes kept, as S3 expects.
  */
 function objectUrl(baseUrl: string, bucket: string, key: string): string {
