@@ -9,6 +9,8 @@ await build({
   entryPoints: {
     's3-torrent': 'bin/s3-torrent.ts',
     hashWorker: 'src/hashing/hashWorker.ts',
+    // The seeder service's entry point (seeder/Dockerfile runs it; `npm start` runs it in-process).
+    seeder: 'seeder/main.ts',
   },
   outdir: 'dist',
   bundle: true,

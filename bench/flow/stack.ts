@@ -61,6 +61,8 @@ async function startStack(dataDir: string): Promise<StackProcess> {
     S3TORRENT_API_PORT: String(await freeLoopbackPort()),
     S3TORRENT_DYNAMODB_PORT: String(await freeLoopbackPort()),
     S3TORRENT_SQS_PORT: String(await freeLoopbackPort()),
+    S3TORRENT_PEER_PORT: '0',
+    S3TORRENT_TRACKER_PORT: '0',
     ...STACK_SETTINGS,
   };
   // Other S3TORRENT_* variables of the caller (e.g. S3TORRENT_HASH_THREADS) pass through, so a

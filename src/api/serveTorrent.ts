@@ -1,10 +1,9 @@
-import { GetObjectCommand } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { JobType, sendHashJobs } from '../queue/index.js';
 import { RecordState } from '../records/index.js';
 import type { ObjectRecord, RecordStore, StoredTorrent } from '../records/index.js';
-import { checkReadability } from '../storage/index.js';
+import { checkReadability, readStoredTorrent } from '../storage/index.js';
 import { MAX_S3_OBJECT_SIZE, TorrentFormat, torrentNameForKey } from '../torrent/index.js';
 import { s3Error } from './s3Errors.js';
 import type { ApiReply } from './s3Errors.js';
@@ -48,10 +47,8 @@ function contentDisposition(name: string): string {
   return `attachment; filename="${ascii}.torrent"; filename*=UTF-8''${encodeURIComponent(`${name}.torrent`)}`;
 }
 
-async function torrentBytes(context: TorrentApiContext, stored: StoredTorrent): Promise<Uint8Array> {
-  if (stored.inline !== undefined) return stored.inline;
-  const reply = await context.artifactsS3.send(new GetObjectCommand({ Bucket: context.artifactsBucket, Key: stored.artifactKey }));
-  return (await reply.Body?.transformToByteArray()) ?? new Uint8Array(0);
+function torrentBytes(context: TorrentApiContext, stored: StoredTorrent): Promise<Uint8Array> {
+  return readStoredTorrent(context.artifactsS3, context.artifactsBucket, stored);
 }
 
 function torrentHeaders(request: TorrentRequest, etag: string, torrent: { infoHashV1: string; infoHashV2?: string | undefined }): Record<string, string> {

@@ -54,7 +54,8 @@ async function localCommand(
   const config = localStackConfigFrom({ dataDir: args.dataDir, s3: backend });
   const stack = await startLocalStack(config, loadHandlers, (line) => io.err(line));
   const { s3, api, dynamoDb, sqs } = stack.endpoints;
-  io.out(`ready s3=${s3} api=${api} dynamodb=${dynamoDb} sqs=${sqs} data=${config.dataDir}`);
+  const seeding = stack.seeder === undefined ? '' : ` peer-port=${stack.seeder.peerPort} tracker=${stack.seeder.trackerUrls.join(',')}`;
+  io.out(`ready s3=${s3} api=${api} dynamodb=${dynamoDb} sqs=${sqs}${seeding} data=${config.dataDir}`);
   examples(s3, api, stack.demoBucket, backend).forEach((line) => io.out(line));
   await new Promise<void>((resolve) => {
     const stop = (): void => {

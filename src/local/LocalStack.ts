@@ -17,6 +17,9 @@ import { startNotificationReceiver, subscribeRgwBucket } from './rgwNotification
 import { eventBridgeEventFor } from './s3Events.js';
 import type { S3NotificationRecord } from './s3Events.js';
 import { startSqsConsumer } from './sqsRunner.js';
+import { loopbackHosts } from './ports.js';
+import { Seeder } from '../seeding/index.js';
+import { anonymousS3Client } from '../storage/index.js';
 
 const REGION = 'us-east-1';
 const TABLE_NAME = 's3-torrent';
@@ -37,8 +40,19 @@ interface Stoppable {
   stop(): Promise<void>;
 }
 
+/** The seeder and tracker of the local stack. */
+interface LocalSeeder {
+  readonly peerPort: number;
+  readonly trackerPort: number;
+  /** What the torrents announce: the HTTP tracker, then the UDP one (one BEP 12 tier each). */
+  readonly trackerUrls: readonly string[];
+  /** Stops seeding and tracking (a webseed-only download needs the seeder gone); idempotent. */
+  stop(): Promise<void>;
+}
+
 interface LocalStack {
   readonly endpoints: { readonly s3: string; readonly api: string; readonly dynamoDb: string; readonly sqs: string };
+  readonly seeder: LocalSeeder | undefined;
   readonly demoBucket: string;
   readonly hashQueueUrl: string;
   readonly hashDeadLetterQueueUrl: string;
@@ -47,7 +61,7 @@ interface LocalStack {
 }
 
 /** The environment the Lambda handlers read at load: the same variables the CDK stack sets. */
-function handlerEnvironment(config: LocalStackConfig, aws: AwsConfig, hashQueueUrl: string): Record<string, string> {
+function handlerEnvironment(config: LocalStackConfig, aws: AwsConfig, hashQueueUrl: string, trackers: readonly string[]): Record<string, string> {
   return {
     AWS_REGION: aws.region,
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
@@ -66,8 +80,7 @@ function handlerEnvironment(config: LocalStackConfig, aws: AwsConfig, hashQueueU
     S3TORRENT_INLINE_TORRENT_MAX_BYTES: String(config.inlineTorrentMaxBytes),
     S3TORRENT_MAX_RESPONSE_TORRENT_BYTES: String(config.maxResponseTorrentBytes),
     S3TORRENT_WEBSEED_BASE_URL: aws.s3Endpoint ?? '',
-    // The tracker arrives with the seeder; until then torrents carry only the webseed.
-    S3TORRENT_TRACKERS: '',
+    S3TORRENT_TRACKERS: trackers.join(','),
     // Powertools writes metrics as EMF lines on stdout for CloudWatch; locally there is no
     // CloudWatch to read them, and they would bury the stack's own output.
     POWERTOOLS_METRICS_DISABLED: 'true',
@@ -81,6 +94,55 @@ async function makeDemoBucketPublic(clients: ReturnType<typeof awsClients>, buck
     Statement: [{ Sid: 'PublicRead', Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${bucket}/*` }],
   };
   await clients.s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: JSON.stringify(policy) }));
+}
+
+/** The seeder and tracker on loopback (IPv4, and IPv6 when the machine has it), as the Fargate service runs them. */
+async function startLocalSeeder(
+  clients: ReturnType<typeof awsClients>,
+  aws: AwsConfig,
+  hashQueueUrl: string,
+  config: LocalStackConfig,
+  log: (line: string) => void,
+): Promise<LocalSeeder> {
+  const hosts = await loopbackHosts();
+  const seeder = await Seeder.start(
+    {
+      artifactsBucket: ARTIFACTS_BUCKET,
+      hashQueueUrl,
+      hosts,
+      peerPort: config.ports.peer,
+      trackerPort: config.ports.tracker,
+      publicAddresses: hosts,
+      cacheBytes: config.seederCacheBytes,
+      maxFetches: 16,
+      revalidateMs: 1000,
+      maxConnections: 1000,
+      // Every local peer is on 127.0.0.1: the per-address limit must not get in the way.
+      maxConnectionsPerIp: 1000,
+      maxUnchoked: 64,
+    },
+    {
+      records: new RecordStore({ client: clients.documents, tableName: TABLE_NAME }),
+      anonymousS3: anonymousS3Client(aws),
+      artifactsS3: clients.s3,
+      sqs: clients.sqs,
+    },
+    {
+      swarmStopped: (swarm, reason) => log(`seeder: stopped ${swarm.torrent.id}: ${reason}`),
+      error: (message, error) => log(`seeder: ${message}: ${String(error)}`),
+    },
+  );
+  const urls = seeder.tracker.announceUrls('127.0.0.1');
+  let stopping: Promise<void> | undefined;
+  return {
+    peerPort: seeder.peers.listenPort,
+    trackerPort: seeder.tracker.port,
+    trackerUrls: [urls.http, urls.udp],
+    stop: () => {
+      stopping ??= seeder.close();
+      return stopping;
+    },
+  };
 }
 
 /**
@@ -144,8 +206,11 @@ async function startLocalStack(
       throw new LocalResourceError(LocalQueueNames.HashJobs, 'the queues were not created');
     }
 
+    const seeder = config.seeder ? await startLocalSeeder(clients, aws, hashQueue.url, config, log) : undefined;
+    if (seeder !== undefined) started.push(seeder);
+
     // The handlers read their configuration when first imported: set it, then import them.
-    Object.assign(process.env, handlerEnvironment(config, aws, hashQueue.url));
+    Object.assign(process.env, handlerEnvironment(config, aws, hashQueue.url, seeder?.trackerUrls ?? []));
     const handlers = await loadHandlers();
 
     const consumer = startSqsConsumer({
@@ -191,6 +256,7 @@ async function startLocalStack(
     let stopping: Promise<void> | undefined;
     return {
       endpoints: { s3: s3Endpoint, api: api.url, dynamoDb: dynamo.endpoint, sqs: sqsEmulator.endpoint },
+      seeder,
       demoBucket: resources.demoBucket,
       hashQueueUrl: hashQueue.url,
       hashDeadLetterQueueUrl: hashQueue.deadLetterQueueUrl,
@@ -207,4 +273,4 @@ async function startLocalStack(
 }
 
 export { ARTIFACTS_BUCKET, TABLE_NAME, startLocalStack };
-export type { LocalHandlers, LocalStack };
+export type { LocalHandlers, LocalSeeder, LocalStack };

@@ -13,12 +13,24 @@ import type { Env } from '../config.js';
 type S3Backend = { readonly kind: 'embedded' } | { readonly kind: 'rgw' } | { readonly kind: 'external'; readonly endpoint: string };
 
 /** Default ports: what scripts and the README rely on. Each has an environment override. */
-const DEFAULT_PORTS = { s3: 9000, api: 8080, dynamoDb: 8000, sqs: 9324 } as const;
+const DEFAULT_PORTS = { s3: 9000, api: 8080, dynamoDb: 8000, sqs: 9324, peer: 6881, tracker: 6969 } as const;
 
 interface LocalStackConfig {
   readonly dataDir: string;
   readonly s3: S3Backend;
-  readonly ports: { readonly s3: number; readonly api: number; readonly dynamoDb: number; readonly sqs: number };
+  readonly ports: {
+    readonly s3: number;
+    readonly api: number;
+    readonly dynamoDb: number;
+    readonly sqs: number;
+    /** The seeder's peer-wire port and its tracker's (HTTP and UDP) port. */
+    readonly peer: number;
+    readonly tracker: number;
+  };
+  /** Run the seeder and tracker (on by default; off to try webseed-only downloads). */
+  readonly seeder: boolean;
+  /** Bytes of object spans the local seeder caches. */
+  readonly seederCacheBytes: number;
   /** Concurrent hash-worker invocations (the Lambda's maximum concurrency). */
   readonly workers: number;
   readonly hashThreads: number;
@@ -35,7 +47,8 @@ interface LocalStackConfig {
 
 /**
  * The local stack's settings: command-line choices over environment variables over defaults.
- * Ports: S3TORRENT_S3_PORT, S3TORRENT_API_PORT, S3TORRENT_DYNAMODB_PORT, S3TORRENT_SQS_PORT.
+ * Ports: S3TORRENT_S3_PORT, S3TORRENT_API_PORT, S3TORRENT_DYNAMODB_PORT, S3TORRENT_SQS_PORT,
+ * S3TORRENT_PEER_PORT, S3TORRENT_TRACKER_PORT.
  */
 function localStackConfigFrom(
   overrides: { dataDir?: string | undefined; s3?: S3Backend | undefined },
@@ -52,7 +65,11 @@ function localStackConfigFrom(
       api: port('S3TORRENT_API_PORT', DEFAULT_PORTS.api),
       dynamoDb: port('S3TORRENT_DYNAMODB_PORT', DEFAULT_PORTS.dynamoDb),
       sqs: port('S3TORRENT_SQS_PORT', DEFAULT_PORTS.sqs),
+      peer: port('S3TORRENT_PEER_PORT', DEFAULT_PORTS.peer),
+      tracker: port('S3TORRENT_TRACKER_PORT', DEFAULT_PORTS.tracker),
     },
+    seederCacheBytes: reader.integer('S3TORRENT_SEEDER_CACHE_BYTES', 128 * 1024 * 1024, 16 * 1024 * 1024),
+    seeder: reader.oneOf('S3TORRENT_LOCAL_SEEDER', ['on', 'off'] as const, 'on') === 'on',
     workers: reader.integer('S3TORRENT_LOCAL_WORKERS', 2, 1, 64),
     // One hashing thread per worker: locally the handlers share one event loop with s3rver.
     hashThreads: reader.integer('S3TORRENT_HASH_THREADS', 1, 0, 64),

@@ -34,4 +34,18 @@ async function isPortFreeOnAllInterfaces(port: number): Promise<boolean> {
   });
 }
 
-export { LOOPBACK_HOST, freeLoopbackPort, isPortFreeOnAllInterfaces };
+/**
+ * The loopback addresses this machine has: 127.0.0.1, and ::1 unless IPv6 is off (some
+ * containers have no IPv6 loopback).
+ */
+async function loopbackHosts(): Promise<string[]> {
+  const hasIpv6 = await new Promise<boolean>((resolve) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', () => resolve(false));
+    server.listen({ host: '::1', port: 0 }, () => server.close(() => resolve(true)));
+  });
+  return hasIpv6 ? [LOOPBACK_HOST, '::1'] : [LOOPBACK_HOST];
+}
+
+export { LOOPBACK_HOST, freeLoopbackPort, isPortFreeOnAllInterfaces, loopbackHosts };

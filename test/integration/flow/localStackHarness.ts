@@ -31,6 +31,9 @@ async function startTestStack(
     S3TORRENT_API_PORT: String(await freeLoopbackPort()),
     S3TORRENT_DYNAMODB_PORT: String(await freeLoopbackPort()),
     S3TORRENT_SQS_PORT: String(await freeLoopbackPort()),
+    // Port 0: the seeder and tracker take free ports; the torrents announce the real ones.
+    S3TORRENT_PEER_PORT: '0',
+    S3TORRENT_TRACKER_PORT: '0',
     S3TORRENT_SEGMENT_BYTES: String(options.segmentBytes ?? 256 * 1024 * 1024),
     S3TORRENT_API_WAIT_MS: String(options.apiWaitMs ?? 5_000),
     S3TORRENT_LOCAL_WORKERS: String(options.workers ?? 2),

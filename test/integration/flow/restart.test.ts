@@ -82,6 +82,8 @@ describe('Flow: a 1 GiB object through fan-out, with the local stack killed mid-
       S3TORRENT_API_PORT: String(ports.api),
       S3TORRENT_DYNAMODB_PORT: String(ports.dynamoDb),
       S3TORRENT_SQS_PORT: String(ports.sqs),
+      S3TORRENT_PEER_PORT: '0',
+      S3TORRENT_TRACKER_PORT: '0',
       S3TORRENT_SEGMENT_BYTES: String(16 * MiB),
       S3TORRENT_LOCAL_WORKERS: '1',
       S3TORRENT_API_WAIT_MS: '0',

@@ -1,0 +1,40 @@
+// The seeder service (Fargate behind an NLB, or run by hand): peer wire + HTTP/UDP tracker for
+// every READY object. Thin: configuration from the environment, clients, src/seeding, logging.
+import { Logger } from '@aws-lambda-powertools/logger';
+import { RecordStore } from '../src/records/index.js';
+import { Seeder, seederConfigFrom } from '../src/seeding/index.js';
+import { awsClients } from '../src/service/awsClients.js';
+import { anonymousS3Client } from '../src/storage/index.js';
+
+const logger = new Logger({ serviceName: 's3-torrent', logLevel: 'INFO' });
+logger.appendKeys({ component: 'seeder' });
+
+const config = seederConfigFrom();
+const clients = awsClients(config.aws);
+const seeder = await Seeder.start(
+  config,
+  {
+    records: new RecordStore({ client: clients.documents, tableName: config.tableName }),
+    anonymousS3: anonymousS3Client(config.aws),
+    artifactsS3: clients.s3,
+    sqs: config.hashQueueUrl === undefined ? undefined : clients.sqs,
+  },
+  {
+    swarmStopped: (swarm, reason) => logger.info('swarm stopped', { object: swarm.torrent.id, reason }),
+    error: (message, error) => logger.error(message, { error: error instanceof Error ? error.message : String(error) }),
+  },
+);
+logger.info('seeding', { peerPort: seeder.peers.listenPort, trackerPort: seeder.tracker.port, hosts: config.hosts });
+
+const stop = (): void => {
+  logger.info('stopping');
+  seeder.close().then(
+    () => {
+      clients.destroy();
+      process.exit(0);
+    },
+    () => process.exit(1),
+  );
+};
+process.once('SIGTERM', stop);
+process.once('SIGINT', stop);

@@ -1,0 +1,142 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { JobType, sendHashJobs } from '../queue/index.js';
+import type { RecordStore } from '../records/index.js';
+import {
+  ObjectChangedError,
+  ObjectMissingError,
+  ObjectNotPublicError,
+  S3ObjectSource,
+  SpanCache,
+  checkReadability,
+  readStoredTorrent,
+} from '../storage/index.js';
+import { TrackerServer } from '../tracker/index.js';
+import type { AnnounceNotice, TrackedPeer } from '../tracker/index.js';
+import { PeerServer } from '../wire/index.js';
+import type { Swarm } from '../wire/index.js';
+import { IDLE_REASON, SwarmDirectory } from './SwarmDirectory.js';
+import type { SeederConfig } from './config.js';
+
+/** What the seeder runs on: the same clients the Lambdas use. */
+interface SeederClients {
+  readonly records: RecordStore;
+  /** Unsigned client: every object byte is read anonymously, so S3 refuses private bytes. */
+  readonly anonymousS3: S3Client;
+  /** Signed client for the stack's private artifacts bucket. */
+  readonly artifactsS3: S3Client;
+  readonly sqs: SQSClient | undefined;
+}
+
+/** What the seeder tells its operator (a logger in main.ts, nothing in tests). */
+interface SeederEvents {
+  swarmStopped?(swarm: Swarm, reason: string): void;
+  error?(message: string, error: unknown): void;
+}
+
+type SeederSettings = Omit<SeederConfig, 'aws' | 'tableName'>;
+
+/**
+ * The seeder process: a peer-wire server and an HTTP + UDP tracker for every READY object,
+ * reading blocks from S3 anonymously through a bounded cache. A swarm stops the moment S3
+ * refuses a read (object changed or no longer public) or its record stops being READY.
+ */
+class Seeder {
+  private constructor(
+    public readonly peers: PeerServer,
+    public readonly tracker: TrackerServer,
+    public readonly directory: SwarmDirectory,
+    private readonly revalidation: NodeJS.Timeout,
+  ) {}
+
+  /** @throws when a port cannot be bound. */
+  public static async start(settings: SeederSettings, clients: SeederClients, events: SeederEvents = {}): Promise<Seeder> {
+    const cache = new SpanCache({ maxBytes: settings.cacheBytes, maxFetches: settings.maxFetches });
+    let tracker: TrackerServer | undefined;
+    const directory = new SwarmDirectory({
+      cache,
+      source: {
+        findReady: (hex) => clients.records.findByInfoHash(hex),
+        current: (bucket, key) => clients.records.get(bucket, key),
+        torrentBytes: (stored) => readStoredTorrent(clients.artifactsS3, settings.artifactsBucket, stored),
+        fetch: async (object, offset, length) => {
+          const data = Buffer.allocUnsafe(length);
+          const read = await new S3ObjectSource(clients.anonymousS3, object, offset + length).read(data, offset);
+          return read === length ? data : data.subarray(0, read);
+        },
+      },
+      onStop: (swarm, reason, cause) => {
+        if (reason === IDLE_REASON) return;
+        for (const hash of swarm.torrent.views.keys()) tracker?.forget(hash);
+        events.swarmStopped?.(swarm, reason);
+        void Seeder.afterStop(swarm, cause, clients, settings).catch((error: unknown) => events.error?.('after a swarm stopped', error));
+      },
+    });
+    const peers = await PeerServer.start({
+      hosts: settings.hosts,
+      port: settings.peerPort,
+      maxConnections: settings.maxConnections,
+      maxConnectionsPerIp: settings.maxConnectionsPerIp,
+      maxUnchoked: settings.maxUnchoked,
+      resolve: (infoHash) => directory.lookup(infoHash.toString('hex')),
+      readFailed: (swarm, error) => {
+        if (error instanceof ObjectChangedError) swarm.stop('object changed in S3', error);
+        else if (error instanceof ObjectNotPublicError || error instanceof ObjectMissingError) swarm.stop('object no longer anonymously readable', error);
+        else events.error?.(`reading ${swarm.torrent.id}`, error);
+      },
+    });
+    const seeders = (): TrackedPeer[] => settings.publicAddresses.map((ip) => ({ ip, port: peers.listenPort }));
+    tracker = await TrackerServer.start({
+      hosts: settings.hosts,
+      port: settings.trackerPort,
+      registry: { isServable: (hex) => directory.isServable(hex) },
+      seeders,
+      onAnnounce: (notice) => Seeder.dialLeecher(notice, peers, directory, seeders()),
+    });
+    const revalidation = setInterval(() => {
+      directory.revalidate().catch((error: unknown) => events.error?.('revalidating swarms', error));
+    }, settings.revalidateMs);
+    revalidation.unref();
+    return new Seeder(peers, tracker, directory, revalidation);
+  }
+
+  public async close(): Promise<void> {
+    clearInterval(this.revalidation);
+    this.directory.stopAll('seeder stopping');
+    await Promise.all([this.peers.close(), this.tracker.close()]);
+  }
+
+  /** Some clients (Transmission on loopback, peers behind stale trackers) only download when dialled. */
+  private static dialLeecher(notice: AnnounceNotice, peers: PeerServer, directory: SwarmDirectory, ours: readonly TrackedPeer[]): void {
+    if (notice.left === 0 || notice.event === 'stopped') return;
+    if (ours.some((own) => own.ip === notice.peer.ip && own.port === notice.peer.port)) return;
+    void directory.lookup(notice.infoHashHex).then(
+      (match) => {
+        if (match !== undefined) peers.dial(notice.peer.ip, notice.peer.port, match.swarm, match.view);
+      },
+      () => undefined, // the announce was answered; a failed lookup only means no dial
+    );
+  }
+
+  /**
+   * A changed object gets a re-hash job for its new version (when it is public); an object S3
+   * no longer serves anonymously gets its record REVOKED, so the API agrees with the seeder.
+   */
+  private static async afterStop(swarm: Swarm, cause: unknown, clients: SeederClients, settings: SeederSettings): Promise<void> {
+    const { bucket, key, etag } = swarm.torrent.object;
+    if (cause instanceof ObjectNotPublicError || cause instanceof ObjectMissingError) {
+      await clients.records.markRevoked(bucket, key, 'the seeder was refused an anonymous read', { etag }).catch(() => undefined);
+      return;
+    }
+    if (!(cause instanceof ObjectChangedError) || clients.sqs === undefined || settings.hashQueueUrl === undefined) return;
+    const now = await checkReadability(clients.anonymousS3, bucket, key);
+    if (now.kind !== 'public' || now.sseCustomer || now.size === 0) return;
+    const ensured = await clients.records.ensurePending(bucket, key, now.etag, now.size);
+    if (ensured.enqueue) {
+      await sendHashJobs(clients.sqs, settings.hashQueueUrl, [{ type: JobType.Object, bucket, key, etag: now.etag, size: now.size }]);
+    }
+  }
+}
+
+export { Seeder };
+export type { SeederClients, SeederEvents, SeederSettings };

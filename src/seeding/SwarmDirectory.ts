@@ -1,0 +1,150 @@
+import { LRUCache } from 'lru-cache';
+import type { ObjectRecord, StoredTorrent } from '../records/index.js';
+import { RecordState } from '../records/index.js';
+import type { SpanCache } from '../storage/index.js';
+import { Swarm, SwarmTorrent } from '../wire/index.js';
+import type { ObjectVersion, TorrentView } from '../wire/index.js';
+
+/** Where the directory finds READY records, their torrents and their bytes. */
+interface SwarmSource {
+  /** The READY record an infohash (40 hex) names, or undefined. */
+  findReady(infoHashHex: string): Promise<ObjectRecord | undefined>;
+  /** The object's record as it is now (for revalidation). */
+  current(bucket: string, key: string): Promise<ObjectRecord | undefined>;
+  torrentBytes(stored: StoredTorrent): Promise<Uint8Array>;
+  /** Anonymous ranged GET of exactly this version (If-Match on its ETag). */
+  fetch(object: ObjectVersion, offset: number, length: number): Promise<Buffer>;
+}
+
+interface SwarmDirectoryOptions {
+  readonly source: SwarmSource;
+  readonly cache: SpanCache;
+  /** Told when a swarm stops (revoked, changed, gone), with the read error behind it if any. */
+  readonly onStop: (swarm: Swarm, reason: string, cause: unknown) => void;
+  /** How long "not servable" is remembered: spares the table from peers hammering a dead hash. */
+  readonly negativeTtlMs?: number;
+  /** Most infohashes remembered as not servable. */
+  readonly maxNegative?: number;
+}
+
+/** A swarm and the infohash a peer reached it by. */
+interface SwarmMatch {
+  readonly swarm: Swarm;
+  readonly view: TorrentView;
+}
+
+/** "Not servable" is remembered for 2 s: revocation must reach peers within seconds, not minutes. */
+const DEFAULT_NEGATIVE_TTL_MS = 2_000;
+
+/** A swarm nobody used for this long is dropped (its torrents' bytes are freed); a peer brings it back. */
+const IDLE_SWARM_MS = 10 * 60_000;
+
+/** The reason given when an idle swarm is dropped: not a withdrawal. */
+const IDLE_REASON = 'idle';
+
+/**
+ * Which objects the seeder serves: a swarm per READY object, found by any of its infohashes,
+ * created on first use from the record and dropped once the record is no longer READY for that
+ * ETag (checked by `revalidate`, which the seeder runs every few seconds).
+ */
+class SwarmDirectory {
+  private readonly byObject = new Map<string, Swarm>();
+  private readonly byHash = new Map<string, Swarm>();
+  private readonly pending = new Map<string, Promise<SwarmMatch | undefined>>();
+  private readonly negative: LRUCache<string, true>;
+  private readonly lastUsed = new WeakMap<Swarm, number>();
+
+  public constructor(private readonly options: SwarmDirectoryOptions) {
+    this.negative = new LRUCache<string, true>({ max: options.maxNegative ?? 10_000, ttl: options.negativeTtlMs ?? DEFAULT_NEGATIVE_TTL_MS });
+  }
+
+  public get swarms(): readonly Swarm[] {
+    return [...this.byObject.values()];
+  }
+
+  /** The swarm a 20-byte infohash names, when its record is READY. Concurrent lookups share one read. */
+  public lookup(infoHashHex: string): Promise<SwarmMatch | undefined> {
+    const hex = infoHashHex.toLowerCase();
+    const known = this.byHash.get(hex);
+    if (known?.active === true) {
+      const view = known.torrent.views.get(hex);
+      this.lastUsed.set(known, Date.now());
+      if (view !== undefined) return Promise.resolve({ swarm: known, view });
+    }
+    if (this.negative.has(hex)) return Promise.resolve(undefined);
+    const inFlight = this.pending.get(hex);
+    if (inFlight !== undefined) return inFlight;
+    const found = this.load(hex).finally(() => this.pending.delete(hex));
+    this.pending.set(hex, found);
+    return found;
+  }
+
+  public async isServable(infoHashHex: string): Promise<boolean> {
+    return (await this.lookup(infoHashHex)) !== undefined;
+  }
+
+  /** Re-reads the record of every swarm; those no longer READY for their ETag stop, idle ones are dropped. */
+  public async revalidate(): Promise<void> {
+    const now = Date.now();
+    for (const swarm of this.swarms) {
+      if (swarm.memberCount === 0 && now - (this.lastUsed.get(swarm) ?? now) > IDLE_SWARM_MS) {
+        swarm.stop(IDLE_REASON);
+        continue;
+      }
+      const { bucket, key, etag } = swarm.torrent.object;
+      const record = await this.options.source.current(bucket, key);
+      if (record?.state !== RecordState.Ready || record.etag !== etag) {
+        swarm.stop(record === undefined ? 'object record deleted' : `record is ${record.state} for ETag ${record.etag}`);
+      }
+    }
+  }
+
+  public stopAll(reason: string): void {
+    for (const swarm of this.swarms) swarm.stop(reason);
+  }
+
+  private async load(hex: string): Promise<SwarmMatch | undefined> {
+    const record = await this.options.source.findReady(hex);
+    if (record?.torrents === undefined) {
+      this.negative.set(hex, true);
+      return undefined;
+    }
+    const objectKey = `${record.bucket}/${record.key}`;
+    let swarm = this.byObject.get(objectKey);
+    if (swarm !== undefined && (swarm.torrent.object.etag !== record.etag || !swarm.active)) {
+      swarm.stop('object changed');
+      swarm = undefined;
+    }
+    if (swarm === undefined) {
+      const [v1, hybrid] = await Promise.all([
+        this.options.source.torrentBytes(record.torrents.v1),
+        this.options.source.torrentBytes(record.torrents.hybrid),
+      ]);
+      const object = { bucket: record.bucket, key: record.key, etag: record.etag };
+      const created = new Swarm({
+        torrent: new SwarmTorrent(object, { v1, hybrid }),
+        cache: this.options.cache,
+        fetch: (offset, length) => this.options.source.fetch(object, offset, length),
+        onStop: (stopped, reason, cause) => this.forget(stopped, objectKey, reason, cause),
+      });
+      // Another lookup of a sibling infohash may have raced us here: keep the first.
+      swarm = this.byObject.get(objectKey) ?? created;
+      this.byObject.set(objectKey, swarm);
+      for (const view of swarm.torrent.views.keys()) this.byHash.set(view, swarm);
+    }
+    this.lastUsed.set(swarm, Date.now());
+    const view = swarm.torrent.views.get(hex);
+    return view === undefined ? undefined : { swarm, view };
+  }
+
+  private forget(swarm: Swarm, objectKey: string, reason: string, cause: unknown): void {
+    if (this.byObject.get(objectKey) === swarm) this.byObject.delete(objectKey);
+    for (const hash of swarm.torrent.views.keys()) {
+      if (this.byHash.get(hash) === swarm) this.byHash.delete(hash);
+    }
+    this.options.onStop(swarm, reason, cause);
+  }
+}
+
+export { DEFAULT_NEGATIVE_TTL_MS, IDLE_REASON, SwarmDirectory };
+export type { SwarmDirectoryOptions, SwarmMatch, SwarmSource };

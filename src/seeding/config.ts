@@ -1,0 +1,71 @@
+import { EnvReader, awsConfigFrom } from '../config.js';
+import type { AwsConfig, Env } from '../config.js';
+import { PeerServerDefaults } from '../wire/index.js';
+
+/** Bytes of object spans the seeder caches by default: a few hundred pieces, well inside a 1 GiB task. */
+const DEFAULT_CACHE_BYTES = 256 * 1024 * 1024;
+
+/** S3 GETs in flight at once by default: enough to fill a 10 Gbit/s link at ~20 ms per 1 MiB GET. */
+const DEFAULT_MAX_FETCHES = 32;
+
+/** How often swarms re-read their record: revocation reaches peers within this. */
+const DEFAULT_REVALIDATE_MS = 5_000;
+
+/** Well-known BitTorrent ports: peers 6881, tracker 6969. */
+const DEFAULT_PEER_PORT = 6881;
+const DEFAULT_TRACKER_PORT = 6969;
+
+/** The seeder process's configuration, read once from the environment. */
+interface SeederConfig {
+  readonly aws: AwsConfig;
+  readonly tableName: string;
+  /** Where large .torrent files live (signed reads). */
+  readonly artifactsBucket: string;
+  /** When set, a changed object seen by the seeder gets a re-hash job here. */
+  readonly hashQueueUrl: string | undefined;
+  /** Addresses the peer port and the tracker listen on. */
+  readonly hosts: readonly string[];
+  readonly peerPort: number;
+  readonly trackerPort: number;
+  /** Addresses peers reach the seeder at, handed out by the tracker (the NLB's in AWS). */
+  readonly publicAddresses: readonly string[];
+  readonly cacheBytes: number;
+  readonly maxFetches: number;
+  readonly revalidateMs: number;
+  readonly maxConnections: number;
+  readonly maxConnectionsPerIp: number;
+  readonly maxUnchoked: number;
+}
+
+const WILDCARDS = new Set(['0.0.0.0', '::']);
+
+/**
+ * Reads the seeder's configuration (S3TORRENT_* variables; see README).
+ *
+ * @throws ConfigError naming the variable that is missing or malformed.
+ */
+function seederConfigFrom(env: Env = process.env): SeederConfig {
+  const reader = new EnvReader(env);
+  const hosts = reader.list('S3TORRENT_SEEDER_HOSTS');
+  const listenOn = hosts.length > 0 ? hosts : ['0.0.0.0', '::'];
+  const publicAddresses = reader.list('S3TORRENT_SEEDER_PUBLIC_ADDRESSES');
+  return Object.freeze({
+    aws: awsConfigFrom(reader),
+    tableName: reader.string('S3TORRENT_TABLE', 's3-torrent'),
+    artifactsBucket: reader.string('S3TORRENT_ARTIFACTS_BUCKET'),
+    hashQueueUrl: reader.optionalString('S3TORRENT_HASH_QUEUE_URL'),
+    hosts: listenOn,
+    peerPort: reader.integer('S3TORRENT_PEER_PORT', DEFAULT_PEER_PORT, 0, 65_535),
+    trackerPort: reader.integer('S3TORRENT_TRACKER_PORT', DEFAULT_TRACKER_PORT, 0, 65_535),
+    publicAddresses: publicAddresses.length > 0 ? publicAddresses : listenOn.filter((host) => !WILDCARDS.has(host)),
+    cacheBytes: reader.integer('S3TORRENT_SEEDER_CACHE_BYTES', DEFAULT_CACHE_BYTES, 16 * 1024 * 1024),
+    maxFetches: reader.integer('S3TORRENT_SEEDER_MAX_FETCHES', DEFAULT_MAX_FETCHES, 1, 1024),
+    revalidateMs: reader.integer('S3TORRENT_SEEDER_REVALIDATE_MS', DEFAULT_REVALIDATE_MS, 100, 3_600_000),
+    maxConnections: reader.integer('S3TORRENT_SEEDER_MAX_CONNECTIONS', PeerServerDefaults.maxConnections, 1, 100_000),
+    maxConnectionsPerIp: reader.integer('S3TORRENT_SEEDER_MAX_CONNECTIONS_PER_IP', PeerServerDefaults.maxConnectionsPerIp, 1, 100_000),
+    maxUnchoked: reader.integer('S3TORRENT_SEEDER_MAX_UNCHOKED', PeerServerDefaults.maxUnchoked, 1, 10_000),
+  });
+}
+
+export { DEFAULT_CACHE_BYTES, DEFAULT_MAX_FETCHES, DEFAULT_PEER_PORT, DEFAULT_REVALIDATE_MS, DEFAULT_TRACKER_PORT, seederConfigFrom };
+export type { SeederConfig };

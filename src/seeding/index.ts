@@ -1,0 +1,6 @@
+export { Seeder } from './Seeder.js';
+export { DEFAULT_NEGATIVE_TTL_MS, IDLE_REASON, SwarmDirectory } from './SwarmDirectory.js';
+export { seederConfigFrom } from './config.js';
+export type { SeederClients, SeederEvents, SeederSettings } from './Seeder.js';
+export type { SwarmDirectoryOptions, SwarmMatch, SwarmSource } from './SwarmDirectory.js';
+export type { SeederConfig } from './config.js';

@@ -1,0 +1,364 @@
+import type { Socket } from 'node:net';
+import { allowedFastSet } from './allowedFast.js';
+import type { Choker } from './Choker.js';
+import { ALLOWED_FAST_SET_SIZE, HANDSHAKE_LENGTH, MAX_BLOCK_LENGTH, PROTOCOL, UT_METADATA_ID } from './constants.js';
+import { WireProtocolError } from './errors.js';
+import { decodeExtensionHandshake, decodeMetadataMessage, encodeExtensionHandshake, metadataReply } from './extensions.js';
+import { decodeHandshake, encodeHandshake } from './handshake.js';
+import type { Handshake, PeerCapabilities } from './handshake.js';
+import { MessageFramer, decodeMessage, encode } from './messages.js';
+import type { BlockRef, HashRequestFields, PeerMessage } from './messages.js';
+import type { Swarm } from './Swarm.js';
+import type { TorrentView } from './SwarmTorrent.js';
+
+/** Requests one peer may have queued; more are rejected. Twice what we advertise as `reqq`. */
+const MAX_QUEUED_REQUESTS = 500;
+
+/** Block reads in flight per connection: enough to hide an S3 GET's latency behind the others. */
+const MAX_READS_IN_FLIGHT = 16;
+
+/** Bytes queued on the socket before we wait for it to drain: bounds memory per slow peer. */
+const SOCKET_HIGH_WATER = 1024 * 1024;
+
+/** What a connection needs from the server that owns it. */
+interface PeerHost {
+  readonly peerId: Buffer;
+  readonly listenPort: number | undefined;
+  readonly choker: Choker<PeerConnection>;
+  /** The swarm and view an infohash names, when it is READY; undefined otherwise. */
+  resolve(infoHash: Buffer): Promise<{ swarm: Swarm; view: TorrentView } | undefined>;
+  closed(connection: PeerConnection, reason: string): void;
+  readFailed(swarm: Swarm, error: unknown): void;
+}
+
+type Phase = 'handshake' | 'resolving' | 'active' | 'closed';
+
+const OUR_CAPABILITIES: PeerCapabilities = { extended: true, fast: true, v2: false };
+
+/**
+ * One peer connection, seeding: handshake, have-all or bitfield, extension handshake and
+ * ut_metadata, BEP 52 hash requests, and block requests served from the swarm's cached reads.
+ * A malformed message closes this connection only.
+ */
+class PeerConnection {
+  public readonly remoteAddress: string;
+  public readonly remotePort: number;
+  public readonly connectedAt = Date.now();
+  public lastReceivedAt = Date.now();
+  public lastSentAt = Date.now();
+  public uploaded = 0;
+  public peerListenPort: number | undefined;
+  /** Whether the peer wants data from us; the choker reads it. */
+  public interested = false;
+
+  private phase: Phase = 'handshake';
+  private readonly framer = new MessageFramer();
+  private swarm: Swarm | undefined;
+  private view: TorrentView | undefined;
+  private peer: PeerCapabilities = { extended: false, fast: false, v2: false };
+  private peerMetadataId: number | undefined;
+  private choked = true;
+  private allowedFast = new Set<number>();
+  private readonly queue: BlockRef[] = [];
+  private readsInFlight = 0;
+  private waitingForDrain = false;
+
+  /**
+   * @param outgoing for a connection we dial: the swarm and infohash to offer. Undefined for an
+   *   incoming connection, whose infohash comes from the peer's handshake.
+   */
+  public constructor(
+    private readonly socket: Socket,
+    private readonly host: PeerHost,
+    outgoing?: { swarm: Swarm; view: TorrentView },
+  ) {
+    this.remoteAddress = normalizeAddress(socket.remoteAddress ?? '');
+    this.remotePort = socket.remotePort ?? 0;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.received(chunk));
+    socket.on('error', () => this.close('socket error'));
+    socket.on('close', () => this.close('closed by peer'));
+    socket.on('drain', () => {
+      this.waitingForDrain = false;
+      this.pump();
+    });
+    if (outgoing !== undefined) {
+      this.swarm = outgoing.swarm;
+      this.view = outgoing.view;
+      this.send(encodeHandshake({ infoHash: outgoing.view.infoHash, peerId: host.peerId, capabilities: this.ourCapabilities() }));
+    }
+  }
+
+  public get isActive(): boolean {
+    return this.phase === 'active';
+  }
+
+  public get handshaking(): boolean {
+    return this.phase === 'handshake' || this.phase === 'resolving';
+  }
+
+  public get infoHashHex(): string | undefined {
+    return this.view?.infoHash.toString('hex');
+  }
+
+  /** Closes the connection (idempotent); the host forgets it. */
+  public close(reason: string): void {
+    if (this.phase === 'closed') return;
+    this.phase = 'closed';
+    this.queue.length = 0;
+    this.host.choker.remove(this);
+    this.swarm?.leave(this);
+    this.socket.destroy();
+    this.host.closed(this, reason);
+  }
+
+  public sendKeepAlive(): void {
+    if (this.phase === 'active') this.send(encode.keepAlive());
+  }
+
+  /** The choker's decision. Choking a fast peer rejects its queued requests (BEP 6). */
+  public setChoked(choked: boolean): void {
+    if (this.phase !== 'active' || this.choked === choked) return;
+    this.choked = choked;
+    if (!choked) {
+      this.send(encode.unchoke());
+      this.pump();
+      return;
+    }
+    this.send(encode.choke());
+    const kept = this.queue.filter((ref) => this.allowedFast.has(ref.index));
+    if (this.peer.fast) for (const ref of this.queue) if (!this.allowedFast.has(ref.index)) this.send(encode.reject(ref));
+    this.queue.splice(0, this.queue.length, ...kept);
+  }
+
+  private ourCapabilities(): PeerCapabilities {
+    return { ...OUR_CAPABILITIES, v2: this.view?.hybrid === true };
+  }
+
+  private send(data: Buffer): void {
+    if (this.phase === 'closed') return;
+    this.lastSentAt = Date.now();
+    if (!this.socket.write(data)) this.waitingForDrain = true;
+  }
+
+  private received(chunk: Buffer): void {
+    if (this.phase === 'closed') return;
+    this.lastReceivedAt = Date.now();
+    this.framer.push(chunk);
+    try {
+      this.drainInput();
+    } catch (error) {
+      this.close(error instanceof WireProtocolError ? error.message : `error: ${String(error)}`);
+    }
+  }
+
+  private drainInput(): void {
+    if (this.phase === 'handshake') {
+      const raw = this.framer.take(HANDSHAKE_LENGTH);
+      if (raw === undefined) {
+        // Refuse at once what cannot become a handshake, instead of waiting for 68 bytes.
+        if (this.framer.peekByte() !== undefined && this.framer.peekByte() !== PROTOCOL.length) {
+          throw new WireProtocolError('not a BitTorrent handshake');
+        }
+        return;
+      }
+      this.onHandshake(decodeHandshake(raw));
+      return;
+    }
+    while (this.phase === 'active') {
+      const body = this.framer.next();
+      if (body === undefined) return;
+      this.onMessage(decodeMessage(body));
+    }
+  }
+
+  private onHandshake(handshake: Handshake): void {
+    this.peer = handshake.capabilities;
+    if (this.view !== undefined) {
+      // We dialled: the peer must answer for the infohash we offered.
+      if (!handshake.infoHash.equals(this.view.infoHash)) throw new WireProtocolError('peer answered with another infohash');
+      this.start();
+      return;
+    }
+    this.phase = 'resolving';
+    this.socket.pause();
+    this.host.resolve(handshake.infoHash).then(
+      (found) => {
+        if (this.phase !== 'resolving') return;
+        if (found === undefined) {
+          this.close('unknown or unpublished infohash');
+          return;
+        }
+        this.swarm = found.swarm;
+        this.view = found.view;
+        this.send(encodeHandshake({ infoHash: found.view.infoHash, peerId: this.host.peerId, capabilities: this.ourCapabilities() }));
+        this.start();
+        this.socket.resume();
+        this.received(Buffer.alloc(0));
+      },
+      (error: unknown) => this.close(`lookup failed: ${String(error)}`),
+    );
+  }
+
+  private start(): void {
+    const swarm = this.swarm as Swarm;
+    const view = this.view as TorrentView;
+    if (!swarm.join(this)) {
+      this.close('torrent withdrawn');
+      return;
+    }
+    this.phase = 'active';
+    const torrent = swarm.torrent;
+    if (this.peer.fast) this.send(encode.haveAll());
+    else this.send(encode.bitfield(fullBitfield(torrent.pieceCount)));
+    if (this.peer.extended) {
+      this.send(encode.extended(0, encodeExtensionHandshake({
+        metadataSize: view.metadata.length,
+        listenPort: this.host.listenPort,
+        yourIp: compactAddress(this.remoteAddress),
+      })));
+    }
+    if (this.peer.fast) {
+      this.allowedFast = new Set(allowedFastSet(this.remoteAddress, view.infoHash, torrent.pieceCount, ALLOWED_FAST_SET_SIZE));
+      for (const index of this.allowedFast) this.send(encode.allowedFast(index));
+    }
+  }
+
+  private onMessage(message: PeerMessage): void {
+    const torrent = (this.swarm as Swarm).torrent;
+    switch (message.type) {
+      case 'interested':
+        this.interested = true;
+        this.host.choker.interested(this);
+        return;
+      case 'notInterested':
+        this.interested = false;
+        this.host.choker.remove(this);
+        return;
+      case 'have':
+        if (message.index >= torrent.pieceCount) throw new WireProtocolError(`have of piece ${message.index} out of range`);
+        return;
+      case 'bitfield':
+        if (message.bits.length !== Math.ceil(torrent.pieceCount / 8)) throw new WireProtocolError('bitfield has the wrong length');
+        if (isComplete(message.bits, torrent.pieceCount)) this.close('peer is a seed too');
+        return;
+      case 'haveAll':
+        if (!this.peer.fast) throw new WireProtocolError('have-all without the fast extension');
+        this.close('peer is a seed too');
+        return;
+      case 'request':
+        this.onRequest(message);
+        return;
+      case 'cancel':
+        this.onCancel(message);
+        return;
+      case 'extended':
+        this.onExtended(message.extendedId, message.payload);
+        return;
+      case 'hashRequest':
+        this.onHashRequest(message);
+        return;
+      default:
+        // choke/unchoke, haveNone, port, suggest, allowedFast, reject, piece, hashes, unknown:
+        // nothing a seeder acts on.
+        return;
+    }
+  }
+
+  private onRequest(ref: BlockRef): void {
+    const torrent = (this.swarm as Swarm).torrent;
+    if (ref.index >= torrent.pieceCount || ref.length === 0 || ref.begin + ref.length > torrent.pieceSize(ref.index)) {
+      throw new WireProtocolError(`request outside the torrent (piece ${ref.index}, ${ref.begin}+${ref.length})`);
+    }
+    const refuse = ref.length > MAX_BLOCK_LENGTH || (this.choked && !this.allowedFast.has(ref.index)) || this.queue.length >= MAX_QUEUED_REQUESTS;
+    if (refuse) {
+      if (this.peer.fast) this.send(encode.reject(ref));
+      else if (ref.length > MAX_BLOCK_LENGTH) throw new WireProtocolError(`request of ${ref.length} bytes is over 16 KiB`);
+      return;
+    }
+    this.queue.push(ref);
+    this.pump();
+  }
+
+  private onCancel(ref: BlockRef): void {
+    const at = this.queue.findIndex((q) => q.index === ref.index && q.begin === ref.begin && q.length === ref.length);
+    if (at < 0) return;
+    this.queue.splice(at, 1);
+    // BEP 6: with the fast extension every request is answered, a cancelled one by a reject.
+    if (this.peer.fast) this.send(encode.reject(ref));
+  }
+
+  private onExtended(extendedId: number, payload: Buffer): void {
+    if (extendedId === 0) {
+      const extensions = decodeExtensionHandshake(payload);
+      this.peerMetadataId = extensions.utMetadataId;
+      this.peerListenPort = extensions.listenPort;
+      return;
+    }
+    if (extendedId !== UT_METADATA_ID) return;
+    const request = decodeMetadataMessage(payload);
+    if (request.type !== 'request' || this.peerMetadataId === undefined) return;
+    this.send(encode.extended(this.peerMetadataId, metadataReply((this.view as TorrentView).metadata, request.piece)));
+  }
+
+  private onHashRequest(request: HashRequestFields): void {
+    const tree = this.view?.hybrid === true ? this.swarm?.torrent.hashTree() : undefined;
+    const hashes = tree?.answer(request);
+    this.send(hashes === undefined ? encode.hashReject(request) : encode.hashes(request, hashes));
+  }
+
+  /** Serves queued requests, several reads at a time, as long as the socket keeps up. */
+  private pump(): void {
+    while (this.phase === 'active' && !this.waitingForDrain && this.readsInFlight < MAX_READS_IN_FLIGHT && this.queue.length > 0) {
+      if (this.socket.writableLength > SOCKET_HIGH_WATER) {
+        this.waitingForDrain = true;
+        return;
+      }
+      const ref = this.queue.shift() as BlockRef;
+      const swarm = this.swarm as Swarm;
+      this.readsInFlight += 1;
+      swarm.read(ref.index * swarm.torrent.pieceLength + ref.begin, ref.length).then(
+        (block) => {
+          this.readsInFlight -= 1;
+          if (this.phase !== 'active') return;
+          this.send(encode.pieceHeader(ref.index, ref.begin, block.length));
+          this.send(block);
+          this.uploaded += block.length;
+          this.pump();
+        },
+        (error: unknown) => {
+          this.readsInFlight -= 1;
+          if (this.phase === 'active' && this.peer.fast) this.send(encode.reject(ref));
+          this.host.readFailed(swarm, error);
+          this.pump();
+        },
+      );
+    }
+  }
+}
+
+/** A bitfield with every piece set and the spare bits clear (BEP 3). */
+function fullBitfield(pieceCount: number): Buffer {
+  const bits = Buffer.alloc(Math.ceil(pieceCount / 8), 0xff);
+  const spare = bits.length * 8 - pieceCount;
+  if (spare > 0) bits[bits.length - 1] = (0xff << spare) & 0xff;
+  return bits;
+}
+
+function isComplete(bits: Buffer, pieceCount: number): boolean {
+  return fullBitfield(pieceCount).equals(bits);
+}
+
+/** `::ffff:1.2.3.4` → `1.2.3.4`: a dual-stack socket's view of an IPv4 peer. */
+function normalizeAddress(address: string): string {
+  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
+}
+
+function compactAddress(address: string): Buffer | undefined {
+  const parts = address.split('.');
+  if (parts.length === 4) return Buffer.from(parts.map(Number));
+  return undefined;
+}
+
+export { PeerConnection, fullBitfield, normalizeAddress };
+export type { PeerHost };

@@ -1,0 +1,205 @@
+import { randomBytes } from 'node:crypto';
+import { createConnection, createServer } from 'node:net';
+import type { Server, Socket } from 'node:net';
+import { Choker } from './Choker.js';
+import { PeerConnection, normalizeAddress } from './PeerConnection.js';
+import type { PeerHost } from './PeerConnection.js';
+import type { Swarm } from './Swarm.js';
+import type { TorrentView } from './SwarmTorrent.js';
+
+/** Defaults that keep one seeder alive under load; each is a PeerServerOptions field. */
+const PeerServerDefaults = {
+  /** Connections in total: each costs a socket and up to ~1 MiB of send buffer. */
+  maxConnections: 1000,
+  /** Per remote address: one host cannot take every slot (a NAT may hide several peers). */
+  maxConnectionsPerIp: 32,
+  /** Peers downloading at once; the rest wait their turn (round robin). */
+  maxUnchoked: 64,
+  /** A peer that has not completed its handshake by then is dropped. */
+  handshakeTimeoutMs: 10_000,
+  /** BEP 3 peers send keep-alives every two minutes; silence beyond that is a dead peer. */
+  idleTimeoutMs: 150_000,
+  keepAliveMs: 60_000,
+  /** How often the choker rotates unchoked peers when others wait. */
+  rotateMs: 10_000,
+  /** Connect timeout of a connection we dial. */
+  dialTimeoutMs: 5_000,
+} as const;
+
+type PeerServerSettings = { -readonly [K in keyof typeof PeerServerDefaults]: number };
+
+interface PeerServerOptions extends Partial<PeerServerSettings> {
+  /** Addresses to listen on, e.g. ['127.0.0.1', '::1'] or ['0.0.0.0', '::']. */
+  readonly hosts: readonly string[];
+  /** 0 = any free port (the same on every host). */
+  readonly port: number;
+  readonly resolve: PeerHost['resolve'];
+  readonly readFailed: PeerHost['readFailed'];
+  /** Notified of every connection that closes (logging, metrics). */
+  readonly onClose?: ((connection: PeerConnection, reason: string) => void) | undefined;
+}
+
+/** Azureus-style peer id: `-S30100-` then 12 random bytes. */
+function newPeerId(): Buffer {
+  return Buffer.concat([Buffer.from('-S30100-', 'latin1'), randomBytes(12)]);
+}
+
+/**
+ * The seeder's peer-wire listener and dialler: accepts peers on every host, dials leechers it
+ * is told about, enforces the connection limits and timeouts, and runs the choker.
+ */
+class PeerServer implements PeerHost {
+  public readonly peerId = newPeerId();
+  public readonly choker: Choker<PeerConnection>;
+  private readonly settings: PeerServerSettings;
+  private readonly connections = new Set<PeerConnection>();
+  private readonly perIp = new Map<string, number>();
+  /** `ip:port:infohash` of dials in progress or connected, so a leecher is dialled once. */
+  private readonly dialled = new Map<PeerConnection, string>();
+  private readonly dialKeys = new Set<string>();
+  private readonly timers: NodeJS.Timeout[] = [];
+  private listenPortValue = 0;
+
+  private constructor(private readonly servers: Server[], private readonly options: PeerServerOptions) {
+    this.settings = { ...PeerServerDefaults };
+    for (const key of Object.keys(PeerServerDefaults) as Array<keyof PeerServerSettings>) {
+      const value = options[key];
+      if (value !== undefined) this.settings[key] = value;
+    }
+    this.choker = new Choker<PeerConnection>(this.settings.maxUnchoked);
+  }
+
+  /** Listens on every host (same port). @throws the listen error (address in use, ...). */
+  public static async start(options: PeerServerOptions): Promise<PeerServer> {
+    const server = new PeerServer([], options);
+    let port = options.port;
+    for (const host of options.hosts) {
+      const listener = createServer({ pauseOnConnect: false }, (socket) => server.accept(socket));
+      await new Promise<void>((resolve, reject) => {
+        listener.once('error', reject);
+        listener.listen({ host, port, ipv6Only: host.includes(':') }, () => {
+          listener.off('error', reject);
+          resolve();
+        });
+      });
+      const address = listener.address();
+      if (typeof address === 'object' && address !== null) port = address.port;
+      server.servers.push(listener);
+    }
+    server.listenPortValue = port;
+    server.startTimers();
+    return server;
+  }
+
+  public get listenPort(): number {
+    return this.listenPortValue;
+  }
+
+  public get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  public resolve(infoHash: Buffer): ReturnType<PeerHost['resolve']> {
+    return this.options.resolve(infoHash);
+  }
+
+  public readFailed(swarm: Swarm, error: unknown): void {
+    this.options.readFailed(swarm, error);
+  }
+
+  public closed(connection: PeerConnection, reason: string): void {
+    if (!this.connections.delete(connection)) return;
+    const count = (this.perIp.get(connection.remoteAddress) ?? 1) - 1;
+    if (count <= 0) this.perIp.delete(connection.remoteAddress);
+    else this.perIp.set(connection.remoteAddress, count);
+    const key = this.dialled.get(connection);
+    if (key !== undefined) {
+      this.dialled.delete(connection);
+      this.dialKeys.delete(key);
+    }
+    this.options.onClose?.(connection, reason);
+  }
+
+  /**
+   * Connects out to a leecher that announced itself (some clients only download when the
+   * seeder dials them). Skipped when it is connected already or a limit is reached.
+   */
+  public dial(ip: string, port: number, swarm: Swarm, view: TorrentView): void {
+    const key = `${ip}|${port}|${view.infoHash.toString('hex')}`;
+    if (this.dialKeys.has(key) || !this.hasRoomFor(ip)) return;
+    for (const connection of this.connections) {
+      if (connection.remoteAddress === ip && connection.peerListenPort === port && connection.infoHashHex === view.infoHash.toString('hex')) return;
+    }
+    this.dialKeys.add(key);
+    const socket = createConnection({ host: ip, port, timeout: this.settings.dialTimeoutMs });
+    const failed = (): void => {
+      this.dialKeys.delete(key);
+      socket.destroy();
+    };
+    socket.once('timeout', failed);
+    socket.once('error', failed);
+    socket.once('connect', () => {
+      socket.off('error', failed);
+      socket.off('timeout', failed);
+      socket.setTimeout(0);
+      const connection = this.admit(socket, { swarm, view });
+      if (connection === undefined) this.dialKeys.delete(key);
+      else {
+        connection.peerListenPort = port;
+        this.dialled.set(connection, key);
+      }
+    });
+  }
+
+  public async close(): Promise<void> {
+    for (const timer of this.timers) clearInterval(timer);
+    for (const connection of [...this.connections]) connection.close('seeder stopping');
+    await Promise.all(this.servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+  }
+
+  private accept(socket: Socket): void {
+    this.admit(socket, undefined);
+  }
+
+  private hasRoomFor(ip: string): boolean {
+    return this.connections.size < this.settings.maxConnections && (this.perIp.get(ip) ?? 0) < this.settings.maxConnectionsPerIp;
+  }
+
+  private admit(socket: Socket, outgoing: { swarm: Swarm; view: TorrentView } | undefined): PeerConnection | undefined {
+    const ip = normalizeAddress(socket.remoteAddress ?? '');
+    if (!this.hasRoomFor(ip)) {
+      socket.destroy();
+      return undefined;
+    }
+    socket.on('error', () => undefined); // the connection's own handler closes it; this keeps an early error from throwing
+    const connection = new PeerConnection(socket, this, outgoing);
+    this.connections.add(connection);
+    this.perIp.set(ip, (this.perIp.get(ip) ?? 0) + 1);
+    return connection;
+  }
+
+  private startTimers(): void {
+    const sweep = setInterval(() => this.sweep(), 1000);
+    const rotate = setInterval(() => this.choker.rotate(), this.settings.rotateMs);
+    sweep.unref();
+    rotate.unref();
+    this.timers.push(sweep, rotate);
+  }
+
+  /** Drops peers stuck in the handshake or silent too long; keeps quiet peers' links alive. */
+  private sweep(): void {
+    const now = Date.now();
+    for (const connection of [...this.connections]) {
+      if (connection.handshaking && now - connection.connectedAt > this.settings.handshakeTimeoutMs) {
+        connection.close('handshake timed out');
+      } else if (now - connection.lastReceivedAt > this.settings.idleTimeoutMs) {
+        connection.close('idle');
+      } else if (now - connection.lastSentAt > this.settings.keepAliveMs) {
+        connection.sendKeepAlive();
+      }
+    }
+  }
+}
+
+export { PeerServer, PeerServerDefaults };
+export type { PeerServerOptions };

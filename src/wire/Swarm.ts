@@ -1,0 +1,80 @@
+import type { CachedObject, SpanCache } from '../storage/index.js';
+import type { SwarmTorrent } from './SwarmTorrent.js';
+
+/** Smallest and largest span fetched from S3 at once; see CachedObject.spanBytes. */
+const MIN_SPAN_BYTES = 256 * 1024;
+const MAX_SPAN_BYTES = 8 * 1024 * 1024;
+
+/** A connection as the swarm sees it: something it can close. */
+interface SwarmMember {
+  close(reason: string): void;
+}
+
+interface SwarmOptions {
+  readonly torrent: SwarmTorrent;
+  readonly cache: SpanCache;
+  /** Reads bytes of this exact object version from S3 (anonymous, If-Match on its ETag). */
+  readonly fetch: (offset: number, length: number) => Promise<Buffer>;
+  /** Called once when the swarm stops, with the reason and the read error that caused it if any. */
+  readonly onStop: (swarm: Swarm, reason: string, cause: unknown) => void;
+}
+
+/**
+ * One object's swarm: every connection on any of its infohashes, and the cached reads of its
+ * bytes. Stopping it (revoked, changed, gone) closes every connection at once.
+ */
+class Swarm {
+  public readonly torrent: SwarmTorrent;
+  private readonly members = new Set<SwarmMember>();
+  private readonly source: CachedObject;
+  private stopped = false;
+
+  public constructor(private readonly options: SwarmOptions) {
+    this.torrent = options.torrent;
+    this.source = {
+      id: options.torrent.id,
+      size: options.torrent.size,
+      spanBytes: Math.min(MAX_SPAN_BYTES, Math.max(MIN_SPAN_BYTES, options.torrent.pieceLength)),
+      fetch: options.fetch,
+    };
+  }
+
+  public get active(): boolean {
+    return !this.stopped;
+  }
+
+  public get memberCount(): number {
+    return this.members.size;
+  }
+
+  /** Adds a connection; false when the swarm has stopped meanwhile. */
+  public join(member: SwarmMember): boolean {
+    if (this.stopped) return false;
+    this.members.add(member);
+    return true;
+  }
+
+  public leave(member: SwarmMember): void {
+    this.members.delete(member);
+  }
+
+  /** Bytes of the object; a failed read (changed, private, gone) is the caller's to report via `stop`. */
+  public async read(offset: number, length: number): Promise<Buffer> {
+    const data = await this.options.cache.read(this.source, offset, length);
+    this.options.cache.prefetchAfter(this.source, offset);
+    return data;
+  }
+
+  /** Stops serving: every connection closes, cached spans are dropped. Idempotent. */
+  public stop(reason: string, cause?: unknown): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.options.cache.forget(this.source.id);
+    for (const member of [...this.members]) member.close(reason);
+    this.members.clear();
+    this.options.onStop(this, reason, cause);
+  }
+}
+
+export { Swarm };
+export type { SwarmMember, SwarmOptions };

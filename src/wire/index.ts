@@ -1,0 +1,18 @@
+export { Choker } from './Choker.js';
+export { PeerConnection } from './PeerConnection.js';
+export { PeerServer, PeerServerDefaults } from './PeerServer.js';
+export { Swarm } from './Swarm.js';
+export { SwarmTorrent } from './SwarmTorrent.js';
+export { allowedFastSet } from './allowedFast.js';
+export { HANDSHAKE_LENGTH, MAX_BLOCK_LENGTH, MAX_MESSAGE_LENGTH, METADATA_PIECE_LENGTH, MessageId, UT_METADATA_ID } from './constants.js';
+export { WireProtocolError } from './errors.js';
+export { decodeExtensionHandshake, decodeMetadataMessage, encodeExtensionHandshake, metadataReply } from './extensions.js';
+export { decodeHandshake, encodeHandshake } from './handshake.js';
+export { PieceLayerTree } from './merkleHashes.js';
+export { MessageFramer, decodeMessage, encode } from './messages.js';
+export type { PeerHost } from './PeerConnection.js';
+export type { PeerServerOptions } from './PeerServer.js';
+export type { SwarmMember, SwarmOptions } from './Swarm.js';
+export type { ObjectVersion, TorrentView } from './SwarmTorrent.js';
+export type { Handshake, PeerCapabilities } from './handshake.js';
+export type { BlockRef, HashRequestFields, PeerMessage } from './messages.js';
