@@ -1,0 +1,93 @@
+import { hashRange } from '../../../src/hashing/index.js';
+import { RecordState } from '../../../src/records/index.js';
+import type { ObjectRecord } from '../../../src/records/index.js';
+import { SwarmDirectory } from '../../../src/seeding/index.js';
+import type { SwarmSource } from '../../../src/seeding/index.js';
+import { SpanCache } from '../../../src/storage/index.js';
+import { TorrentFormat, buildTorrent } from '../../../src/torrent/index.js';
+import { pseudoRandomBytes } from '../../helpers/files.js';
+import { memorySource } from '../../helpers/sources.js';
+
+const data = pseudoRandomBytes(5 * 65_536 + 1000, 'swarm-directory');
+
+async function readyRecord(): Promise<ObjectRecord> {
+  const hashes = await hashRange(memorySource(data), { size: data.length, pieceLength: 65_536, v2: true, threads: 0 });
+  const pieces = { size: data.length, pieceLength: 65_536, v1: hashes.v1, v2: hashes.v2 };
+  const v1 = buildTorrent(pieces, { name: 'k.bin' });
+  const hybrid = buildTorrent(pieces, { name: 'k.bin', format: TorrentFormat.Hybrid });
+  const stored = (t: typeof v1) => ({ infoHashV1: t.infoHashV1, infoHashV2: t.infoHashV2, inline: t.torrent, bytes: t.torrent.length });
+  return {
+    bucket: 'b', key: 'k.bin', etag: '"e1"', size: data.length, state: RecordState.Ready, pieceLength: 65_536, pieceCount: 6,
+    torrents: { v1: stored(v1), hybrid: stored(hybrid) }, createdAt: '', updatedAt: '',
+  };
+}
+
+/** Records and S3 in memory (a unit test of the directory's rules; the seeder's e2e tests use the real ones). */
+function memorySwarmSource(record: ObjectRecord): SwarmSource & { state: 'public' | 'changed' | 'refused'; current_: ObjectRecord | undefined; lookups: number } {
+  const hashes = (r: ObjectRecord): string[] => {
+    const t = r.torrents;
+    return t === undefined ? [] : [t.v1.infoHashV1, t.hybrid.infoHashV1, (t.hybrid.infoHashV2 ?? '').slice(0, 40)];
+  };
+  const source = {
+    state: 'public' as 'public' | 'changed' | 'refused',
+    current_: record as ObjectRecord | undefined,
+    lookups: 0,
+    async findReady(hex: string) {
+      source.lookups += 1;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const now = source.current_;
+      return now?.state === RecordState.Ready && hashes(now).includes(hex) ? now : undefined;
+    },
+    current: async () => source.current_,
+    anonymousState: async () => source.state,
+    torrentBytes: async (stored: { inline?: Uint8Array | undefined }) => stored.inline ?? new Uint8Array(),
+    fetch: async (_object: unknown, offset: number, length: number) => Buffer.from(data.subarray(offset, offset + length)),
+  };
+  return source;
+}
+
+describe('Class: SwarmDirectory', () => {
+  it('serves one swarm under the v1, hybrid v1 and truncated v2 infohashes, loading it once', async () => {
+    const record = await readyRecord();
+    const source = memorySwarmSource(record);
+    const directory = new SwarmDirectory({ source, cache: new SpanCache({ maxBytes: 1 << 20, maxFetches: 2 }), onStop: () => undefined });
+    const torrents = record.torrents as NonNullable<ObjectRecord['torrents']>;
+    const names = [torrents.v1.infoHashV1, torrents.hybrid.infoHashV1, (torrents.hybrid.infoHashV2 as string).slice(0, 40)];
+    const matches = await Promise.all([...names, ...names].map((hex) => directory.lookup(hex)));
+    expect(new Set(matches.map((m) => m?.swarm)).size).toBe(1);
+    expect(matches.map((m) => m?.view.hybrid)).toEqual([false, true, true, false, true, true]);
+    expect(source.lookups).toBeLessThanOrEqual(3);
+    const swarm = matches[0]?.swarm;
+    expect((await swarm?.read(65_536 * 5, 1000))?.equals(data.subarray(65_536 * 5))).toBe(true);
+  });
+
+  it('answers nothing for an unknown infohash and remembers that briefly', async () => {
+    const source = memorySwarmSource(await readyRecord());
+    const directory = new SwarmDirectory({ source, cache: new SpanCache({ maxBytes: 1 << 20, maxFetches: 2 }), onStop: () => undefined });
+    expect(await directory.lookup('ab'.repeat(20))).toBeUndefined();
+    expect(await directory.isServable('ab'.repeat(20))).toBe(false);
+    expect(source.lookups).toBe(1);
+  });
+
+  it.each([
+    ['S3 refuses anonymous reads', { state: 'refused' as const }, /no longer anonymously readable/],
+    ['another version is public', { state: 'changed' as const }, /changed/],
+    ['the record is REVOKED', { revoke: true }, /REVOKED/],
+  ])('stops the swarm on revalidation when %s', async (_name, change, reason) => {
+    const record = await readyRecord();
+    const source = memorySwarmSource(record);
+    const stops: string[] = [];
+    const directory = new SwarmDirectory({ source, cache: new SpanCache({ maxBytes: 1 << 20, maxFetches: 2 }), onStop: (_s, why) => stops.push(why) });
+    const match = await directory.lookup(record.torrents?.v1.infoHashV1 ?? '');
+    const closed: string[] = [];
+    match?.swarm.join({ close: (why) => closed.push(why) });
+    await directory.revalidate();
+    expect(stops).toEqual([]);
+    if ('state' in change) source.state = change.state;
+    if ('revoke' in change) source.current_ = { ...record, state: RecordState.Revoked };
+    await directory.revalidate();
+    expect(stops).toEqual([expect.stringMatching(reason)]);
+    expect(closed).toEqual([expect.stringMatching(reason)]);
+    expect(match?.swarm.active).toBe(false);
+  });
+});
