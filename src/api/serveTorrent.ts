@@ -4,7 +4,7 @@ import { JobType, sendHashJobs } from '../queue/index.js';
 import { RecordState } from '../records/index.js';
 import type { ObjectRecord, RecordStore, StoredTorrent } from '../records/index.js';
 import { checkReadability, readStoredTorrent } from '../storage/index.js';
-import { MAX_S3_OBJECT_SIZE, TorrentFormat, torrentNameForKey } from '../torrent/index.js';
+import { MAX_S3_OBJECT_SIZE, TorrentFormat, magnetOfTorrent, parseTorrent, torrentNameForKey } from '../torrent/index.js';
 import { s3Error } from './s3Errors.js';
 import type { ApiReply } from './s3Errors.js';
 import type { CachedTorrent, TorrentCache } from './torrentCache.js';
@@ -65,7 +65,12 @@ function torrentHeaders(request: TorrentRequest, etag: string, torrent: { infoHa
 }
 
 function torrentReply(request: TorrentRequest, etag: string, torrent: CachedTorrent): ApiReply {
-  const headers = { ...torrentHeaders(request, etag, torrent), 'content-length': String(torrent.bytes.length) };
+  const headers = {
+    ...torrentHeaders(request, etag, torrent),
+    'content-length': String(torrent.bytes.length),
+    // The same torrent as a link: clients that take magnets need not download the file.
+    'x-s3torrent-magnet': torrent.magnet,
+  };
   return { status: 200, headers, body: request.method === 'HEAD' ? '' : torrent.bytes };
 }
 
@@ -76,7 +81,9 @@ async function readyReply(context: TorrentApiContext, request: TorrentRequest, r
     const location = await context.presignArtifact(stored.artifactKey);
     return { status: 307, headers: { ...torrentHeaders(request, record.etag, stored), location }, body: '' };
   }
-  const torrent = { bytes: await torrentBytes(context, stored), infoHashV1: stored.infoHashV1, infoHashV2: stored.infoHashV2 };
+  const bytes = await torrentBytes(context, stored);
+  const magnet = magnetOfTorrent(parseTorrent(bytes));
+  const torrent = { bytes, infoHashV1: stored.infoHashV1, infoHashV2: stored.infoHashV2, magnet };
   context.cache.set(request.bucket, request.key, record.etag, format, torrent);
   return torrentReply(request, record.etag, torrent);
 }

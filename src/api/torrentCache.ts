@@ -12,6 +12,8 @@ interface CachedTorrent {
   readonly bytes: Uint8Array;
   readonly infoHashV1: string;
   readonly infoHashV2: string | undefined;
+  /** The torrent's magnet link (its infohashes, name, trackers and webseeds). */
+  readonly magnet: string;
 }
 
 /**

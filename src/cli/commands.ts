@@ -7,7 +7,7 @@ import {
   assertValidPieceLength,
   assertValidTorrentOptions,
   buildTorrent,
-  magnetLink,
+  magnetOfTorrent,
   parseTorrent,
   pieceLengthFor,
 } from '../torrent/index.js';
@@ -65,16 +65,6 @@ function summaryLines(summary: TorrentSummary): string[] {
   return lines;
 }
 
-function magnetOf(summary: TorrentSummary): string {
-  return magnetLink({
-    infoHashV1: summary.infoHashV1,
-    infoHashV2: summary.infoHashV2,
-    name: summary.name,
-    trackers: summary.trackers,
-    webseeds: summary.webseeds,
-  });
-}
-
 /** `s3-torrent create`: hash a file, write the .torrent, print what a publisher needs. */
 async function createCommand(args: CreateArgs, io: CliOutput): Promise<void> {
   const name = args.name ?? basename(args.file);
@@ -116,14 +106,14 @@ async function createCommand(args: CreateArgs, io: CliOutput): Promise<void> {
   const summary = parseTorrent(built.torrent);
   io.out(`wrote:         ${output}`);
   summaryLines(summary).forEach((line) => io.out(line));
-  io.out(`magnet:        ${magnetOf(summary)}`);
+  io.out(`magnet:        ${magnetOfTorrent(summary)}`);
 }
 
 /** `s3-torrent inspect`: what a .torrent holds, as text or JSON. */
 async function inspectCommand(args: { file: string; json: boolean }, io: CliOutput): Promise<void> {
   const { summary } = await readTorrentFile(args.file);
   if (args.json) {
-    io.out(JSON.stringify({ ...summary, magnet: magnetOf(summary) }, null, 2));
+    io.out(JSON.stringify({ ...summary, magnet: magnetOfTorrent(summary) }, null, 2));
     return;
   }
   summaryLines(summary).forEach((line) => io.out(line));
@@ -137,13 +127,13 @@ async function inspectCommand(args: { file: string; json: boolean }, io: CliOutp
   if (summary.creationDate !== undefined) {
     io.out(`creation date: ${new Date(summary.creationDate * 1000).toISOString()}`);
   }
-  io.out(`magnet:        ${magnetOf(summary)}`);
+  io.out(`magnet:        ${magnetOfTorrent(summary)}`);
 }
 
 /** `s3-torrent magnet`: just the link. */
 async function magnetCommand(args: { file: string }, io: CliOutput): Promise<void> {
   const { summary } = await readTorrentFile(args.file);
-  io.out(magnetOf(summary));
+  io.out(magnetOfTorrent(summary));
 }
 
 export { createCommand, inspectCommand, magnetCommand };

@@ -16,7 +16,7 @@ export {
   MalformedTorrentError,
   TorrentError,
 } from './errors.js';
-export { magnetLink } from './magnet.js';
+export { magnetLink, magnetOfTorrent } from './magnet.js';
 export { blockHashes, merkleRoot, padHashAt, piecesRootFromLayer, v2PieceWidth } from './merkle.js';
 export { TorrentFormat, assertValidTorrentOptions, buildTorrent } from './metainfo.js';
 export { FALLBACK_NAME, assertValidName, torrentNameForKey } from './names.js';

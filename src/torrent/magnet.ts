@@ -1,3 +1,5 @@
+import type { TorrentSummary } from './parseTorrent.js';
+
 /** What a magnet link carries (BEP 9; `btmh` for v2 from BEP 52; `ws` from BEP 19's practice). */
 interface MagnetParts {
   readonly infoHashV1?: string | undefined;
@@ -29,5 +31,16 @@ function magnetLink(parts: MagnetParts): string {
   return `magnet:?${params.join('&')}`;
 }
 
-export { magnetLink };
+/** The magnet link of a parsed .torrent: its infohashes, name, trackers and webseeds. */
+function magnetOfTorrent(summary: TorrentSummary): string {
+  return magnetLink({
+    infoHashV1: summary.infoHashV1,
+    infoHashV2: summary.infoHashV2,
+    name: summary.name,
+    trackers: summary.trackers,
+    webseeds: summary.webseeds,
+  });
+}
+
+export { magnetLink, magnetOfTorrent };
 export type { MagnetParts };

@@ -1,7 +1,7 @@
 import { TORRENT_CACHE_MAX_BYTES, TorrentCache } from '../../../src/api/index.js';
 
 describe('Class: TorrentCache', () => {
-  const entry = (size: number) => ({ bytes: new Uint8Array(size), infoHashV1: 'a'.repeat(40), infoHashV2: undefined });
+  const entry = (size: number) => ({ bytes: new Uint8Array(size), infoHashV1: 'a'.repeat(40), infoHashV2: undefined, magnet: 'magnet:?xt=urn:btih:' });
 
   it('finds a torrent only under the same bucket, key, ETag and format', () => {
     const cache = new TorrentCache();
