@@ -79,7 +79,7 @@ function handlerEnvironment(config: LocalStackConfig, aws: AwsConfig, hashQueueU
     S3TORRENT_HASH_MAX_RECEIVES: String(config.hashMaxReceives),
     S3TORRENT_INLINE_TORRENT_MAX_BYTES: String(config.inlineTorrentMaxBytes),
     S3TORRENT_MAX_RESPONSE_TORRENT_BYTES: String(config.maxResponseTorrentBytes),
-    S3TORRENT_WEBSEED_BASE_URL: aws.s3Endpoint ?? '',
+    S3TORRENT_WEBSEED_BASE_URL: config.webseeds ? (aws.s3Endpoint ?? '') : '',
     S3TORRENT_TRACKERS: trackers.join(','),
     // Powertools writes metrics as EMF lines on stdout for CloudWatch; locally there is no
     // CloudWatch to read them, and they would bury the stack's own output.

@@ -29,6 +29,11 @@ interface LocalStackConfig {
   };
   /** Run the seeder and tracker (on by default; off to try webseed-only downloads). */
   readonly seeder: boolean;
+  /**
+   * Put the S3 URL in the torrents' `url-list` (on by default). Off proves a download came from
+   * the seeder alone: clients prefer a webseed when there is one.
+   */
+  readonly webseeds: boolean;
   /** Bytes of object spans the local seeder caches. */
   readonly seederCacheBytes: number;
   /** Concurrent hash-worker invocations (the Lambda's maximum concurrency). */
@@ -69,6 +74,7 @@ function localStackConfigFrom(
       tracker: port('S3TORRENT_TRACKER_PORT', DEFAULT_PORTS.tracker),
     },
     seederCacheBytes: reader.integer('S3TORRENT_SEEDER_CACHE_BYTES', 128 * 1024 * 1024, 16 * 1024 * 1024),
+    webseeds: reader.oneOf('S3TORRENT_LOCAL_WEBSEEDS', ['on', 'off'] as const, 'on') === 'on',
     seeder: reader.oneOf('S3TORRENT_LOCAL_SEEDER', ['on', 'off'] as const, 'on') === 'on',
     workers: reader.integer('S3TORRENT_LOCAL_WORKERS', 2, 1, 64),
     // One hashing thread per worker: locally the handlers share one event loop with s3rver.

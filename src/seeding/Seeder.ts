@@ -58,6 +58,11 @@ class Seeder {
       source: {
         findReady: (hex) => clients.records.findByInfoHash(hex),
         current: (bucket, key) => clients.records.get(bucket, key),
+        anonymousState: async (object) => {
+          const now = await checkReadability(clients.anonymousS3, object.bucket, object.key);
+          if (now.kind !== 'public') return 'refused';
+          return now.etag === object.etag ? 'public' : 'changed';
+        },
         torrentBytes: (stored) => readStoredTorrent(clients.artifactsS3, settings.artifactsBucket, stored),
         fetch: async (object, offset, length) => {
           const data = Buffer.allocUnsafe(length);
@@ -124,11 +129,11 @@ class Seeder {
    */
   private static async afterStop(swarm: Swarm, cause: unknown, clients: SeederClients, settings: SeederSettings): Promise<void> {
     const { bucket, key, etag } = swarm.torrent.object;
-    if (cause instanceof ObjectNotPublicError || cause instanceof ObjectMissingError) {
+    if (cause instanceof ObjectNotPublicError || cause instanceof ObjectMissingError || cause === 'refused') {
       await clients.records.markRevoked(bucket, key, 'the seeder was refused an anonymous read', { etag }).catch(() => undefined);
       return;
     }
-    if (!(cause instanceof ObjectChangedError) || clients.sqs === undefined || settings.hashQueueUrl === undefined) return;
+    if (!(cause instanceof ObjectChangedError || cause === 'changed') || clients.sqs === undefined || settings.hashQueueUrl === undefined) return;
     const now = await checkReadability(clients.anonymousS3, bucket, key);
     if (now.kind !== 'public' || now.sseCustomer || now.size === 0) return;
     const ensured = await clients.records.ensurePending(bucket, key, now.etag, now.size);

@@ -12,6 +12,11 @@ interface SwarmSource {
   /** The object's record as it is now (for revalidation). */
   current(bucket: string, key: string): Promise<ObjectRecord | undefined>;
   torrentBytes(stored: StoredTorrent): Promise<Uint8Array>;
+  /**
+   * Asks S3 (an anonymous HEAD) whether this version is still what anyone may read: 'public',
+   * 'changed' (another ETag is public now) or 'refused' (private or gone).
+   */
+  anonymousState(object: ObjectVersion): Promise<'public' | 'changed' | 'refused'>;
   /** Anonymous ranged GET of exactly this version (If-Match on its ETag). */
   fetch(object: ObjectVersion, offset: number, length: number): Promise<Buffer>;
 }
@@ -83,7 +88,11 @@ class SwarmDirectory {
     return (await this.lookup(infoHashHex)) !== undefined;
   }
 
-  /** Re-reads the record of every swarm; those no longer READY for their ETag stop, idle ones are dropped. */
+  /**
+   * Re-checks every swarm: S3 must still serve its version anonymously (cached spans would
+   * otherwise outlive a withdrawal) and its record must still be READY for that ETag. Those
+   * that fail stop; idle ones are dropped.
+   */
   public async revalidate(): Promise<void> {
     const now = Date.now();
     for (const swarm of this.swarms) {
@@ -92,6 +101,11 @@ class SwarmDirectory {
         continue;
       }
       const { bucket, key, etag } = swarm.torrent.object;
+      const state = await this.options.source.anonymousState(swarm.torrent.object);
+      if (state !== 'public') {
+        swarm.stop(state === 'changed' ? 'object changed in S3' : 'object no longer anonymously readable', state);
+        continue;
+      }
       const record = await this.options.source.current(bucket, key);
       if (record?.state !== RecordState.Ready || record.etag !== etag) {
         swarm.stop(record === undefined ? 'object record deleted' : `record is ${record.state} for ETag ${record.etag}`);
