@@ -2,12 +2,19 @@
 //   hashing: `s3-torrent create` on 1 GiB against openssl, mktorrent and libtorrent.
 //   flow:    issue 4 on the local stack: time to READY of 1 GiB against one read of it, and
 //            cached `?torrent` latency against S3 serving the same bytes.
+//   tracker: UDP announces per second against opentracker and bittorrent-tracker.
+//   seeder:  aria2c downloading 1 GiB from our seeder against python3-libtorrent seeding it.
 // One part only: `npm run bench -- flow` or `BENCH_ONLY=flow npm run bench` (comma-separated
 // names for several). Parts run sequentially so that they never compete for the CPUs.
 import { runFlowBench } from './flow/index.js';
 import { runHashingBench } from './hashing.js';
 
-const PARTS = { hashing: runHashingBench, flow: runFlowBench } as const;
+const PARTS = {
+  hashing: runHashingBench,
+  flow: runFlowBench,
+  tracker: async () => (await import('./tracker.js')).runTrackerBench(),
+  seeder: async () => (await import('./seeder.js')).runSeederBench(),
+} as const;
 type PartName = keyof typeof PARTS;
 
 function isPartName(name: string): name is PartName {

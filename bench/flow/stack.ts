@@ -55,7 +55,7 @@ function parseReadyLine(line: string): StackEndpoints | undefined {
  * modules read their configuration once per process, and the stack's CPU use (s3rver, the
  * handlers, hashing) must be its own, not mixed with the load generator's.
  */
-async function startStack(dataDir: string): Promise<StackProcess> {
+async function startStack(dataDir: string, extraEnv: Readonly<Record<string, string>> = {}): Promise<StackProcess> {
   const env: Record<string, string> = {
     S3TORRENT_S3_PORT: String(await freeLoopbackPort()),
     S3TORRENT_API_PORT: String(await freeLoopbackPort()),
@@ -64,6 +64,7 @@ async function startStack(dataDir: string): Promise<StackProcess> {
     S3TORRENT_PEER_PORT: '0',
     S3TORRENT_TRACKER_PORT: '0',
     ...STACK_SETTINGS,
+    ...extraEnv,
   };
   // Other S3TORRENT_* variables of the caller (e.g. S3TORRENT_HASH_THREADS) pass through, so a
   // setting can be tried without editing the bench; the settings above always win.

@@ -14,8 +14,12 @@ import type { TorrentView } from './SwarmTorrent.js';
 /** Requests one peer may have queued; more are rejected. Twice what we advertise as `reqq`. */
 const MAX_QUEUED_REQUESTS = 500;
 
-/** Block reads in flight per connection: enough to hide an S3 GET's latency behind the others. */
-const MAX_READS_IN_FLIGHT = 16;
+/**
+ * Block reads in flight per connection. Clients ask for pieces in random order, so each piece
+ * may be an S3 GET of its own: throughput is pieces in flight / GET latency, and a client keeps
+ * a few hundred requests outstanding. The span cache bounds the GETs (and memory) behind them.
+ */
+const MAX_READS_IN_FLIGHT = 256;
 
 /** Bytes queued on the socket before we wait for it to drain: bounds memory per slow peer. */
 const SOCKET_HIGH_WATER = 1024 * 1024;
@@ -62,6 +66,7 @@ class PeerConnection {
   private readonly queue: BlockRef[] = [];
   private readsInFlight = 0;
   private waitingForDrain = false;
+  private corked = false;
 
   /**
    * @param outgoing for a connection we dial: the swarm and infohash to offer. Undefined for an
@@ -138,7 +143,19 @@ class PeerConnection {
   private send(data: Buffer): void {
     if (this.phase === 'closed') return;
     this.lastSentAt = Date.now();
-    if (!this.socket.write(data)) this.waitingForDrain = true;
+    // Everything sent in one tick leaves in one writev: a piece is a header and a block, and
+    // blocks finish reading in bursts.
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
+    }
+    // write()'s own signal trips at 16 KiB, one block: waiting for 'drain' that often starves
+    // a fast peer. pump() waits only past SOCKET_HIGH_WATER instead.
+    this.socket.write(data);
   }
 
   private received(chunk: Buffer): void {

@@ -28,6 +28,8 @@ class Swarm {
   private readonly members = new Set<SwarmMember>();
   private readonly source: CachedObject;
   private stopped = false;
+  /** The span of the last read: a read of the next one looks sequential, worth reading ahead. */
+  private lastSpan = -2;
 
   public constructor(private readonly options: SwarmOptions) {
     this.torrent = options.torrent;
@@ -60,9 +62,11 @@ class Swarm {
 
   /** Bytes of the object; a failed read (changed, private, gone) is the caller's to report via `stop`. */
   public async read(offset: number, length: number): Promise<Buffer> {
-    const data = await this.options.cache.read(this.source, offset, length);
-    this.options.cache.prefetchAfter(this.source, offset);
-    return data;
+    const span = Math.floor(offset / this.source.spanBytes);
+    // Most clients pick pieces at random; reading ahead then only wastes GETs and cache.
+    if (span === this.lastSpan + 1) this.options.cache.prefetchAfter(this.source, offset);
+    this.lastSpan = span;
+    return this.options.cache.read(this.source, offset, length);
   }
 
   /** Stops serving: every connection closes, cached spans are dropped. Idempotent. */

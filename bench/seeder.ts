@@ -1,0 +1,131 @@
+// `npm run bench -- seeder`: aria2c downloads a 1 GiB object from our seeder (the local stack:
+// blocks read from S3 by anonymous ranged GETs) and the same file from python3-libtorrent
+// seeding it from disk, on loopback, runs alternating. Goal: ours ≥ 1.0× libtorrent's speed.
+import { createHash } from 'node:crypto';
+import { createReadStream, rmSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseTorrent } from '../src/torrent/index.js';
+import { downloadWithAria2c, makeTorrent, seedWithLibtorrent, startOpentracker } from '../test/e2e/clients/index.js';
+import { benchClients } from './flow/clients.js';
+import { BUCKET } from './flow/config.js';
+import { uploadFile } from './flow/ready.js';
+import { killStacksNow, startStack } from './flow/stack.js';
+import { settleAndWarm, writeTestFile } from './testFile.js';
+
+const MiB = 1024 * 1024;
+const OBJECT_SIZE = 1024 * MiB;
+const KEY = 'seeder-1GiB.bin';
+/** Runs of each side, alternating; the median counts. */
+const RUNS = Number(process.env['BENCH_SEEDER_RUNS'] ?? 3);
+const DOWNLOAD_TIMEOUT_MS = 600_000;
+const READY_TIMEOUT_MS = 300_000;
+const GOAL = 1.0;
+
+const out = (line = ''): void => void process.stdout.write(`${line}\n`);
+const progress = (line: string): void => void process.stderr.write(`[bench seeder] ${line}\n`);
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
+
+async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** One timed aria2c download; the file is checked and then deleted (1 GiB per run). */
+async function timedDownload(torrentFile: string, outDir: string, expected: string): Promise<number> {
+  await rm(outDir, { recursive: true, force: true });
+  const started = performance.now();
+  const path = await downloadWithAria2c({ torrentFile }, { outDir, timeoutMs: DOWNLOAD_TIMEOUT_MS });
+  const seconds = (performance.now() - started) / 1000;
+  const digest = await sha256File(path);
+  await rm(outDir, { recursive: true, force: true });
+  if (digest !== expected) throw new Error(`aria2c downloaded different bytes (${digest} ≠ ${expected})`);
+  return seconds;
+}
+
+async function fetchTorrent(api: string): Promise<Buffer> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  for (;;) {
+    const reply = await fetch(`${api}/${BUCKET}/${KEY}?torrent`);
+    if (reply.status === 200) return Buffer.from(await reply.arrayBuffer());
+    if (reply.status !== 202 || Date.now() > deadline) throw new Error(`?torrent answered ${reply.status}: ${await reply.text()}`);
+    await reply.arrayBuffer();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+async function runSeederBench(): Promise<number> {
+  const dir = await mkdtemp(join(tmpdir(), 's3-torrent-bench-seeder-'));
+  const onSignal = (): void => {
+    killStacksNow();
+    rmSync(dir, { recursive: true, force: true });
+    process.exit(130);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const stoppers: Array<() => Promise<void>> = [];
+  try {
+    const seedDir = join(dir, 'seed');
+    await mkdir(seedDir);
+    const file = join(seedDir, KEY);
+    progress(`writing ${OBJECT_SIZE / MiB} MiB ...`);
+    await writeTestFile(file, OBJECT_SIZE);
+    await settleAndWarm(file);
+    const expected = await sha256File(file);
+
+    progress('starting `s3-torrent local` (no webseeds: aria2c must use the seeder) ...');
+    const stack = await startStack(join(dir, 'data'), { S3TORRENT_LOCAL_WEBSEEDS: 'off' });
+    stoppers.push(() => stack.stop());
+    const clients = benchClients(stack.endpoints);
+    stoppers.push(async () => clients.destroy());
+    await uploadFile(clients.publisher, { bucket: BUCKET, key: KEY }, file, OBJECT_SIZE);
+    const ours = await fetchTorrent(stack.endpoints.api);
+    const oursFile = join(dir, 'ours.torrent');
+    await writeFile(oursFile, ours);
+    const summary = parseTorrent(ours);
+
+    progress('starting python3-libtorrent seeding the same file, announced on opentracker ...');
+    // The same file, name and piece length give libtorrent's torrent our infohash (checked below).
+    const tracker = await startOpentracker([summary.infoHashV1 ?? '']);
+    stoppers.push(() => tracker.stop());
+    const theirs = await makeTorrent(file, { tool: 'libtorrent-v1', pieceLength: summary.pieceLength, outFile: join(dir, 'theirs.torrent'), trackers: [tracker.httpAnnounce] });
+    const seeder = await seedWithLibtorrent(theirs.torrentFile, seedDir);
+    stoppers.push(() => seeder.stop());
+
+    const oursSeconds: number[] = [];
+    const theirsSeconds: number[] = [];
+    for (let run = 1; run <= RUNS; run += 1) {
+      progress(`run ${run}/${RUNS}: aria2c from our seeder ...`);
+      oursSeconds.push(await timedDownload(oursFile, join(dir, 'download'), expected));
+      progress(`run ${run}/${RUNS}: aria2c from libtorrent ...`);
+      theirsSeconds.push(await timedDownload(theirs.torrentFile, join(dir, 'download'), expected));
+    }
+    const oursMedian = median(oursSeconds);
+    const theirsMedian = median(theirsSeconds);
+    const rate = (seconds: number): string => `${(OBJECT_SIZE / MiB / seconds).toFixed(0)} MiB/s`;
+    const ratio = theirsMedian / oursMedian;
+    out(`## Seeder: aria2c downloading ${OBJECT_SIZE / MiB} MiB on loopback (${availableParallelism()} CPUs, median of ${RUNS})`);
+    out();
+    out('| seeder | median | speed | runs (s) |');
+    out('|---|---|---|---|');
+    out(`| ours (local stack: s3rver, blocks by anonymous ranged GETs) | ${oursMedian.toFixed(2)} s | ${rate(oursMedian)} | ${oursSeconds.map((s) => s.toFixed(2)).join(', ')} |`);
+    out(`| python3-libtorrent (file on disk, page cache) | ${theirsMedian.toFixed(2)} s | ${rate(theirsMedian)} | ${theirsSeconds.map((s) => s.toFixed(2)).join(', ')} |`);
+    out();
+    out(`Speed ratio ours / libtorrent: **${ratio.toFixed(2)}×** (goal ≥ ${GOAL.toFixed(1)}×: ${ratio >= GOAL ? 'met' : 'NOT MET'}).`);
+    out(`Same infohash both sides: ${summary.infoHashV1 === theirs.infoHashV1 ? 'yes' : `no (${summary.infoHashV1} vs ${theirs.infoHashV1})`}; every download's SHA-256 checked.`);
+    return 0;
+  } finally {
+    for (const stop of stoppers.reverse()) await stop().catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+export { runSeederBench };
