@@ -1,0 +1,386 @@
+// The tracker part of `npm run bench`: UDP announces per second that our tracker serves against
+// opentracker and bittorrent-tracker, measured in one run by one load generator. Each tracker
+// runs in its own process (ours and bittorrent-tracker under tsx/node, opentracker as is), so
+// none shares an event loop with the generator; they take turns, one round each per run.
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import type { Socket } from 'node:dgram';
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+import { freeLoopbackPort } from '../src/local/ports.js';
+import { PROJECT_ROOT, measuredRuns } from './config.js';
+import { median } from './measure.js';
+
+/** The one whitelisted torrent every announce is for. */
+const INFO_HASH_HEX = '5eed'.repeat(10);
+const HOST = '127.0.0.1';
+/** Distinct peers (peer id and port) the generator cycles through: a full swarm of ours, no evictions. */
+const PEERS = 1000;
+/** Peers asked for per announce, set explicitly: the trackers' defaults differ (50 or 200). */
+const NUMWANT = 50;
+/** Announces in flight at once: enough to keep a tracker busy, few enough not to overflow socket buffers. */
+const OUTSTANDING = 256;
+/** A request unanswered this long is counted lost and its slot reused. */
+const LOST_AFTER_MS = 1_000;
+/** Unmeasured announces before each measurement: the swarm fills and JITs warm up. */
+const WARMUP_MS = 1_000;
+/** Longest wait for a tracker to answer a connect after it starts. */
+const START_TIMEOUT_MS = 15_000;
+const OPENTRACKER = '/usr/bin/opentracker';
+const PROTOCOL_ID = 0x41727101980n;
+const GOAL_VS_OPENTRACKER = 0.5;
+const GOAL_VS_BITTORRENT_TRACKER = 2;
+
+/** Seconds of each measurement; BENCH_TRACKER_SECONDS overrides. */
+function measureSeconds(): number {
+  const text = process.env['BENCH_TRACKER_SECONDS'];
+  const seconds = text === undefined || text === '' ? 10 : Number(text);
+  if (!Number.isInteger(seconds) || seconds < 1 || seconds > 600) throw new Error(`BENCH_TRACKER_SECONDS must be an integer from 1 to 600, not "${text}"`);
+  return seconds;
+}
+
+function progress(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+type TargetId = 'ours' | 'opentracker' | 'bittorrent-tracker';
+
+/** Our tracker alone in a process, as the seeder would start it; `BUNDLE` is src/tracker bundled by esbuild. */
+const OURS_CHILD = `
+const { TrackerServer } = await import(process.env.BUNDLE);
+const tracker = await TrackerServer.start({
+  hosts: [${JSON.stringify(HOST)}], port: Number(process.env.PORT),
+  registry: { isServable: async (hex) => hex === ${JSON.stringify(INFO_HASH_HEX)} },
+  seeders: () => [{ ip: ${JSON.stringify(HOST)}, port: 6881 }],
+});
+process.on('SIGTERM', () => void tracker.close().then(() => process.exit(0)));
+`;
+
+/** bittorrent-tracker 11 with UDP only and the same one-torrent whitelist. */
+const BITTORRENT_TRACKER_CHILD = `
+const { default: Server } = await import('bittorrent-tracker/server');
+const server = new Server({ http: false, ws: false, udp: true, stats: false,
+  filter: (infoHash, params, cb) => cb(infoHash === ${JSON.stringify(INFO_HASH_HEX)} ? null : new Error('not whitelisted')) });
+server.on('warning', () => {});
+server.on('error', (error) => { console.error(error.message); process.exit(1); });
+server.listen(Number(process.env.PORT), { udp: ${JSON.stringify(HOST)}, udp6: '::1' });
+process.on('SIGTERM', () => server.close(() => process.exit(0)));
+`;
+
+function startNode(code: string, port: number, env: Readonly<Record<string, string>> = {}): ChildProcess {
+  return spawn(process.execPath, ['--input-type=module', '-e', code], { cwd: PROJECT_ROOT, env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+/**
+ * Bundles src/tracker as `npm run build` bundles the seeder (esbuild, ESM, node20): tsx would
+ * run it with esbuild's keepNames, whose per-closure `__name` calls are not what ships.
+ */
+async function bundleOurs(dir: string): Promise<void> {
+  const outfile = join(dir, 'tracker.mjs');
+  await build({ entryPoints: [join(PROJECT_ROOT, 'src', 'tracker', 'index.ts')], outfile, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning' });
+}
+
+function startTarget(id: TargetId, port: number, dir: string): ChildProcess {
+  if (id === 'ours') return startNode(OURS_CHILD, port, { BUNDLE: pathToFileURL(join(dir, 'tracker.mjs')).href });
+  if (id === 'bittorrent-tracker') return startNode(BITTORRENT_TRACKER_CHILD, port);
+  // opentracker chroots to -d and reads the whitelist (hex infohashes, one a line) from there,
+  // after dropping to user nobody: the directory must be world-readable, or every torrent is
+  // refused (with 8-byte announce replies, no error).
+  const root = join(dir, 'opentracker');
+  mkdirSync(root, { recursive: true, mode: 0o755 });
+  chmodSync(root, 0o755);
+  writeFileSync(join(root, 'whitelist.txt'), `${INFO_HASH_HEX}\n`, { mode: 0o644 });
+  return spawn(OPENTRACKER, ['-i', HOST, '-p', String(port), '-P', String(port), '-d', root, '-w', 'whitelist.txt'], { stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+/** Sends one datagram and waits up to `timeoutMs` for a reply to the same transaction. */
+async function exchange(socket: Socket, port: number, packet: Buffer, timeoutMs: number): Promise<Buffer | undefined> {
+  const transactionId = packet.readUInt32BE(12);
+  return new Promise((resolve) => {
+    const onMessage = (reply: Buffer): void => {
+      if (reply.length >= 8 && reply.readUInt32BE(4) === transactionId) finish(reply);
+    };
+    const finish = (reply: Buffer | undefined): void => {
+      clearTimeout(timer);
+      socket.off('message', onMessage);
+      resolve(reply);
+    };
+    const timer = setTimeout(() => finish(undefined), timeoutMs);
+    socket.on('message', onMessage);
+    socket.send(packet, port, HOST);
+  });
+}
+
+function connectPacket(transactionId: number): Buffer {
+  const packet = Buffer.alloc(16);
+  packet.writeBigUInt64BE(PROTOCOL_ID, 0);
+  packet.writeUInt32BE(transactionId, 12);
+  return packet;
+}
+
+/** A connection id from the tracker, retrying until it answers or START_TIMEOUT_MS passes. */
+async function connectionId(socket: Socket, port: number, child: ChildProcess): Promise<Buffer> {
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  for (let attempt = 1; Date.now() < deadline; attempt += 1) {
+    if (child.exitCode !== null) throw new Error(`exited with code ${child.exitCode}`);
+    const reply = await exchange(socket, port, connectPacket(attempt), 250);
+    if (reply !== undefined && reply.length >= 16 && reply.readUInt32BE(0) === 0) return reply.subarray(8, 16);
+  }
+  throw new Error(`no connect reply within ${START_TIMEOUT_MS} ms`);
+}
+
+/** One announce template per peer: its id and port differ, the rest is the same. */
+function announceTemplates(): Buffer[] {
+  const hash = Buffer.from(INFO_HASH_HEX, 'hex');
+  return Array.from({ length: PEERS }, (_, i) => {
+    const packet = Buffer.alloc(98);
+    packet.writeUInt32BE(1, 8);
+    hash.copy(packet, 16);
+    packet.write(`-BN0001-${String(i).padStart(12, '0')}`, 36, 'latin1');
+    packet.writeBigUInt64BE(BigInt(1 + (i % 7)) * 1_000_000n, 64);
+    // Event 0 (none): regular re-announces; a tracker adds an unknown peer on one all the same.
+    packet.writeInt32BE(NUMWANT, 92);
+    packet.writeUInt16BE(20_000 + i, 96);
+    return packet;
+  });
+}
+
+interface LoadResult {
+  readonly announcesPerSecond: number;
+  readonly peersPerReply: number;
+  readonly errors: number;
+  readonly lost: number;
+  readonly firstError: string | undefined;
+  /** CPU seconds the tracker process used per second of measurement (1 = one core busy). */
+  readonly trackerCores: number | undefined;
+}
+
+/** The tracker process's CPU seconds so far (all threads), from /proc; undefined elsewhere. */
+function processCpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Keeps OUTSTANDING announces in flight for WARMUP_MS then `seconds`, counting the announce
+ * replies that arrive in the measured window.
+ */
+async function drive(socket: Socket, port: number, id: Buffer, seconds: number, pid: number | undefined): Promise<LoadResult> {
+  const templates = announceTemplates();
+  const inFlight = new Map<number, number>();
+  let nextTransaction = 1;
+  let nextPeer = 0;
+  let sending = true;
+  let measuring = false;
+  let announces = 0;
+  let peerBytes = 0;
+  let errors = 0;
+  let lost = 0;
+  let firstError: string | undefined;
+  const fill = (): void => {
+    while (sending && inFlight.size < OUTSTANDING) {
+      const packet = Buffer.from(templates[nextPeer] as Buffer);
+      nextPeer = (nextPeer + 1) % PEERS;
+      id.copy(packet, 0);
+      const transactionId = nextTransaction;
+      nextTransaction = (nextTransaction + 1) >>> 0;
+      packet.writeUInt32BE(transactionId, 12);
+      inFlight.set(transactionId, Date.now());
+      socket.send(packet, port, HOST);
+    }
+  };
+  const onMessage = (reply: Buffer): void => {
+    if (reply.length < 8 || !inFlight.delete(reply.readUInt32BE(4))) return;
+    fill();
+    if (!measuring) return;
+    const action = reply.readUInt32BE(0);
+    if (action === 1 && reply.length >= 20) {
+      announces += 1;
+      peerBytes += reply.length - 20;
+    } else {
+      // An error, or (opentracker, for a torrent off its whitelist) an announce reply without its head.
+      errors += 1;
+      firstError ??= action === 3 ? reply.subarray(8).toString() : `action ${action}, ${reply.length} bytes`;
+    }
+  };
+  socket.on('message', onMessage);
+  const reaper = setInterval(() => {
+    const cutoff = Date.now() - LOST_AFTER_MS;
+    for (const [transactionId, sentAt] of inFlight) {
+      if (sentAt >= cutoff) break;
+      inFlight.delete(transactionId);
+      if (measuring) lost += 1;
+    }
+    fill();
+  }, 100);
+  try {
+    fill();
+    await sleep(WARMUP_MS);
+    const cpuBefore = processCpuSeconds(pid);
+    const started = performance.now();
+    measuring = true;
+    await sleep(seconds * 1000);
+    measuring = false;
+    const elapsed = (performance.now() - started) / 1000;
+    const cpuAfter = processCpuSeconds(pid);
+    sending = false;
+    await sleep(LOST_AFTER_MS);
+    return {
+      announcesPerSecond: announces / elapsed,
+      peersPerReply: announces === 0 ? 0 : peerBytes / 6 / announces,
+      errors,
+      lost,
+      firstError,
+      trackerCores: cpuBefore === undefined || cpuAfter === undefined ? undefined : (cpuAfter - cpuBefore) / elapsed,
+    };
+  } finally {
+    clearInterval(reaper);
+    socket.off('message', onMessage);
+  }
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  if ((await Promise.race([exited.then(() => true), sleep(3_000).then(() => false)])) === false) {
+    child.kill('SIGKILL');
+    await Promise.race([exited, sleep(3_000)]);
+  }
+}
+
+/** Starts a tracker, loads it, stops it. */
+async function measureTarget(id: TargetId, seconds: number, dir: string, children: Set<ChildProcess>): Promise<LoadResult> {
+  const port = await freeLoopbackPort();
+  const child = startTarget(id, port, dir);
+  children.add(child);
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-2000);
+  });
+  const socket = createSocket('udp4');
+  try {
+    await new Promise<void>((resolve) => socket.bind(0, HOST, resolve));
+    socket.setRecvBufferSize(4 * 1024 * 1024);
+    const connection = await connectionId(socket, port, child).catch((error: unknown) => {
+      throw new Error(`${id} did not start: ${error instanceof Error ? error.message : String(error)}${stderr === '' ? '' : `; it printed: ${stderr.trim()}`}`);
+    });
+    return await drive(socket, port, connection, seconds, child.pid);
+  } finally {
+    socket.close();
+    await stop(child);
+    children.delete(child);
+  }
+}
+
+const TARGETS: readonly { readonly id: TargetId; readonly label: string }[] = [
+  { id: 'ours', label: 'ours (src/tracker, Node, esbuild bundle)' },
+  { id: 'opentracker', label: 'opentracker (Debian package, C)' },
+  { id: 'bittorrent-tracker', label: 'bittorrent-tracker 11 (npm, Node)' },
+];
+
+function verdict(ratio: number | undefined, goal: number): string {
+  if (ratio === undefined) return 'NOT MEASURED';
+  return ratio >= goal ? 'met' : 'NOT MET';
+}
+
+/** Runs the tracker bench and prints its report; resolves to the exit code (1: our tracker failed). */
+async function runTrackerBench(): Promise<number> {
+  const runs = measuredRuns();
+  const seconds = measureSeconds();
+  const dir = await mkdtemp(join(tmpdir(), 's3-torrent-bench-tracker-'));
+  const children = new Set<ChildProcess>();
+  const onSignal = (): void => {
+    for (const child of children) child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+    process.exit(130);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    progress('bundling src/tracker with esbuild ...');
+    await bundleOurs(dir);
+    const results = new Map<TargetId, LoadResult[]>();
+    const skipped = new Map<TargetId, string>();
+    // Rounds interleave the trackers, so a slow phase of the machine hits each of them alike.
+    for (let run = 1; run <= runs; run += 1) {
+      for (const target of TARGETS) {
+        if (skipped.has(target.id)) continue;
+        progress(`run ${run}/${runs}: ${target.label}, ${WARMUP_MS / 1000} s warm-up + ${seconds} s ...`);
+        try {
+          const result = await measureTarget(target.id, seconds, dir, children);
+          progress(`  ${result.announcesPerSecond.toFixed(0)} announces/s, ${result.errors} errors, ${result.lost} lost`);
+          results.set(target.id, [...(results.get(target.id) ?? []), result]);
+        } catch (error) {
+          skipped.set(target.id, error instanceof Error ? error.message : String(error));
+        }
+      }
+    }
+    const rate = (id: TargetId): number | undefined => {
+      const list = results.get(id);
+      return list === undefined ? undefined : median(list.map((r) => r.announcesPerSecond));
+    };
+    const ours = rate('ours');
+    const ratio = (other: TargetId): number | undefined => {
+      const theirs = rate(other);
+      return ours === undefined || theirs === undefined || theirs === 0 ? undefined : ours / theirs;
+    };
+    const out = (line = ''): void => void process.stdout.write(`${line}\n`);
+    out('## s3-torrent tracker bench: UDP announces per second (BEP 15)');
+    out();
+    out(`${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores; Node ${process.version}. Median of ${runs} runs of ${seconds} s after a ${WARMUP_MS / 1000} s warm-up, the trackers taking turns.`);
+    out(
+      `One load generator (this process, node:dgram on ${HOST}): one connect, then announces pipelined with ${OUTSTANDING} in flight, ` +
+        `cycling through ${PEERS} distinct peer ids and ports on one whitelisted infohash, numwant=${NUMWANT}; a reply not back in ${LOST_AFTER_MS} ms counts as lost. ` +
+        'The generator shares the machine with the tracker, so a fast tracker may be held back by it: "tracker CPU" says how busy the tracker itself was.',
+    );
+    out();
+    out('| tracker | announces/s | ours / it | peers per reply | tracker CPU (cores) | errors | lost | runs (announces/s) |');
+    out('|---|---:|---:|---:|---:|---:|---:|---|');
+    for (const target of TARGETS) {
+      const list = results.get(target.id);
+      if (list === undefined) {
+        out(`| ${target.label} | skipped | | | | | | ${skipped.get(target.id) ?? ''} |`);
+        continue;
+      }
+      const r = ratio(target.id);
+      const cores = list.map((x) => x.trackerCores).filter((x): x is number => x !== undefined);
+      out(
+        `| ${target.label} | ${(rate(target.id) ?? 0).toFixed(0)} | ${target.id === 'ours' ? '1.00×' : r === undefined ? 'n/a' : `${r.toFixed(2)}×`} | ` +
+          `${median(list.map((x) => x.peersPerReply)).toFixed(1)} | ${cores.length === 0 ? 'n/a' : median(cores).toFixed(2)} | ` +
+          `${list.reduce((s, x) => s + x.errors, 0)} | ${list.reduce((s, x) => s + x.lost, 0)} | ${list.map((x) => x.announcesPerSecond.toFixed(0)).join(', ')} |`,
+      );
+    }
+    out();
+    for (const [id, reason] of skipped) out(`- Skipped ${id}: ${reason}`);
+    for (const [id, list] of results) {
+      const first = list.find((x) => x.firstError !== undefined)?.firstError;
+      if (first !== undefined) out(`- ${id} answered errors, the first: "${first}"`);
+    }
+    const vsOpen = ratio('opentracker');
+    const vsBt = ratio('bittorrent-tracker');
+    out(`- Goal ours ≥ ${GOAL_VS_OPENTRACKER}× opentracker: ${verdict(vsOpen, GOAL_VS_OPENTRACKER)}${vsOpen === undefined ? '' : ` (${vsOpen.toFixed(2)}×)`}`);
+    out(`- Goal ours ≥ ${GOAL_VS_BITTORRENT_TRACKER}× bittorrent-tracker: ${verdict(vsBt, GOAL_VS_BITTORRENT_TRACKER)}${vsBt === undefined ? '' : ` (${vsBt.toFixed(2)}×)`}`);
+    if (skipped.has('ours')) return 1;
+    return 0;
+  } finally {
+    for (const child of children) child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+export { runTrackerBench };

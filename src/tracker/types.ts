@@ -1,0 +1,75 @@
+import type { AnnounceEvent } from './constants.js';
+
+/** A peer's address as the tracker hands it out. */
+interface TrackedPeer {
+  /** Textual IPv4 (`127.0.0.1`) or IPv6 (`::1`) address; IPv4-mapped IPv6 is given as IPv4. */
+  readonly ip: string;
+  readonly port: number;
+}
+
+/** One accepted announce, told to {@link TrackerOptions.onAnnounce}. */
+interface AnnounceNotice {
+  /** 40 lowercase hex digits. */
+  readonly infoHashHex: string;
+  /** The announcing peer: the address its request came from and the port it announced. */
+  readonly peer: TrackedPeer;
+  /** Bytes the peer still misses; 0 for a seed. */
+  readonly left: number;
+  readonly event: AnnounceEvent;
+}
+
+/** Which infohashes the tracker answers for. */
+interface TrackerRegistry {
+  /**
+   * Whether the torrent is published and may be tracked. Called for every announce and scrape,
+   * so the implementation caches.
+   *
+   * @param infoHashHex - 40 lowercase hex digits: a v1 infohash, or the first 20 bytes of a v2 one (BEP 52).
+   */
+  isServable(infoHashHex: string): Promise<boolean>;
+}
+
+/** What {@link TrackerServer.start} takes. */
+interface TrackerOptions {
+  /** Addresses to listen on, e.g. `['127.0.0.1', '::1']`: HTTP (TCP) and UDP on each. */
+  readonly hosts: readonly string[];
+  /** Port for HTTP and UDP on every host; 0 picks one port free for all of them. */
+  readonly port: number;
+  readonly registry: TrackerRegistry;
+  /** The seeder's own addresses: returned first to every announce, IPv4 ones as IPv4 peers, IPv6 ones as IPv6 peers. */
+  readonly seeders: () => readonly TrackedPeer[];
+  /** Told of every accepted announce, e.g. so the seeder can dial the leecher. Must not throw (it is caught if it does). */
+  readonly onAnnounce?: ((notice: AnnounceNotice) => void) | undefined;
+  /** @default 300 */
+  readonly intervalSeconds?: number;
+  /** @default 60 */
+  readonly minIntervalSeconds?: number;
+  /** Time without a re-announce after which a peer is dropped; more than the interval. @default 900 */
+  readonly peerTtlSeconds?: number;
+  /** Cap on the peers one announce asks for. @default 200 */
+  readonly maxNumwant?: number;
+  /** Peers kept per torrent; the least recently announced go first. @default 1000 */
+  readonly maxPeersPerTorrent?: number;
+  /** Torrents tracked at once; the least recently announced go first. @default 1000 */
+  readonly maxTorrents?: number;
+  /** Clock in milliseconds, for tests. @default Date.now */
+  readonly now?: () => number;
+}
+
+/** Counts of what the tracker holds now. */
+interface TrackerStats {
+  /** Torrents with at least one peer. */
+  readonly torrents: number;
+  /** Peers across all torrents, the seeder not counted. */
+  readonly peers: number;
+}
+
+/** A tracker's announce URLs for one host. */
+interface AnnounceUrls {
+  /** e.g. `http://127.0.0.1:6969/announce` */
+  readonly http: string;
+  /** e.g. `udp://[::1]:6969` */
+  readonly udp: string;
+}
+
+export type { AnnounceNotice, AnnounceUrls, TrackedPeer, TrackerOptions, TrackerRegistry, TrackerStats };
