@@ -2,8 +2,11 @@
 // runs plain JavaScript on Node 20 or 22 with nothing but `npm ci`. Runs as `prepare`, i.e.
 // during `npm ci`. The hashing thread is a separate entry point because a worker thread loads
 // its own file (src/hashing/lanes.ts looks for dist/hashWorker.js beside the CLI bundle).
-import { chmod } from 'node:fs/promises';
+import { chmod, rm } from 'node:fs/promises';
 import { build } from 'esbuild';
+
+// Chunk names are content hashes: without a clean start, every build would leave old ones behind.
+await rm('dist', { recursive: true, force: true });
 
 await build({
   entryPoints: {

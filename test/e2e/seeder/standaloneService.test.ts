@@ -1,0 +1,103 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { ARTIFACTS_BUCKET, TABLE_NAME } from '../../../src/local/index.js';
+import type { LocalStack } from '../../../src/local/index.js';
+import { magnetLink } from '../../../src/torrent/index.js';
+import { pseudoRandomBytes, tempDir } from '../../helpers/files.js';
+import { projectRoot } from '../../helpers/tools.js';
+import { fetchWhenReady, startTestStack, torrentUrl, upload } from '../../integration/flow/localStackHarness.js';
+import { downloadWithAria2c, downloadWithLibtorrent } from '../clients/index.js';
+
+// The seeder service as the container runs it (`node dist/seeder.js`, configured only by its
+// environment), in its own process next to a local stack that runs none: clients given only
+// its tracker (magnet links) download a published object from it.
+
+const OBJECT_SIZE = 2 * 1024 * 1024 + 777;
+const KEY = 'service/object.bin';
+const START_TIMEOUT_MS = 30_000;
+const RUN_TIMEOUT_MS = 60_000;
+
+const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
+
+/** Starts dist/seeder.js and waits for its `seeding` log line (JSON, Powertools) with the ports. */
+async function startSeederService(stack: LocalStack): Promise<{ child: ChildProcess; peerPort: number; trackerPort: number }> {
+  const child = spawn(process.execPath, [join(projectRoot, 'dist', 'seeder.js')], {
+    env: {
+      ...process.env,
+      S3TORRENT_S3_ENDPOINT: stack.endpoints.s3,
+      S3TORRENT_DYNAMODB_ENDPOINT: stack.endpoints.dynamoDb,
+      S3TORRENT_SQS_ENDPOINT: stack.endpoints.sqs,
+      S3TORRENT_TABLE: TABLE_NAME,
+      S3TORRENT_ARTIFACTS_BUCKET: ARTIFACTS_BUCKET,
+      S3TORRENT_HASH_QUEUE_URL: stack.hashQueueUrl,
+      S3TORRENT_SEEDER_HOSTS: '127.0.0.1',
+      S3TORRENT_PEER_PORT: '0',
+      S3TORRENT_TRACKER_PORT: '0',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no "seeding" line within ${START_TIMEOUT_MS} ms:\n${lines.join('\n')}`)), START_TIMEOUT_MS);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`dist/seeder.js exited with ${String(code)}:\n${lines.join('\n')}`));
+    });
+    createInterface({ input: child.stderr as NodeJS.ReadableStream }).on('line', (line) => lines.push(line));
+    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+      lines.push(line);
+      if (!line.includes('"seeding"')) return;
+      const parsed = JSON.parse(line) as { peerPort: number; trackerPort: number };
+      clearTimeout(timer);
+      child.removeAllListeners('exit');
+      resolve({ child, peerPort: parsed.peerPort, trackerPort: parsed.trackerPort });
+    });
+  });
+}
+
+describe('The seeder service process (dist/seeder.js)', () => {
+  let stack: LocalStack;
+  let root: string;
+  let cleanup: () => Promise<void>;
+  let service: ChildProcess | undefined;
+
+  beforeAll(async () => {
+    ({ dir: root, cleanup } = await tempDir('e2e-service'));
+    stack = await startTestStack(join(root, 'stack'), { env: { S3TORRENT_LOCAL_SEEDER: 'off', S3TORRENT_LOCAL_WEBSEEDS: 'off' } });
+  }, 120_000);
+
+  afterAll(async () => {
+    service?.kill('SIGKILL');
+    await stack?.stop();
+    await cleanup?.();
+  });
+
+  it('seeds from its environment alone and stops cleanly on SIGTERM', async () => {
+    const data = pseudoRandomBytes(OBJECT_SIZE, 'e2e-service');
+    await upload(stack, KEY, data);
+    // aria2 reads only v1 torrents: it gets the v1 torrent's infohash, libtorrent the hybrid's v2.
+    const v1Reply = await fetchWhenReady(torrentUrl(stack, KEY));
+    const hybridReply = await fetchWhenReady(torrentUrl(stack, KEY, 'torrent&format=hybrid'));
+    expect([v1Reply.status, hybridReply.status]).toEqual([200, 200]);
+    const v1 = v1Reply.headers.get('x-s3torrent-infohash-v1') ?? '';
+    const v2 = hybridReply.headers.get('x-s3torrent-infohash-v2') ?? '';
+    const started = await startSeederService(stack);
+    service = started.child;
+    const trackers = [[`http://127.0.0.1:${started.trackerPort}/announce`]];
+    const [byAria2c, byLibtorrent] = await Promise.all([
+      downloadWithAria2c({ magnet: magnetLink({ infoHashV1: v1, trackers }) }, { outDir: join(root, 'aria2c'), timeoutMs: RUN_TIMEOUT_MS }),
+      downloadWithLibtorrent({ magnet: magnetLink({ infoHashV2: v2, trackers }) }, { outDir: join(root, 'libtorrent'), timeoutMs: RUN_TIMEOUT_MS }),
+    ]);
+    expect(sha256(await readFile(byAria2c))).toBe(sha256(data));
+    expect(sha256(await readFile(byLibtorrent))).toBe(sha256(data));
+
+    const exited = new Promise<number | null>((resolve) => started.child.once('exit', resolve));
+    started.child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    service = undefined;
+  }, 150_000);
+});
