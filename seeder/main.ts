@@ -4,7 +4,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { RecordStore } from '../src/records/index.js';
 import { Seeder, seederConfigFrom } from '../src/seeding/index.js';
 import { awsClients } from '../src/service/awsClients.js';
-import { anonymousS3Client } from '../src/storage/index.js';
+import { AnonymousRangeReader, anonymousS3Client } from '../src/storage/index.js';
 
 const logger = new Logger({ serviceName: 's3-torrent', logLevel: 'INFO' });
 logger.appendKeys({ component: 'seeder' });
@@ -16,6 +16,7 @@ const seeder = await Seeder.start(
   {
     records: new RecordStore({ client: clients.documents, tableName: config.tableName }),
     anonymousS3: anonymousS3Client(config.aws),
+    rangeReader: new AnonymousRangeReader(config.aws),
     artifactsS3: clients.s3,
     sqs: config.hashQueueUrl === undefined ? undefined : clients.sqs,
   },

@@ -19,7 +19,7 @@ import type { S3NotificationRecord } from './s3Events.js';
 import { startSqsConsumer } from './sqsRunner.js';
 import { loopbackHosts } from './ports.js';
 import { Seeder } from '../seeding/index.js';
-import { anonymousS3Client } from '../storage/index.js';
+import { AnonymousRangeReader, anonymousS3Client } from '../storage/index.js';
 
 const REGION = 'us-east-1';
 const TABLE_NAME = 's3-torrent';
@@ -105,6 +105,7 @@ async function startLocalSeeder(
   log: (line: string) => void,
 ): Promise<LocalSeeder> {
   const hosts = await loopbackHosts();
+  const rangeReader = new AnonymousRangeReader(aws);
   const seeder = await Seeder.start(
     {
       artifactsBucket: ARTIFACTS_BUCKET,
@@ -124,6 +125,7 @@ async function startLocalSeeder(
     {
       records: new RecordStore({ client: clients.documents, tableName: TABLE_NAME }),
       anonymousS3: anonymousS3Client(aws),
+      rangeReader,
       artifactsS3: clients.s3,
       sqs: clients.sqs,
     },
@@ -139,7 +141,7 @@ async function startLocalSeeder(
     trackerPort: seeder.tracker.port,
     trackerUrls: [urls.http, urls.udp],
     stop: () => {
-      stopping ??= seeder.close();
+      stopping ??= seeder.close().finally(() => rangeReader.destroy());
       return stopping;
     },
   };

@@ -6,11 +6,11 @@ import {
   ObjectChangedError,
   ObjectMissingError,
   ObjectNotPublicError,
-  S3ObjectSource,
   SpanCache,
   checkReadability,
   readStoredTorrent,
 } from '../storage/index.js';
+import type { AnonymousRangeReader } from '../storage/index.js';
 import { TrackerServer } from '../tracker/index.js';
 import type { AnnounceNotice, TrackedPeer } from '../tracker/index.js';
 import { PeerServer } from '../wire/index.js';
@@ -23,6 +23,8 @@ interface SeederClients {
   readonly records: RecordStore;
   /** Unsigned client: every object byte is read anonymously, so S3 refuses private bytes. */
   readonly anonymousS3: S3Client;
+  /** Anonymous ranged GETs of object bytes (plain HTTP: the seeder's hot path). */
+  readonly rangeReader: AnonymousRangeReader;
   /** Signed client for the stack's private artifacts bucket. */
   readonly artifactsS3: S3Client;
   readonly sqs: SQSClient | undefined;
@@ -64,11 +66,7 @@ class Seeder {
           return now.etag === object.etag ? 'public' : 'changed';
         },
         torrentBytes: (stored) => readStoredTorrent(clients.artifactsS3, settings.artifactsBucket, stored),
-        fetch: async (object, offset, length) => {
-          const data = Buffer.allocUnsafe(length);
-          const read = await new S3ObjectSource(clients.anonymousS3, object, offset + length).read(data, offset);
-          return read === length ? data : data.subarray(0, read);
-        },
+        fetch: (object, offset, length) => clients.rangeReader.read(object, offset, length),
       },
       onStop: (swarm, reason, cause) => {
         if (reason === IDLE_REASON) return;

@@ -3,6 +3,7 @@ export { ObjectChangedError, ObjectMissingError, ObjectNotPublicError, StorageEr
 export { SpanCache } from './spanCache.js';
 export type { CachedObject, SpanCacheOptions } from './spanCache.js';
 export { readStoredTorrent } from './storedTorrent.js';
-export { objectUrl } from './objectUrl.js';
+export { AnonymousRangeReader } from './anonymousRangeReader.js';
+export { keyPath, objectUrl } from './objectUrl.js';
 export { anonymousS3Client, baseS3Config } from './s3Clients.js';
 export type { Readability } from './anonymousReads.js';

@@ -4,8 +4,12 @@
  * or a local endpoint): each key segment is percent-encoded, the slashes kept, as S3 expects.
  */
 function objectUrl(baseUrl: string, bucket: string, key: string): string {
-  const path = key.split('/').map((segment) => encodeURIComponent(segment)).join('/');
-  return `${baseUrl.replace(/\/+$/, '')}/${encodeURIComponent(bucket)}/${path}`;
+  return `${baseUrl.replace(/\/+$/, '')}/${encodeURIComponent(bucket)}/${keyPath(key)}`;
 }
 
-export { objectUrl };
+/** A key as a URL path: each segment percent-encoded, the slashes kept. */
+function keyPath(key: string): string {
+  return key.split('/').map((segment) => encodeURIComponent(segment)).join('/');
+}
+
+export { keyPath, objectUrl };
