@@ -17,7 +17,7 @@ const MAX_QUEUED_REQUESTS = 500;
 /**
  * Block reads in flight per connection. Clients ask for pieces in random order, so each piece
  * may be an S3 GET of its own: throughput is pieces in flight / GET latency, and a client keeps
- * a few hundred requests outstanding. The span cache bounds the GETs (and memory) behind them.
+ * a few hundred requests outstanding. Memory is bounded seeder-wide by the host's block budget.
  */
 const MAX_READS_IN_FLIGHT = 256;
 
@@ -33,6 +33,12 @@ interface PeerHost {
   resolve(infoHash: Buffer): Promise<{ swarm: Swarm; view: TorrentView } | undefined>;
   closed(connection: PeerConnection, reason: string): void;
   readFailed(swarm: Swarm, error: unknown): void;
+  /**
+   * Takes `bytes` from the seeder-wide budget of block bytes being read or waiting in socket
+   * buffers; false when it is spent (the host then calls `pump()` again once bytes are released).
+   */
+  reserveBlockBytes(connection: PeerConnection, bytes: number): boolean;
+  releaseBlockBytes(bytes: number): void;
 }
 
 type Phase = 'handshake' | 'resolving' | 'active' | 'closed';
@@ -140,8 +146,12 @@ class PeerConnection {
     return { ...OUR_CAPABILITIES, v2: this.view?.hybrid === true };
   }
 
-  private send(data: Buffer): void {
-    if (this.phase === 'closed') return;
+  /** Queues bytes on the socket; `flushed` runs once they are handed to the kernel (or the socket died). */
+  private send(data: Buffer, flushed?: () => void): void {
+    if (this.phase === 'closed') {
+      flushed?.();
+      return;
+    }
     this.lastSentAt = Date.now();
     // Everything sent in one tick leaves in one writev: a piece is a header and a block, and
     // blocks finish reading in bursts.
@@ -155,7 +165,7 @@ class PeerConnection {
     }
     // write()'s own signal trips at 16 KiB, one block: waiting for 'drain' that often starves
     // a fast peer. pump() waits only past SOCKET_HIGH_WATER instead.
-    this.socket.write(data);
+    this.socket.write(data, flushed === undefined ? undefined : () => flushed());
   }
 
   private received(chunk: Buffer): void {
@@ -324,27 +334,38 @@ class PeerConnection {
     this.send(hashes === undefined ? encode.hashReject(request) : encode.hashes(request, hashes));
   }
 
-  /** Serves queued requests, several reads at a time, as long as the socket keeps up. */
-  private pump(): void {
+  /**
+   * Serves queued requests, several reads at a time, as long as the socket keeps up and the
+   * seeder's budget of block bytes in flight allows.
+   */
+  public pump(): void {
     while (this.phase === 'active' && !this.waitingForDrain && this.readsInFlight < MAX_READS_IN_FLIGHT && this.queue.length > 0) {
       if (this.socket.writableLength > SOCKET_HIGH_WATER) {
         this.waitingForDrain = true;
         return;
       }
-      const ref = this.queue.shift() as BlockRef;
+      const ref = this.queue[0] as BlockRef;
+      if (!this.host.reserveBlockBytes(this, ref.length)) return; // the host pumps us again when bytes free up
+      this.queue.shift();
       const swarm = this.swarm as Swarm;
       this.readsInFlight += 1;
       swarm.read(ref.index * swarm.torrent.pieceLength + ref.begin, ref.length).then(
-        (block) => {
+        (span) => {
           this.readsInFlight -= 1;
-          if (this.phase !== 'active') return;
+          if (this.phase !== 'active') {
+            this.host.releaseBlockBytes(ref.length);
+            return;
+          }
+          // A copy: the socket may hold the block a while, and a view would pin the whole span.
+          const block = Buffer.from(span);
           this.send(encode.pieceHeader(ref.index, ref.begin, block.length));
-          this.send(block);
+          this.send(block, () => this.host.releaseBlockBytes(ref.length));
           this.uploaded += block.length;
           this.pump();
         },
         (error: unknown) => {
           this.readsInFlight -= 1;
+          this.host.releaseBlockBytes(ref.length);
           if (this.phase === 'active' && this.peer.fast) this.send(encode.reject(ref));
           this.host.readFailed(swarm, error);
           this.pump();

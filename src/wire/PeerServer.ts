@@ -24,6 +24,11 @@ const PeerServerDefaults = {
   rotateMs: 10_000,
   /** Connect timeout of a connection we dial. */
   dialTimeoutMs: 5_000,
+  /**
+   * Block bytes being read or waiting in socket buffers, all peers together: with the span
+   * cache, what bounds the seeder's memory however many peers ask and however slowly they read.
+   */
+  maxBlockBytes: 128 * 1024 * 1024,
 } as const;
 
 type PeerServerSettings = { -readonly [K in keyof typeof PeerServerDefaults]: number };
@@ -59,6 +64,9 @@ class PeerServer implements PeerHost {
   private readonly dialKeys = new Set<string>();
   private readonly timers: NodeJS.Timeout[] = [];
   private listenPortValue = 0;
+  private blockBytes = 0;
+  /** Connections that found the block budget spent, pumped again as bytes are released. */
+  private readonly starved = new Set<PeerConnection>();
 
   private constructor(private readonly servers: Server[], private readonly options: PeerServerOptions) {
     this.settings = { ...PeerServerDefaults };
@@ -107,7 +115,31 @@ class PeerServer implements PeerHost {
     this.options.readFailed(swarm, error);
   }
 
+  public reserveBlockBytes(connection: PeerConnection, bytes: number): boolean {
+    if (this.blockBytes + bytes > this.settings.maxBlockBytes) {
+      this.starved.add(connection);
+      return false;
+    }
+    this.blockBytes += bytes;
+    return true;
+  }
+
+  public releaseBlockBytes(bytes: number): void {
+    this.blockBytes -= bytes;
+    if (this.starved.size === 0) return;
+    // Those that still find the budget spent add themselves again, for the next release.
+    const waiting = [...this.starved];
+    this.starved.clear();
+    for (const connection of waiting) connection.pump();
+  }
+
+  /** Block bytes reserved right now (being read or waiting in socket buffers). */
+  public get blockBytesInFlight(): number {
+    return this.blockBytes;
+  }
+
   public closed(connection: PeerConnection, reason: string): void {
+    this.starved.delete(connection);
     if (!this.connections.delete(connection)) return;
     const count = (this.perIp.get(connection.remoteAddress) ?? 1) - 1;
     if (count <= 0) this.perIp.delete(connection.remoteAddress);
