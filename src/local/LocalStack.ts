@@ -115,7 +115,7 @@ async function startLocalSeeder(
       trackerPort: config.ports.tracker,
       publicAddresses: hosts,
       cacheBytes: config.seederCacheBytes,
-      maxFetches: 16,
+      maxFetches: 64,
       revalidateMs: 1000,
       maxConnections: 1000,
       // Every local peer is on 127.0.0.1: the per-address limit must not get in the way.

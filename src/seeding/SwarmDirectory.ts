@@ -44,6 +44,13 @@ const DEFAULT_NEGATIVE_TTL_MS = 2_000;
 /** A swarm nobody used for this long is dropped (its torrents' bytes are freed); a peer brings it back. */
 const IDLE_SWARM_MS = 10 * 60_000;
 
+/**
+ * How long a withdrawn version stays refused even while its record still says READY: the
+ * record is updated (REVOKED, or PENDING for the new ETag) just after the swarm stops, and a
+ * peer arriving in between must not bring the swarm back. Then it is looked at afresh.
+ */
+const STOPPED_VERSION_TTL_MS = 30_000;
+
 /** The reason given when an idle swarm is dropped: not a withdrawal. */
 const IDLE_REASON = 'idle';
 
@@ -58,6 +65,7 @@ class SwarmDirectory {
   private readonly pending = new Map<string, Promise<SwarmMatch | undefined>>();
   private readonly negative: LRUCache<string, true>;
   private readonly lastUsed = new WeakMap<Swarm, number>();
+  private readonly stoppedVersions = new LRUCache<string, true>({ max: 10_000, ttl: STOPPED_VERSION_TTL_MS });
 
   public constructor(private readonly options: SwarmDirectoryOptions) {
     this.negative = new LRUCache<string, true>({ max: options.maxNegative ?? 10_000, ttl: options.negativeTtlMs ?? DEFAULT_NEGATIVE_TTL_MS });
@@ -119,7 +127,7 @@ class SwarmDirectory {
 
   private async load(hex: string): Promise<SwarmMatch | undefined> {
     const record = await this.options.source.findReady(hex);
-    if (record?.torrents === undefined) {
+    if (record?.torrents === undefined || this.stoppedVersions.has(versionId(record))) {
       this.negative.set(hex, true);
       return undefined;
     }
@@ -134,6 +142,7 @@ class SwarmDirectory {
         this.options.source.torrentBytes(record.torrents.v1),
         this.options.source.torrentBytes(record.torrents.hybrid),
       ]);
+      if (this.stoppedVersions.has(versionId(record))) return undefined; // withdrawn while we read
       const object = { bucket: record.bucket, key: record.key, etag: record.etag };
       const created = new Swarm({
         torrent: new SwarmTorrent(object, { v1, hybrid }),
@@ -153,11 +162,18 @@ class SwarmDirectory {
 
   private forget(swarm: Swarm, objectKey: string, reason: string, cause: unknown): void {
     if (this.byObject.get(objectKey) === swarm) this.byObject.delete(objectKey);
+    const withdrawn = reason !== IDLE_REASON;
+    if (withdrawn) this.stoppedVersions.set(versionId(swarm.torrent.object), true);
     for (const hash of swarm.torrent.views.keys()) {
       if (this.byHash.get(hash) === swarm) this.byHash.delete(hash);
+      if (withdrawn) this.negative.set(hash, true);
     }
     this.options.onStop(swarm, reason, cause);
   }
+}
+
+function versionId(object: { readonly bucket: string; readonly key: string; readonly etag: string }): string {
+  return `${object.bucket}/${object.key}@${object.etag}`;
 }
 
 export { DEFAULT_NEGATIVE_TTL_MS, IDLE_REASON, SwarmDirectory };

@@ -43,7 +43,14 @@ class UdpFrontEnd {
     const remote = parseIp(rinfo.address);
     if (remote === undefined) return;
     // No callback: a failed send is reported as the socket's 'error', which is ignored.
-    const reply = (data: Buffer): void => socket.send(data, rinfo.port, rinfo.address);
+    const reply = (data: Buffer): void => {
+      // An answer that arrives after close() has nowhere to go; send would throw.
+      try {
+        socket.send(data, rinfo.port, rinfo.address);
+      } catch {
+        // the tracker is closing
+      }
+    };
     if (request.kind === 'connect') {
       reply(encodeConnectReply(request.transactionId, this.ids.issue(remote.bytes)));
       return;

@@ -35,11 +35,16 @@ class Choker<T extends Chokeable> {
     }
   }
 
-  /** One round-robin step; called on a timer. */
+  /**
+   * One round-robin step, called on a timer: up to a quarter of the slots pass from the peers
+   * unchoked longest to those waiting longest, so that with many leechers everyone gets a turn
+   * within a few rotations.
+   */
   public rotate(): void {
-    if (this.waiting.size === 0) return;
-    const oldest = this.unchoked.values().next();
-    if (!oldest.done) {
+    const turns = Math.min(this.waiting.size, Math.max(1, Math.floor(this.maxUnchoked / 4)));
+    for (let turn = 0; turn < turns; turn += 1) {
+      const oldest = this.unchoked.values().next();
+      if (oldest.done) break;
       this.unchoked.delete(oldest.value);
       oldest.value.setChoked(true);
       if (oldest.value.interested) this.waiting.add(oldest.value);

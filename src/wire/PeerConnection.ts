@@ -24,6 +24,13 @@ const MAX_READS_IN_FLIGHT = 256;
 /** Bytes queued on the socket before we wait for it to drain: bounds memory per slow peer. */
 const SOCKET_HIGH_WATER = 1024 * 1024;
 
+/**
+ * A peer that keeps asking for metadata or hashes while not reading what it gets: past this
+ * many unsent bytes it is dropped (those replies are small; only a peer that never reads
+ * gets here).
+ */
+const MAX_UNSENT_BYTES = 4 * SOCKET_HIGH_WATER;
+
 /** What a connection needs from the server that owns it. */
 interface PeerHost {
   readonly peerId: Buffer;
@@ -325,10 +332,12 @@ class PeerConnection {
     if (extendedId !== UT_METADATA_ID) return;
     const request = decodeMetadataMessage(payload);
     if (request.type !== 'request' || this.peerMetadataId === undefined) return;
+    if (this.socket.writableLength > MAX_UNSENT_BYTES) throw new WireProtocolError('peer does not read its metadata replies');
     this.send(encode.extended(this.peerMetadataId, metadataReply((this.view as TorrentView).metadata, request.piece)));
   }
 
   private onHashRequest(request: HashRequestFields): void {
+    if (this.socket.writableLength > MAX_UNSENT_BYTES) throw new WireProtocolError('peer does not read its hash replies');
     const tree = this.view?.hybrid === true ? this.swarm?.torrent.hashTree() : undefined;
     const hashes = tree?.answer(request);
     this.send(hashes === undefined ? encode.hashReject(request) : encode.hashes(request, hashes));

@@ -24,6 +24,8 @@ const PeerServerDefaults = {
   rotateMs: 10_000,
   /** Connect timeout of a connection we dial. */
   dialTimeoutMs: 5_000,
+  /** Dials in progress at once: each holds a socket until it connects or times out. */
+  maxPendingDials: 64,
   /**
    * Block bytes being read or waiting in socket buffers, all peers together: with the span
    * cache, what bounds the seeder's memory however many peers ask and however slowly they read.
@@ -62,6 +64,9 @@ class PeerServer implements PeerHost {
   /** `ip:port:infohash` of dials in progress or connected, so a leecher is dialled once. */
   private readonly dialled = new Map<PeerConnection, string>();
   private readonly dialKeys = new Set<string>();
+  /** Dials not yet connected, per address: they count against the address's limit too. */
+  private readonly pendingDials = new Map<string, number>();
+  private pendingDialCount = 0;
   private readonly timers: NodeJS.Timeout[] = [];
   private listenPortValue = 0;
   private blockBytes = 0;
@@ -158,19 +163,33 @@ class PeerServer implements PeerHost {
    */
   public dial(ip: string, port: number, swarm: Swarm, view: TorrentView): void {
     const key = `${ip}|${port}|${view.infoHash.toString('hex')}`;
-    if (this.dialKeys.has(key) || !this.hasRoomFor(ip)) return;
+    if (this.dialKeys.has(key) || !this.hasRoomFor(ip, this.pendingDials.get(ip) ?? 0)) return;
+    if (this.pendingDialCount >= this.settings.maxPendingDials) return;
     for (const connection of this.connections) {
       if (connection.remoteAddress === ip && connection.peerListenPort === port && connection.infoHashHex === view.infoHash.toString('hex')) return;
     }
     this.dialKeys.add(key);
+    this.pendingDialCount += 1;
+    this.pendingDials.set(ip, (this.pendingDials.get(ip) ?? 0) + 1);
+    let pending = true;
+    const settle = (): void => {
+      if (!pending) return;
+      pending = false;
+      this.pendingDialCount -= 1;
+      const left = (this.pendingDials.get(ip) ?? 1) - 1;
+      if (left <= 0) this.pendingDials.delete(ip);
+      else this.pendingDials.set(ip, left);
+    };
     const socket = createConnection({ host: ip, port, timeout: this.settings.dialTimeoutMs });
     const failed = (): void => {
+      settle();
       this.dialKeys.delete(key);
       socket.destroy();
     };
     socket.once('timeout', failed);
     socket.once('error', failed);
     socket.once('connect', () => {
+      settle();
       socket.off('error', failed);
       socket.off('timeout', failed);
       socket.setTimeout(0);
@@ -193,8 +212,9 @@ class PeerServer implements PeerHost {
     this.admit(socket, undefined);
   }
 
-  private hasRoomFor(ip: string): boolean {
-    return this.connections.size < this.settings.maxConnections && (this.perIp.get(ip) ?? 0) < this.settings.maxConnectionsPerIp;
+  private hasRoomFor(ip: string, alsoPending = 0): boolean {
+    return this.connections.size + this.pendingDialCount < this.settings.maxConnections
+      && (this.perIp.get(ip) ?? 0) + alsoPending < this.settings.maxConnectionsPerIp;
   }
 
   private admit(socket: Socket, outgoing: { swarm: Swarm; view: TorrentView } | undefined): PeerConnection | undefined {

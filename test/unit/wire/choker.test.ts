@@ -38,6 +38,15 @@ describe('Class: Choker', () => {
     expect(turns).toEqual(['a', 'b', 'c', 'a', 'b', 'c']);
   });
 
+  it('hands over a quarter of the slots per rotation when many wait', () => {
+    const choker = new Choker<FakePeer>(8);
+    const peers = Array.from({ length: 24 }, (_, i) => new FakePeer(`p${i}`));
+    peers.forEach((p) => choker.interested(p));
+    choker.rotate();
+    expect(peers.filter((p) => !p.choked).map((p) => p.name)).toEqual(['p2', 'p3', 'p4', 'p5', 'p6', 'p7', 'p8', 'p9']);
+    expect(choker.unchokedCount).toBe(8);
+  });
+
   it('skips peers that lost interest while waiting', () => {
     const choker = new Choker<FakePeer>(1);
     const [a, b, c] = [new FakePeer('a'), new FakePeer('b'), new FakePeer('c')];

@@ -1,0 +1,140 @@
+// What the seeder tests share: a published object and its torrent, and a bare tracker client
+// (one HTTP announce, one BEP 15 connect + announce), every wait bounded.
+import { createSocket } from 'node:dgram';
+import { request } from 'node:http';
+import type { LocalStack } from '../../../src/local/index.js';
+import { decodeBencode } from '../../../src/torrent/index.js';
+import { torrentInfoOf } from '../../helpers/peerClient.js';
+import type { TorrentInfo } from '../../helpers/peerClient.js';
+import { fetchWhenReady, torrentUrl, upload } from '../flow/localStackHarness.js';
+
+/** Longest wait for one tracker reply. */
+const TRACKER_REPLY_MS = 5_000;
+
+/** BEP 15's connect magic. */
+const UDP_PROTOCOL_ID = 0x41727101980n;
+
+/** The stack's seeder, which these tests cannot do without. */
+function seederOf(stack: LocalStack): NonNullable<LocalStack['seeder']> {
+  if (stack.seeder === undefined) throw new Error('the local stack runs no seeder (S3TORRENT_LOCAL_SEEDER=off?)');
+  return stack.seeder;
+}
+
+/** Uploads `bytes` and waits (bounded) for its v1 torrent. */
+async function publish(stack: LocalStack, key: string, bytes: Buffer, bucket = stack.demoBucket): Promise<TorrentInfo> {
+  await upload(stack, key, bytes, bucket);
+  return torrentOf(stack, key, bucket);
+}
+
+/** The object's v1 torrent, once READY (bounded wait). */
+async function torrentOf(stack: LocalStack, key: string, bucket = stack.demoBucket): Promise<TorrentInfo> {
+  const reply = await fetchWhenReady(torrentUrl(stack, key, 'torrent', bucket));
+  if (reply.status !== 200) throw new Error(`?torrent of ${key} answered ${reply.status}: ${await reply.text()}`);
+  return torrentInfoOf(new Uint8Array(await reply.arrayBuffer()));
+}
+
+function escapeBytes(bytes: Uint8Array): string {
+  return [...bytes].map((b) => `%${b.toString(16).padStart(2, '0')}`).join('');
+}
+
+/** A well-formed announce query for `infoHash` (a leecher on port 6881 missing `left` bytes). */
+function announceQuery(infoHash: Uint8Array, left = 1000): string {
+  return `info_hash=${escapeBytes(infoHash)}&peer_id=${escapeBytes(Buffer.alloc(20, 0x41))}&port=6881&uploaded=0&downloaded=0&left=${left}&compact=1`;
+}
+
+/** GETs `path` from the tracker's HTTP side as is; status and body. */
+async function trackerGet(port: number, path: string): Promise<{ status: number; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, timeout: TRACKER_REPLY_MS, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`tracker gave no reply in ${TRACKER_REPLY_MS} ms`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Compact IPv4 peers (6 bytes each) as `ip:port`. */
+function compactPeers(bytes: Uint8Array): string[] {
+  const buffer = Buffer.from(bytes);
+  const out: string[] = [];
+  for (let at = 0; at + 6 <= buffer.length; at += 6) out.push(`${[...buffer.subarray(at, at + 4)].join('.')}:${buffer.readUInt16BE(at + 4)}`);
+  return out;
+}
+
+/** An HTTP announce of `infoHash`: the failure reason, or the compact IPv4 peers as `ip:port`. */
+async function httpAnnounce(port: number, infoHash: Uint8Array): Promise<{ failure: string } | { peers: string[]; interval: number }> {
+  const reply = await trackerGet(port, `/announce?${announceQuery(infoHash)}`);
+  const dict = decodeBencode(reply.body);
+  if (!(dict instanceof Map)) throw new Error('tracker reply is not a dictionary');
+  const failure = dict.get('failure reason');
+  if (failure instanceof Uint8Array) return { failure: Buffer.from(failure).toString('utf8') };
+  const peers = dict.get('peers');
+  const interval = dict.get('interval');
+  return { peers: peers instanceof Uint8Array ? compactPeers(peers) : [], interval: typeof interval === 'number' ? interval : 0 };
+}
+
+/** A BEP 15 announce packet (98 bytes) for `infoHash` with `connectionId`. */
+function udpAnnouncePacket(connectionId: Buffer, transactionId: number, infoHash: Uint8Array): Buffer {
+  const packet = Buffer.alloc(98);
+  connectionId.copy(packet, 0);
+  packet.writeUInt32BE(1, 8);
+  packet.writeUInt32BE(transactionId, 12);
+  packet.set(infoHash, 16);
+  packet.fill(0x42, 36, 56); // peer id
+  packet.writeBigUInt64BE(1000n, 64); // left
+  packet.writeUInt32BE(2, 80); // started
+  packet.writeInt32BE(-1, 92); // numwant: default
+  packet.writeUInt16BE(6881, 96);
+  return packet;
+}
+
+function udpConnectPacket(transactionId: number): Buffer {
+  const packet = Buffer.alloc(16);
+  packet.writeBigUInt64BE(UDP_PROTOCOL_ID, 0);
+  packet.writeUInt32BE(0, 8);
+  packet.writeUInt32BE(transactionId, 12);
+  return packet;
+}
+
+/**
+ * BEP 15 connect then announce of `infoHash` on one socket: the error message, or the seeders
+ * count and peers listed (`ip:port`). Undefined when a reply did not come in time.
+ */
+async function udpAnnounce(port: number, infoHash: Uint8Array): Promise<{ error: string } | { seeders: number; peers: string[] } | undefined> {
+  const socket = createSocket('udp4');
+  try {
+    const exchange = async (packet: Buffer, transactionId: number): Promise<Buffer | undefined> =>
+      new Promise((resolve) => {
+        const timer = setTimeout(() => finish(undefined), TRACKER_REPLY_MS);
+        const onMessage = (reply: Buffer): void => {
+          if (reply.length >= 8 && reply.readUInt32BE(4) === transactionId) finish(reply);
+        };
+        const finish = (reply: Buffer | undefined): void => {
+          clearTimeout(timer);
+          socket.off('message', onMessage);
+          resolve(reply);
+        };
+        socket.on('message', onMessage);
+        socket.send(packet, port, '127.0.0.1');
+      });
+    const connected = await exchange(udpConnectPacket(0x1234), 0x1234);
+    if (connected === undefined || connected.readUInt32BE(0) !== 0 || connected.length < 16) return undefined;
+    const reply = await exchange(udpAnnouncePacket(connected.subarray(8, 16), 0x5678, infoHash), 0x5678);
+    if (reply === undefined) return undefined;
+    if (reply.readUInt32BE(0) === 3) return { error: reply.subarray(8).toString('utf8') };
+    return { seeders: reply.readUInt32BE(16), peers: compactPeers(reply.subarray(20)) };
+  } finally {
+    socket.close();
+  }
+}
+
+/** Sleeps `ms` (always bounded by the caller's choice). */
+async function sleep(ms: number): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export { escapeBytes, httpAnnounce, publish, seederOf, sleep, torrentOf, udpAnnounce, udpAnnouncePacket, udpConnectPacket };
