@@ -4,6 +4,7 @@ import type { LocalStack } from '../../../src/local/index.js';
 import { pseudoRandomBytes, tempDir } from '../../helpers/files.js';
 import { PeerClient } from '../../helpers/peerClient.js';
 import type { PeerResult, TorrentInfo } from '../../helpers/peerClient.js';
+import { loopbackHosts } from '../../../src/local/ports.js';
 import { startTestStack } from '../flow/localStackHarness.js';
 import { httpAnnounce, publish, seederOf, sleep, udpAnnounce } from './seederFixture.js';
 
@@ -91,6 +92,23 @@ describe('Seeder: many peers at once', () => {
     expect(clients.filter((c) => c.closed)).toHaveLength(0);
     for (const client of clients) client.close();
   }, 120_000);
+
+  it('serves peers over IPv6 as over IPv4 (when this machine has ::1)', async () => {
+    // Prepare
+    const { peerPort } = seederOf(stack);
+    const hosts = await loopbackHosts();
+    // Act
+    const results = await Promise.all(hosts.map(async (host) => {
+      const opened = await PeerClient.open({ port: peerPort, host, torrent, timeoutMs: PEER_TIMEOUT_MS });
+      if (!opened.ok) return { host, failure: opened.kind };
+      opened.client.interested();
+      const all = await opened.client.downloadAll();
+      opened.client.close();
+      return all.ok ? { host, bytes: all.data.length } : { host, failure: all.kind };
+    }));
+    // Assess: the whole object, every piece checked against its SHA-1, on each address.
+    expect(results).toEqual(hosts.map((host) => ({ host, bytes: torrent.size })));
+  }, 60_000);
 
   it('gives an unknown infohash no bytes: the seeder hangs up, the tracker refuses it over HTTP and UDP', async () => {
     // Prepare
