@@ -54,10 +54,12 @@ type TargetId = 'ours' | 'opentracker' | 'bittorrent-tracker';
 /** Our tracker alone in a process, as the seeder would start it; `BUNDLE` is src/tracker bundled by esbuild. */
 const OURS_CHILD = `
 const { TrackerServer } = await import(process.env.BUNDLE);
+// One array, as the seeder passes: the tracker re-encodes the seeder's address only when it changes.
+const SEEDERS = [{ ip: ${JSON.stringify(HOST)}, port: 6881 }];
 const tracker = await TrackerServer.start({
   hosts: [${JSON.stringify(HOST)}], port: Number(process.env.PORT),
   registry: { isServable: async (hex) => hex === ${JSON.stringify(INFO_HASH_HEX)} },
-  seeders: () => [{ ip: ${JSON.stringify(HOST)}, port: 6881 }],
+  seeders: () => SEEDERS,
 });
 process.on('SIGTERM', () => void tracker.close().then(() => process.exit(0)));
 `;

@@ -88,7 +88,9 @@ class Seeder {
         else events.error?.(`reading ${swarm.torrent.id}`, error);
       },
     });
-    const seeders = (): TrackedPeer[] => settings.publicAddresses.map((ip) => ({ ip, port: peers.listenPort }));
+    // One array for the process's life: the tracker re-encodes it only when it gets a new one.
+    const ourAddresses: readonly TrackedPeer[] = settings.publicAddresses.map((ip) => ({ ip, port: peers.listenPort }));
+    const seeders = (): readonly TrackedPeer[] => ourAddresses;
     tracker = await TrackerServer.start({
       hosts: settings.hosts,
       port: settings.trackerPort,

@@ -60,6 +60,9 @@ async function bindUdp(host: string, port: number, handlers: ListenHandlers): Pr
     ipv6Only: isIPv6(host),
     recvBufferSize: UDP_SOCKET_BUFFER_BYTES,
     sendBufferSize: UDP_SOCKET_BUFFER_BYTES,
+    // Replies go to the address a request came from, always an IP literal: answering the
+    // "lookup" at once spares every reply dns.lookup's deferred callback.
+    lookup: (address, _options, callback) => callback(null, address, isIPv6(address) ? 6 : 4),
   });
   await new Promise<void>((resolve, reject) => {
     socket.once('error', (error) => reject(bindFailure(host, port, error)));
