@@ -14,7 +14,7 @@ import { downloadWithAria2c, makeTorrent, seedWithLibtorrent, startOpentracker }
 import { benchClients } from './flow/clients.js';
 import { BUCKET } from './flow/config.js';
 import { uploadFile } from './flow/ready.js';
-import { killStacksNow, startStack } from './flow/stack.js';
+import { cleanUpOnInterrupt, startStack } from './flow/stack.js';
 import { settleAndWarm, writeTestFile } from './testFile.js';
 
 const MiB = 1024 * 1024;
@@ -67,13 +67,7 @@ async function fetchTorrent(api: string): Promise<Buffer> {
 
 async function runSeederBench(): Promise<number> {
   const dir = await mkdtemp(join(tmpdir(), 's3-torrent-bench-seeder-'));
-  const onSignal = (): void => {
-    killStacksNow();
-    rmSync(dir, { recursive: true, force: true });
-    process.exit(130);
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const stopCleanUp = cleanUpOnInterrupt(dir);
   const stoppers: Array<() => Promise<void>> = [];
   try {
     const seedDir = join(dir, 'seed');
@@ -132,8 +126,7 @@ async function runSeederBench(): Promise<number> {
   } finally {
     for (const stop of stoppers.reverse()) await stop().catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    stopCleanUp();
   }
 }
 

@@ -18,7 +18,7 @@ import { checkServedTorrent, referenceHashes, timeSingleThreadHashing } from './
 import { flushWrites, readOnce, readSegments, uploadFile, waitReady } from './ready.js';
 import { formatHeadline, formatLatencyTable, formatNoise, formatReadyTimeline, formatRuns, headlineOf, medianRun } from './report.js';
 import type { FlowRun } from './report.js';
-import { killStacksNow, startStack } from './stack.js';
+import { cleanUpOnInterrupt, startStack } from './stack.js';
 import type { StackProcess } from './stack.js';
 
 /** Progress goes to stderr so stdout is only the report. */
@@ -70,14 +70,7 @@ function header(runs: number, stack: StackProcess): string[] {
 async function runFlowBench(): Promise<number> {
   const count = measuredRuns();
   const dir = await mkdtemp(join(tmpdir(), 's3-torrent-bench-flow-'));
-  // Ctrl-C must not leave a 1 GiB file, a stack or a JVM behind.
-  const onSignal = (): void => {
-    killStacksNow();
-    rmSync(dir, { recursive: true, force: true });
-    process.exit(130);
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const stopCleanUp = cleanUpOnInterrupt(dir);
   let stack: StackProcess | undefined;
   let clients: BenchClients | undefined;
   try {
@@ -139,8 +132,7 @@ async function runFlowBench(): Promise<number> {
     clients?.destroy();
     await stack?.stop();
     rmSync(dir, { recursive: true, force: true });
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    stopCleanUp();
   }
 }
 

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { freeLoopbackPort } from '../../src/local/ports.js';
 import { CLI } from '../config.js';
@@ -118,5 +119,23 @@ async function startStack(dataDir: string, extraEnv: Readonly<Record<string, str
   }
 }
 
-export { killStacksNow, startStack };
+/**
+ * Ctrl-C (or SIGTERM) during a bench must not leave a 1 GiB file, a stack or a JVM behind:
+ * kills the stacks, removes `dir`, exits 130. Returns what undoes the handlers.
+ */
+function cleanUpOnInterrupt(dir: string): () => void {
+  const onSignal = (): void => {
+    killStacksNow();
+    rmSync(dir, { recursive: true, force: true });
+    process.exit(130);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  return () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+}
+
+export { cleanUpOnInterrupt, killStacksNow, startStack };
 export type { StackEndpoints, StackProcess };

@@ -1,12 +1,12 @@
 // What the seeder tests share: a published object and its torrent, and a bare tracker client
 // (one HTTP announce, one BEP 15 connect + announce), every wait bounded.
-import { createSocket } from 'node:dgram';
 import { request } from 'node:http';
 import type { LocalStack } from '../../../src/local/index.js';
 import { decodeBencode } from '../../../src/torrent/index.js';
 import { torrentInfoOf } from '../../helpers/peerClient.js';
 import type { TorrentInfo } from '../../helpers/peerClient.js';
 import { fetchWhenReady, torrentUrl, upload } from '../flow/localStackHarness.js';
+import { UdpTrackerClient, compactPeers, escapeBytes, udpError } from '../tracker/trackerClients.js';
 
 /** Longest wait for one tracker reply. */
 const TRACKER_REPLY_MS = 5_000;
@@ -33,9 +33,6 @@ async function torrentOf(stack: LocalStack, key: string, bucket = stack.demoBuck
   return torrentInfoOf(new Uint8Array(await reply.arrayBuffer()));
 }
 
-function escapeBytes(bytes: Uint8Array): string {
-  return [...bytes].map((b) => `%${b.toString(16).padStart(2, '0')}`).join('');
-}
 
 /** A well-formed announce query for `infoHash` (a leecher on port 6881 missing `left` bytes). */
 function announceQuery(infoHash: Uint8Array, left = 1000): string {
@@ -57,13 +54,6 @@ async function trackerGet(port: number, path: string): Promise<{ status: number;
   });
 }
 
-/** Compact IPv4 peers (6 bytes each) as `ip:port`. */
-function compactPeers(bytes: Uint8Array): string[] {
-  const buffer = Buffer.from(bytes);
-  const out: string[] = [];
-  for (let at = 0; at + 6 <= buffer.length; at += 6) out.push(`${[...buffer.subarray(at, at + 4)].join('.')}:${buffer.readUInt16BE(at + 4)}`);
-  return out;
-}
 
 /** An HTTP announce of `infoHash`: the failure reason, or the compact IPv4 peers as `ip:port`. */
 async function httpAnnounce(port: number, infoHash: Uint8Array): Promise<{ failure: string } | { peers: string[]; interval: number }> {
@@ -74,7 +64,7 @@ async function httpAnnounce(port: number, infoHash: Uint8Array): Promise<{ failu
   if (failure instanceof Uint8Array) return { failure: Buffer.from(failure).toString('utf8') };
   const peers = dict.get('peers');
   const interval = dict.get('interval');
-  return { peers: peers instanceof Uint8Array ? compactPeers(peers) : [], interval: typeof interval === 'number' ? interval : 0 };
+  return { peers: peers instanceof Uint8Array ? compactPeers(peers, 6) : [], interval: typeof interval === 'number' ? interval : 0 };
 }
 
 /** A BEP 15 announce packet (98 bytes) for `infoHash` with `connectionId`. */
@@ -105,30 +95,17 @@ function udpConnectPacket(transactionId: number): Buffer {
  * count and peers listed (`ip:port`). Undefined when a reply did not come in time.
  */
 async function udpAnnounce(port: number, infoHash: Uint8Array): Promise<{ error: string } | { seeders: number; peers: string[] } | undefined> {
-  const socket = createSocket('udp4');
+  const client = await UdpTrackerClient.open('127.0.0.1', port);
   try {
-    const exchange = async (packet: Buffer, transactionId: number): Promise<Buffer | undefined> =>
-      new Promise((resolve) => {
-        const timer = setTimeout(() => finish(undefined), TRACKER_REPLY_MS);
-        const onMessage = (reply: Buffer): void => {
-          if (reply.length >= 8 && reply.readUInt32BE(4) === transactionId) finish(reply);
-        };
-        const finish = (reply: Buffer | undefined): void => {
-          clearTimeout(timer);
-          socket.off('message', onMessage);
-          resolve(reply);
-        };
-        socket.on('message', onMessage);
-        socket.send(packet, port, '127.0.0.1');
-      });
-    const connected = await exchange(udpConnectPacket(0x1234), 0x1234);
-    if (connected === undefined || connected.readUInt32BE(0) !== 0 || connected.length < 16) return undefined;
-    const reply = await exchange(udpAnnouncePacket(connected.subarray(8, 16), 0x5678, infoHash), 0x5678);
-    if (reply === undefined) return undefined;
-    if (reply.readUInt32BE(0) === 3) return { error: reply.subarray(8).toString('utf8') };
-    return { seeders: reply.readUInt32BE(16), peers: compactPeers(reply.subarray(20)) };
+    const connectionId = await client.connect();
+    const reply = await client.announce(connectionId, { infoHash, port: 6881 });
+    const error = udpError(reply);
+    if (error !== undefined) return { error };
+    return { seeders: reply.readUInt32BE(16), peers: compactPeers(reply.subarray(20), 6) };
+  } catch {
+    return undefined; // no reply in time
   } finally {
-    socket.close();
+    await client.close();
   }
 }
 
