@@ -1,5 +1,7 @@
 import type { Socket } from 'node:net';
+import { compactAddress, normalizeAddress } from './addresses.js';
 import { allowedFastSet } from './allowedFast.js';
+import { fullBitfield, isComplete } from './bitfield.js';
 import type { Choker } from './Choker.js';
 import { ALLOWED_FAST_SET_SIZE, HANDSHAKE_LENGTH, MAX_BLOCK_LENGTH, PROTOCOL, UT_METADATA_ID } from './constants.js';
 import { WireProtocolError } from './errors.js';
@@ -384,28 +386,5 @@ class PeerConnection {
   }
 }
 
-/** A bitfield with every piece set and the spare bits clear (BEP 3). */
-function fullBitfield(pieceCount: number): Buffer {
-  const bits = Buffer.alloc(Math.ceil(pieceCount / 8), 0xff);
-  const spare = bits.length * 8 - pieceCount;
-  if (spare > 0) bits[bits.length - 1] = (0xff << spare) & 0xff;
-  return bits;
-}
-
-function isComplete(bits: Buffer, pieceCount: number): boolean {
-  return fullBitfield(pieceCount).equals(bits);
-}
-
-/** `::ffff:1.2.3.4` → `1.2.3.4`: a dual-stack socket's view of an IPv4 peer. */
-function normalizeAddress(address: string): string {
-  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
-}
-
-function compactAddress(address: string): Buffer | undefined {
-  const parts = address.split('.');
-  if (parts.length === 4) return Buffer.from(parts.map(Number));
-  return undefined;
-}
-
-export { PeerConnection, fullBitfield, normalizeAddress };
+export { PeerConnection };
 export type { PeerHost };

@@ -4,6 +4,7 @@ export { PeerServer, PeerServerDefaults } from './PeerServer.js';
 export { Swarm } from './Swarm.js';
 export { SwarmTorrent } from './SwarmTorrent.js';
 export { allowedFastSet } from './allowedFast.js';
+export { fullBitfield } from './bitfield.js';
 export { HANDSHAKE_LENGTH, MAX_BLOCK_LENGTH, MAX_MESSAGE_LENGTH, METADATA_PIECE_LENGTH, MessageId, UT_METADATA_ID } from './constants.js';
 export { WireProtocolError } from './errors.js';
 export { decodeExtensionHandshake, decodeMetadataMessage, encodeExtensionHandshake, metadataReply } from './extensions.js';
