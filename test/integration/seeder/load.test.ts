@@ -5,7 +5,6 @@ import { pseudoRandomBytes, tempDir } from '../../helpers/files.js';
 import { PeerClient } from '../../helpers/peerClient.js';
 import type { PeerResult, TorrentInfo } from '../../helpers/peerClient.js';
 import { loopbackHosts } from '../../../src/local/ports.js';
-import { fullBitfield } from '../../../src/wire/index.js';
 import { startTestStack } from '../flow/localStackHarness.js';
 import { httpAnnounce, publish, seederOf, sleep, udpAnnounce } from './seederFixture.js';
 
@@ -24,6 +23,14 @@ const HOLD_MS = 3_000;
 
 /** Bound of each peer's every wait; 136 of the 200 wait for one of the 64 unchoke slots. */
 const PEER_TIMEOUT_MS = 30_000;
+
+/** A full v1 bitfield, spare bits clear (BEP 3), computed here rather than taken from src/wire: it checks the seeder's. */
+function fullBitfield(pieceCount: number): Buffer {
+  const bits = Buffer.alloc(Math.ceil(pieceCount / 8), 0xff);
+  const spare = bits.length * 8 - pieceCount;
+  if (spare > 0) bits[bits.length - 1] = (0xff << spare) & 0xff;
+  return bits;
+}
 
 describe('Seeder: many peers at once', () => {
   let stack: LocalStack;
