@@ -36,6 +36,7 @@ function examples(s3: string, api: string, bucket: string, backend: S3Backend | 
     `  aws s3api get-object-torrent --endpoint-url ${api} --no-sign-request --bucket ${bucket} --key demo.bin demo.torrent`,
     `  npx s3-torrent inspect demo.torrent`,
     `  npx s3-torrent prewarm s3://${bucket}/demo.bin --api ${api}`,
+    `  aria2c --dir=downloads --enable-dht=false --bt-enable-lpd=false --seed-time=0 demo.bin.torrent`,
     '',
     'Ctrl-C stops everything.',
   ];

@@ -41,6 +41,13 @@ interface SwarmMatch {
 /** "Not servable" is remembered for 2 s: revocation must reach peers within seconds, not minutes. */
 const DEFAULT_NEGATIVE_TTL_MS = 2_000;
 
+/**
+ * Record lookups of infohashes not yet known, per second, at most: each is a DynamoDB read, and
+ * peers or announces with random infohashes must not turn into a bill. Lookups of the same
+ * infohash are shared, so real swarms, however busy, need one each.
+ */
+const MAX_LOOKUPS_PER_SECOND = 500;
+
 /** A swarm nobody used for this long is dropped (its torrents' bytes are freed); a peer brings it back. */
 const IDLE_SWARM_MS = 10 * 60_000;
 
@@ -65,6 +72,7 @@ class SwarmDirectory {
   private readonly pending = new Map<string, Promise<SwarmMatch | undefined>>();
   private readonly negative: LRUCache<string, true>;
   private readonly lastUsed = new WeakMap<Swarm, number>();
+  private lookupWindow = { second: 0, used: 0 };
   private readonly stoppedVersions = new LRUCache<string, true>({ max: 10_000, ttl: STOPPED_VERSION_TTL_MS });
 
   public constructor(private readonly options: SwarmDirectoryOptions) {
@@ -87,6 +95,8 @@ class SwarmDirectory {
     if (this.negative.has(hex)) return Promise.resolve(undefined);
     const inFlight = this.pending.get(hex);
     if (inFlight !== undefined) return inFlight;
+    // Over the rate: not servable for now (and not remembered as such: it may be tried again).
+    if (!this.takeLookup()) return Promise.resolve(undefined);
     const found = this.load(hex).finally(() => this.pending.delete(hex));
     this.pending.set(hex, found);
     return found;
@@ -123,6 +133,13 @@ class SwarmDirectory {
 
   public stopAll(reason: string): void {
     for (const swarm of this.swarms) swarm.stop(reason);
+  }
+
+  private takeLookup(): boolean {
+    const second = Math.floor(Date.now() / 1000);
+    if (this.lookupWindow.second !== second) this.lookupWindow = { second, used: 0 };
+    this.lookupWindow.used += 1;
+    return this.lookupWindow.used <= MAX_LOOKUPS_PER_SECOND;
   }
 
   private async load(hex: string): Promise<SwarmMatch | undefined> {
@@ -176,5 +193,5 @@ function versionId(object: { readonly bucket: string; readonly key: string; read
   return `${object.bucket}/${object.key}@${object.etag}`;
 }
 
-export { DEFAULT_NEGATIVE_TTL_MS, IDLE_REASON, SwarmDirectory };
+export { DEFAULT_NEGATIVE_TTL_MS, IDLE_REASON, MAX_LOOKUPS_PER_SECOND, SwarmDirectory };
 export type { SwarmDirectoryOptions, SwarmMatch, SwarmSource };

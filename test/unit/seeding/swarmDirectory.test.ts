@@ -1,7 +1,7 @@
 import { hashRange } from '../../../src/hashing/index.js';
 import { RecordState } from '../../../src/records/index.js';
 import type { ObjectRecord } from '../../../src/records/index.js';
-import { SwarmDirectory } from '../../../src/seeding/index.js';
+import { MAX_LOOKUPS_PER_SECOND, SwarmDirectory } from '../../../src/seeding/index.js';
 import type { SwarmSource } from '../../../src/seeding/index.js';
 import { SpanCache } from '../../../src/storage/index.js';
 import { TorrentFormat, buildTorrent } from '../../../src/torrent/index.js';
@@ -89,5 +89,19 @@ describe('Class: SwarmDirectory', () => {
     expect(stops).toEqual([expect.stringMatching(reason)]);
     expect(closed).toEqual([expect.stringMatching(reason)]);
     expect(match?.swarm.active).toBe(false);
+  });
+});
+
+describe('Class: SwarmDirectory under a flood of unknown infohashes', () => {
+  it(`reads the table for at most ${MAX_LOOKUPS_PER_SECOND} new infohashes a second`, async () => {
+    const source = memorySwarmSource(await readyRecord());
+    const directory = new SwarmDirectory({ source, cache: new SpanCache({ maxBytes: 1 << 20, maxFetches: 2 }), onStop: () => undefined });
+    const start = Math.floor(Date.now() / 1000);
+    const answers = await Promise.all(Array.from({ length: 2000 }, (_, i) => directory.lookup(i.toString(16).padStart(40, '0'))));
+    expect(answers.every((a) => a === undefined)).toBe(true);
+    // The calls may straddle a second boundary: at most two windows' worth.
+    const windows = Math.floor(Date.now() / 1000) - start + 1;
+    expect(source.lookups).toBeLessThanOrEqual(MAX_LOOKUPS_PER_SECOND * windows);
+    expect(source.lookups).toBeGreaterThanOrEqual(MAX_LOOKUPS_PER_SECOND);
   });
 });
