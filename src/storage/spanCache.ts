@@ -35,6 +35,11 @@ class SpanCache {
     this.spans = new LRUCache<string, Buffer>({ maxSize: options.maxBytes, sizeCalculation: (span) => Math.max(1, span.length) });
   }
 
+  /** Bytes of spans the cache may keep. */
+  public get capacityBytes(): number {
+    return this.options.maxBytes;
+  }
+
   /** Bytes currently cached (not counting fetches in flight). */
   public get cachedBytes(): number {
     return this.spans.calculatedSize;

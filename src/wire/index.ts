@@ -1,7 +1,7 @@
 export { Choker } from './Choker.js';
 export { PeerConnection } from './PeerConnection.js';
 export { PeerServer, PeerServerDefaults } from './PeerServer.js';
-export { Swarm } from './Swarm.js';
+export { Swarm, spanBytesFor } from './Swarm.js';
 export { SwarmTorrent } from './SwarmTorrent.js';
 export { allowedFastSet } from './allowedFast.js';
 export { fullBitfield } from './bitfield.js';
