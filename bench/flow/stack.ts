@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { freeLoopbackPort } from '../../src/local/ports.js';
+import { freeLocalStackPorts } from '../../src/local/localConfig.js';
 import { CLI } from '../config.js';
 import { STACK_SETTINGS, TIMEOUTS_MS } from './config.js';
 
@@ -58,12 +58,7 @@ function parseReadyLine(line: string): StackEndpoints | undefined {
  */
 async function startStack(dataDir: string, extraEnv: Readonly<Record<string, string>> = {}): Promise<StackProcess> {
   const env: Record<string, string> = {
-    S3TORRENT_S3_PORT: String(await freeLoopbackPort()),
-    S3TORRENT_API_PORT: String(await freeLoopbackPort()),
-    S3TORRENT_DYNAMODB_PORT: String(await freeLoopbackPort()),
-    S3TORRENT_SQS_PORT: String(await freeLoopbackPort()),
-    S3TORRENT_PEER_PORT: '0',
-    S3TORRENT_TRACKER_PORT: '0',
+    ...(await freeLocalStackPorts()).env,
     ...STACK_SETTINGS,
     ...extraEnv,
   };

@@ -8,6 +8,7 @@ import {
   MIN_SEGMENT_BYTES,
 } from '../config.js';
 import type { Env } from '../config.js';
+import { freeLoopbackPort } from './ports.js';
 
 /** Which S3 the local stack uses. */
 type S3Backend = { readonly kind: 'embedded' } | { readonly kind: 'rgw' } | { readonly kind: 'external'; readonly endpoint: string };
@@ -88,5 +89,25 @@ function localStackConfigFrom(
   });
 }
 
-export { DEFAULT_PORTS, localStackConfigFrom };
+/**
+ * Port settings for a local stack that must not collide with another on this machine (tests,
+ * benchmarks): free loopback ports for the emulators and the API, port 0 for the seeder and
+ * tracker (they bind a free one themselves; the torrents announce the real one).
+ */
+async function freeLocalStackPorts(): Promise<{ s3: number; api: number; dynamoDb: number; sqs: number; env: Record<string, string> }> {
+  const ports = { s3: await freeLoopbackPort(), api: await freeLoopbackPort(), dynamoDb: await freeLoopbackPort(), sqs: await freeLoopbackPort() };
+  return {
+    ...ports,
+    env: {
+      S3TORRENT_S3_PORT: String(ports.s3),
+      S3TORRENT_API_PORT: String(ports.api),
+      S3TORRENT_DYNAMODB_PORT: String(ports.dynamoDb),
+      S3TORRENT_SQS_PORT: String(ports.sqs),
+      S3TORRENT_PEER_PORT: '0',
+      S3TORRENT_TRACKER_PORT: '0',
+    },
+  };
+}
+
+export { DEFAULT_PORTS, freeLocalStackPorts, localStackConfigFrom };
 export type { LocalStackConfig, S3Backend };

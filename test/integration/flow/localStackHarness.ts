@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { hashFile } from '../../../src/hashing/index.js';
-import { freeLoopbackPort } from '../../../src/local/ports.js';
+import { freeLocalStackPorts } from '../../../src/local/localConfig.js';
 import { localStackConfigFrom, startLocalStack } from '../../../src/local/index.js';
 import type { LocalStack, S3Backend } from '../../../src/local/index.js';
 import { TorrentFormat, buildTorrent, parseTorrent, pieceLengthFor, torrentNameForKey } from '../../../src/torrent/index.js';
@@ -27,13 +27,7 @@ async function startTestStack(
   } = {},
 ): Promise<LocalStack> {
   const env = {
-    S3TORRENT_S3_PORT: String(await freeLoopbackPort()),
-    S3TORRENT_API_PORT: String(await freeLoopbackPort()),
-    S3TORRENT_DYNAMODB_PORT: String(await freeLoopbackPort()),
-    S3TORRENT_SQS_PORT: String(await freeLoopbackPort()),
-    // Port 0: the seeder and tracker take free ports; the torrents announce the real ones.
-    S3TORRENT_PEER_PORT: '0',
-    S3TORRENT_TRACKER_PORT: '0',
+    ...(await freeLocalStackPorts()).env,
     S3TORRENT_SEGMENT_BYTES: String(options.segmentBytes ?? 256 * 1024 * 1024),
     S3TORRENT_API_WAIT_MS: String(options.apiWaitMs ?? 5_000),
     S3TORRENT_LOCAL_WORKERS: String(options.workers ?? 2),

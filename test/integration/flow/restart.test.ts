@@ -8,7 +8,7 @@ import { createInterface } from 'node:readline';
 import { hashFile } from '../../../src/hashing/index.js';
 import { LOCAL_CREDENTIALS } from '../../../src/service/credentials.js';
 import { TABLE_NAME } from '../../../src/local/index.js';
-import { freeLoopbackPort } from '../../../src/local/ports.js';
+import { freeLocalStackPorts } from '../../../src/local/localConfig.js';
 import { RecordState, RecordStore } from '../../../src/records/index.js';
 import { buildTorrent, parseTorrent, pieceLengthFor } from '../../../src/torrent/index.js';
 import { tempDir, writeLargeTestFile } from '../../helpers/files.js';
@@ -76,14 +76,9 @@ describe('Flow: a 1 GiB object through fan-out, with the local stack killed mid-
     // Prepare: a 1 GiB file, a stack with one slow-ish worker and 16 MiB segments (64 of them).
     const file = join(dir, 'big.bin');
     await writeLargeTestFile(file, GiB, 'restart');
-    const ports = { s3: await freeLoopbackPort(), api: await freeLoopbackPort(), dynamoDb: await freeLoopbackPort(), sqs: await freeLoopbackPort() };
+    const ports = await freeLocalStackPorts();
     const env = {
-      S3TORRENT_S3_PORT: String(ports.s3),
-      S3TORRENT_API_PORT: String(ports.api),
-      S3TORRENT_DYNAMODB_PORT: String(ports.dynamoDb),
-      S3TORRENT_SQS_PORT: String(ports.sqs),
-      S3TORRENT_PEER_PORT: '0',
-      S3TORRENT_TRACKER_PORT: '0',
+      ...ports.env,
       S3TORRENT_SEGMENT_BYTES: String(16 * MiB),
       S3TORRENT_LOCAL_WORKERS: '1',
       S3TORRENT_API_WAIT_MS: '0',
