@@ -1,8 +1,7 @@
-import type { S3Client } from '@aws-sdk/client-s3';
-import type { SQSClient } from '@aws-sdk/client-sqs';
 import { JobType, sendHashJobs } from '../queue/index.js';
 import { RecordState } from '../records/index.js';
-import type { ObjectRecord, RecordStore, StoredTorrent } from '../records/index.js';
+import type { ObjectRecord, StoredTorrent } from '../records/index.js';
+import type { ServiceClients } from '../serviceClients.js';
 import { checkReadability, readStoredTorrent } from '../storage/index.js';
 import { MAX_S3_OBJECT_SIZE, TorrentFormat, magnetOfTorrent, parseTorrent, torrentNameForKey } from '../torrent/index.js';
 import { s3Error } from './s3Errors.js';
@@ -22,13 +21,7 @@ interface TorrentRequest {
   readonly requestId: string;
 }
 
-interface TorrentApiContext {
-  readonly records: RecordStore;
-  readonly anonymousS3: S3Client;
-  readonly artifactsS3: S3Client;
-  readonly artifactsBucket: string;
-  readonly sqs: SQSClient;
-  readonly hashQueueUrl: string;
+interface TorrentApiContext extends ServiceClients {
   /** Buckets this deployment publishes; `'*'` publishes any bucket (local stack). */
   readonly publishedBuckets: ReadonlySet<string> | '*';
   readonly defaultFormat: TorrentFormat;

@@ -1,6 +1,4 @@
-import type { S3Client } from '@aws-sdk/client-s3';
-import type { SQSClient } from '@aws-sdk/client-sqs';
-import type { RecordStore } from '../records/index.js';
+import type { ServiceClients } from '../serviceClients.js';
 
 /** How torrents are made and where they point; one deployment-wide setting each. */
 interface PublishSettings {
@@ -20,15 +18,7 @@ interface PublishSettings {
 }
 
 /** What the hash-job handlers work with. */
-interface HashJobContext {
-  readonly records: RecordStore;
-  /** Unsigned client: every read of published bytes is anonymous. */
-  readonly anonymousS3: S3Client;
-  /** Signed client for the stack's own artifacts bucket. */
-  readonly artifactsS3: S3Client;
-  readonly artifactsBucket: string;
-  readonly sqs: SQSClient;
-  readonly hashQueueUrl: string;
+interface HashJobContext extends ServiceClients {
   readonly settings: PublishSettings;
 }
 
