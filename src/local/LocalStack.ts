@@ -18,7 +18,8 @@ import { eventBridgeEventFor } from './s3Events.js';
 import type { S3NotificationRecord } from './s3Events.js';
 import { startSqsConsumer } from './sqsRunner.js';
 import { loopbackHosts } from './ports.js';
-import { Seeder } from '../seeding/index.js';
+import { DEFAULT_MAX_FETCHES, Seeder } from '../seeding/index.js';
+import { PeerServerDefaults } from '../wire/index.js';
 import { AnonymousRangeReader, anonymousS3Client } from '../storage/index.js';
 
 const REGION = 'us-east-1';
@@ -115,12 +116,13 @@ async function startLocalSeeder(
       trackerPort: config.ports.tracker,
       publicAddresses: hosts,
       cacheBytes: config.seederCacheBytes,
-      maxFetches: 64,
+      maxFetches: DEFAULT_MAX_FETCHES,
+      // Tests wait for withdrawals: locally they take effect within a second.
       revalidateMs: 1000,
-      maxConnections: 1000,
+      maxConnections: PeerServerDefaults.maxConnections,
       // Every local peer is on 127.0.0.1: the per-address limit must not get in the way.
-      maxConnectionsPerIp: 1000,
-      maxUnchoked: 64,
+      maxConnectionsPerIp: PeerServerDefaults.maxConnections,
+      maxUnchoked: PeerServerDefaults.maxUnchoked,
     },
     {
       records: new RecordStore({ client: clients.documents, tableName: TABLE_NAME }),

@@ -129,11 +129,11 @@ class Seeder {
    */
   private static async afterStop(swarm: Swarm, cause: unknown, clients: SeederClients, settings: SeederSettings): Promise<void> {
     const { bucket, key, etag } = swarm.torrent.object;
-    if (cause instanceof ObjectNotPublicError || cause instanceof ObjectMissingError || cause === 'refused') {
+    if (cause instanceof ObjectNotPublicError || cause instanceof ObjectMissingError) {
       await clients.records.markRevoked(bucket, key, 'the seeder was refused an anonymous read', { etag }).catch(() => undefined);
       return;
     }
-    if (!(cause instanceof ObjectChangedError || cause === 'changed') || clients.sqs === undefined || settings.hashQueueUrl === undefined) return;
+    if (!(cause instanceof ObjectChangedError) || clients.sqs === undefined || settings.hashQueueUrl === undefined) return;
     const now = await checkReadability(clients.anonymousS3, bucket, key);
     if (now.kind !== 'public' || now.sseCustomer || now.size === 0) return;
     const ensured = await clients.records.ensurePending(bucket, key, now.etag, now.size);

@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type { ObjectRecord, StoredTorrent } from '../records/index.js';
 import { RecordState } from '../records/index.js';
+import { ObjectChangedError, ObjectNotPublicError } from '../storage/index.js';
 import type { SpanCache } from '../storage/index.js';
 import { Swarm, SwarmTorrent } from '../wire/index.js';
 import type { ObjectVersion, TorrentView } from '../wire/index.js';
@@ -121,7 +122,9 @@ class SwarmDirectory {
       const { bucket, key, etag } = swarm.torrent.object;
       const state = await this.options.source.anonymousState(swarm.torrent.object);
       if (state !== 'public') {
-        swarm.stop(state === 'changed' ? 'object changed in S3' : 'object no longer anonymously readable', state);
+        // The same errors a failed read gives: whoever handles the stop treats both alike.
+        const cause = state === 'changed' ? new ObjectChangedError(bucket, key, etag) : new ObjectNotPublicError(bucket, key);
+        swarm.stop(state === 'changed' ? 'object changed in S3' : 'object no longer anonymously readable', cause);
         continue;
       }
       const record = await this.options.source.current(bucket, key);

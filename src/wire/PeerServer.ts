@@ -224,7 +224,6 @@ class PeerServer implements PeerHost {
       socket.destroy();
       return undefined;
     }
-    socket.on('error', () => undefined); // the connection's own handler closes it; this keeps an early error from throwing
     const connection = new PeerConnection(socket, this, outgoing);
     this.connections.add(connection);
     this.perIp.set(ip, (this.perIp.get(ip) ?? 0) + 1);
