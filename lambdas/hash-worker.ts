@@ -6,10 +6,12 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { serviceConfigFrom } from '../src/config.js';
 import { handleHashMessages } from '../src/jobs/index.js';
 import { buildContexts } from '../src/service/buildContexts.js';
+import { HandlerMetrics, METRICS_NAMESPACE } from '../src/service/metricNames.js';
 
 const logger = new Logger({ serviceName: 's3-torrent', logLevel: 'INFO' });
-logger.appendKeys({ function: 'hash-worker' });
-const metrics = new Metrics({ namespace: 's3-torrent', serviceName: 'hash-worker' });
+logger.appendKeys({ function: HandlerMetrics.HashWorker.service });
+const { service, names } = HandlerMetrics.HashWorker;
+const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: service });
 
 const config = serviceConfigFrom();
 const { hashJobs } = buildContexts(config);
@@ -27,10 +29,10 @@ export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
   for (const result of results) {
     if (result.error !== undefined) {
       logger.error('hash job failed', { messageId: result.messageId, error: result.error });
-      metrics.addMetric('JobsFailed', MetricUnit.Count, 1);
+      metrics.addMetric(names.JobsFailed, MetricUnit.Count, 1);
     } else {
       logger.info('hash job done', { messageId: result.messageId, outcome: result.outcome });
-      metrics.addMetric(result.outcome?.kind === 'ready' ? 'TorrentsReady' : 'JobsDone', MetricUnit.Count, 1);
+      metrics.addMetric(result.outcome?.kind === 'ready' ? names.TorrentsReady : names.JobsDone, MetricUnit.Count, 1);
     }
   }
   metrics.publishStoredMetrics();

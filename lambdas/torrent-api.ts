@@ -6,10 +6,11 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { httpApiResult, s3Error, serveTorrent, torrentRequestFromHttpApi } from '../src/api/index.js';
 import { serviceConfigFrom } from '../src/config.js';
 import { buildContexts } from '../src/service/buildContexts.js';
+import { HandlerMetrics, METRICS_NAMESPACE, answeredMetricName } from '../src/service/metricNames.js';
 
 const logger = new Logger({ serviceName: 's3-torrent', logLevel: 'INFO' });
-logger.appendKeys({ function: 'torrent-api' });
-const metrics = new Metrics({ namespace: 's3-torrent', serviceName: 'torrent-api' });
+logger.appendKeys({ function: HandlerMetrics.TorrentApi.service });
+const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: HandlerMetrics.TorrentApi.service });
 
 const { torrentApi } = buildContexts(serviceConfigFrom());
 
@@ -27,7 +28,7 @@ export const handler = async (event: APIGatewayProxyEventV2): Promise<APIGateway
     }
   }
   // One count per answer class: 200 served, 202 still hashing, 4xx refused, 5xx failed.
-  metrics.addMetric(`Answered${Math.floor(reply.status / 100)}xx`, MetricUnit.Count, 1);
+  metrics.addMetric(answeredMetricName(reply.status), MetricUnit.Count, 1);
   metrics.publishStoredMetrics();
   return httpApiResult(reply);
 };

@@ -1,29 +1,29 @@
-import { Stack } from 'aws-cdk-lib';
+import { CfnOutput, Fn, Stack } from 'aws-cdk-lib';
 import type { StackProps } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { bucketNameProblems } from './bucketNameProblems.js';
 import {
   ABORT_INCOMPLETE_UPLOADS_AFTER,
   ARTIFACTS_ACCESS_LOGS_PREFIX,
   PRIVATE_BUCKET_PROPS,
 } from './defaults.js';
-import { InvalidStackPropsError } from './errors.js';
+import { HashingPipeline } from './HashingPipeline.js';
+import { Monitoring } from './Monitoring.js';
+import { PublishedBuckets } from './PublishedBuckets.js';
+import { RecordsTable } from './RecordsTable.js';
+import { SeederService } from './SeederService.js';
+import { serviceEnvironment } from './serviceEnvironment.js';
+import { resolveSettings } from './settings.js';
+import type { S3TorrentSettings, S3TorrentSettingsInput } from './settings.js';
+import { TorrentApi } from './TorrentApi.js';
+import { WithdrawalEvents } from './WithdrawalEvents.js';
 
-/** Options for {@link S3TorrentStack}. */
-interface S3TorrentStackProps extends StackProps {
+/** Options for {@link S3TorrentStack}: the settings (see lib/settings.ts) and where access logs go. */
+interface S3TorrentStackProps extends StackProps, S3TorrentSettingsInput {
   /**
-   * Names of the existing buckets whose anonymously readable objects are published over
-   * BitTorrent. The stack never creates or changes these buckets.
-   *
-   * @default [] - nothing is published until buckets are named
-   */
-  readonly publishedBucketNames?: string[];
-
-  /**
-   * Existing bucket to receive the artifacts bucket's S3 server access logs, e.g. an
-   * organisation's central logging bucket. It must use SSE-S3 encryption (S3 cannot deliver access
-   * logs to an SSE-KMS bucket) and allow `logging.s3.amazonaws.com` to write to it.
+   * Existing bucket to receive the stack's buckets' S3 server access logs, e.g. an organisation's
+   * central logging bucket. It must use SSE-S3 encryption (S3 cannot deliver access logs to an
+   * SSE-KMS bucket) and allow `logging.s3.amazonaws.com` to write to it.
    *
    * @default - a new private bucket in this stack
    */
@@ -31,42 +31,114 @@ interface S3TorrentStackProps extends StackProps {
 }
 
 /**
- * The s3-torrent deployment: everything that serves `?torrent`, the tracker and the seeder for
- * the buckets named in `publishedBucketNames`. Resources arrive issue by issue; for now it holds
- * the artifacts bucket and the bucket for its access logs.
+ * The s3-torrent deployment: everything that serves `?torrent`, hashes, tracks and seeds the
+ * anonymously readable objects of the named buckets (DESIGN.md, flows 1–5). One construct per
+ * concern; this class only composes them and hands each the others' names.
  *
- * The stack is environment-agnostic (no account or region needed), so it synthesises offline and
- * one template deploys anywhere.
+ * Environment-agnostic unless an existing VPC is named (that needs a lookup, so an account and
+ * region): it synthesises offline and one template deploys anywhere.
  *
  * @example
  * const app = new App();
- * new S3TorrentStack(app, 'S3Torrent', { publishedBucketNames: ['my-public-datasets'] });
+ * new S3TorrentStack(app, 'S3Torrent', { buckets: ['my-public-datasets'] });
  */
 class S3TorrentStack extends Stack {
+  public readonly settings: S3TorrentSettings;
   /** Private bucket for what the stack generates: .torrent files too large to keep in the record. */
   public readonly artifactsBucket: s3.Bucket;
-
-  /** Where the artifacts bucket's server access logs go. */
+  /** Where the stack's buckets' server access logs go. */
   public readonly serverAccessLogsBucket: s3.IBucket;
-
-  /** The buckets being published, as given (defaults applied). */
-  public readonly publishedBucketNames: readonly string[];
+  public readonly publishedBuckets: PublishedBuckets;
+  public readonly records: RecordsTable;
+  public readonly hashing: HashingPipeline;
+  public readonly api: TorrentApi;
+  public readonly seeder: SeederService;
+  public readonly withdrawal: WithdrawalEvents;
+  public readonly monitoring: Monitoring;
 
   public constructor(scope: Construct, id: string, props: S3TorrentStackProps = {}) {
     super(scope, id, props);
-
-    this.publishedBucketNames = [...(props.publishedBucketNames ?? [])];
-    const problems = bucketNameProblems('publishedBucketNames', this.publishedBucketNames);
-    if (problems.length > 0) throw new InvalidStackPropsError(problems);
+    this.settings = resolveSettings(props, this.node);
+    const { settings } = this;
 
     this.serverAccessLogsBucket = props.serverAccessLogsBucket ?? this.createAccessLogsBucket();
-
     this.artifactsBucket = new s3.Bucket(this, 'ArtifactsBucket', {
       ...PRIVATE_BUCKET_PROPS,
       serverAccessLogsBucket: this.serverAccessLogsBucket,
       serverAccessLogsPrefix: ARTIFACTS_ACCESS_LOGS_PREFIX,
       lifecycleRules: [{ abortIncompleteMultipartUploadAfter: ABORT_INCOMPLETE_UPLOADS_AFTER }],
     });
+    this.publishedBuckets = new PublishedBuckets(this, 'Published', { names: settings.buckets });
+    this.records = new RecordsTable(this, 'Records');
+
+    this.hashing = new HashingPipeline(this, 'Hashing', {
+      records: this.records,
+      publishedBucketNames: settings.buckets,
+      artifactsBucket: this.artifactsBucket,
+      memorySize: settings.hashWorkerMemory,
+      maxConcurrency: settings.hashWorkerConcurrency,
+      reservedConcurrency: settings.hashWorkerReservedConcurrency,
+    });
+    this.seeder = new SeederService(this, 'Seeder', {
+      records: this.records,
+      hashQueue: this.hashing.queue,
+      artifactsBucket: this.artifactsBucket,
+      cpu: settings.seederCpu,
+      memoryMiB: settings.seederMemory,
+      minTasks: settings.seederMinTasks,
+      maxTasks: settings.seederMaxTasks,
+      vpcId: settings.vpcId,
+      trackerDomain: settings.trackerDomain,
+    });
+    this.api = new TorrentApi(this, 'Api', {
+      records: this.records,
+      hashQueue: this.hashing.queue,
+      artifactsBucket: this.artifactsBucket,
+      rateLimit: settings.apiRateLimit,
+      burstLimit: settings.apiBurstLimit,
+      domain: settings.apiDomain === undefined || settings.apiCertificateArn === undefined
+        ? undefined
+        : { name: settings.apiDomain, certificateArn: settings.apiCertificateArn },
+    });
+    const environment = serviceEnvironment({
+      tableName: this.records.table.tableName,
+      hashQueueUrl: this.hashing.queue.queueUrl,
+      hashMaxReceives: this.hashing.maxReceiveCount,
+      artifactsBucket: this.artifactsBucket.bucketName,
+      publishedBuckets: settings.buckets,
+      defaultFormat: settings.format,
+      segmentBytes: settings.segmentBytes,
+      trackers: this.seeder.trackerUrls,
+      // Path style: bucket names with dots break virtual-hosted URLs under HTTPS.
+      webseedBaseUrl: settings.webseeds ? `https://s3.${this.region}.${this.urlSuffix}` : undefined,
+    });
+    this.hashing.configure(environment);
+    this.api.configure(environment);
+
+    this.withdrawal = new WithdrawalEvents(this, 'Withdrawal', {
+      publishedBucketNames: settings.buckets,
+      createTrail: settings.createTrail,
+      serverAccessLogsBucket: this.serverAccessLogsBucket,
+    });
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      functions: { hashWorker: this.hashing.function, torrentApi: this.api.function },
+      deadLetterQueues: { hashJobs: this.hashing.deadLetterQueue, accessEvents: this.withdrawal.deadLetterQueue },
+      hashQueue: this.hashing.queue,
+      api: this.api.api,
+      seeder: this.seeder,
+      alarmTopicArn: settings.alarmTopicArn,
+    });
+
+    new CfnOutput(this, 'TorrentApiUrl', {
+      description: 'Base of ?torrent requests: <url><bucket>/<key>?torrent',
+      value: this.api.url,
+    });
+    new CfnOutput(this, 'TrackerUrls', { description: 'What the torrents announce', value: Fn.join(' ', [...this.seeder.trackerUrls]) });
+    new CfnOutput(this, 'SeederAddresses', {
+      description: "The seeder's public IPv4 addresses (point trackerDomain's A records here)",
+      value: Fn.join(',', [...this.seeder.network.publicAddresses]),
+    });
+    new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName });
   }
 
   // Log delivery is granted by a bucket policy, which needs the cdk.json feature flag

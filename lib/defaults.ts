@@ -38,8 +38,47 @@ const ARTIFACTS_ACCESS_LOGS_PREFIX = 'artifacts/';
  */
 const ABORT_INCOMPLETE_UPLOADS_AFTER = Duration.days(1);
 
+/**
+ * The Lambdas' sizes (docs/sizing.md). The hash-worker's memory is a setting; its timeout covers
+ * the slowest segment we plan for (256 MiB at ~10 MB/s is ~27 s; a 4 GiB segment at 90 MB/s is
+ * ~48 s) and the assembly of the largest torrents, with room to spare.
+ */
+const HASH_WORKER_TIMEOUT = Duration.minutes(5);
+
+/** SQS's advice for a Lambda consumer: visibility at least 6x the function timeout. */
+const HASH_QUEUE_VISIBILITY_TIMEOUT = Duration.minutes(30);
+
+/** Hash jobs are long and few: one message per invocation, so one slow segment delays no other. */
+const HASH_WORKER_BATCH_SIZE = 1;
+
+/**
+ * The torrent API answers within API Gateway's integration limit (29 s for an HTTP API route, the
+ * same figure for the function): its wait for small objects (`S3TORRENT_API_WAIT_MS`, 20 s) plus
+ * a margin. 512 MB: bencode and presigning, no hashing.
+ */
+const TORRENT_API_TIMEOUT = Duration.seconds(29);
+const TORRENT_API_MEMORY_MB = 512;
+
+/**
+ * How long queued messages and their dead letters are kept. A dead letter is kept the longest SQS
+ * allows, so an operator back from two weeks away still finds what failed.
+ */
+const QUEUE_RETENTION = Duration.days(4);
+const DEAD_LETTER_RETENTION = Duration.days(14);
+
+/** Log retention of every log group the stack creates: long enough to look back on an incident. */
+const LOG_RETENTION_DAYS = 30;
+
 export {
   ABORT_INCOMPLETE_UPLOADS_AFTER,
+  DEAD_LETTER_RETENTION,
+  HASH_QUEUE_VISIBILITY_TIMEOUT,
+  HASH_WORKER_BATCH_SIZE,
+  HASH_WORKER_TIMEOUT,
+  LOG_RETENTION_DAYS,
+  QUEUE_RETENTION,
+  TORRENT_API_MEMORY_MB,
+  TORRENT_API_TIMEOUT,
   ARTIFACTS_ACCESS_LOGS_PREFIX,
   LAMBDA_RUNTIME,
   PRIVATE_BUCKET_PROPS,

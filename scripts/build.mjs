@@ -12,8 +12,6 @@ await build({
   entryPoints: {
     's3-torrent': 'bin/s3-torrent.ts',
     hashWorker: 'src/hashing/hashWorker.ts',
-    // The seeder service's entry point (seeder/Dockerfile runs it; `npm start` runs it in-process).
-    seeder: 'seeder/main.ts',
   },
   outdir: 'dist',
   bundle: true,
@@ -27,6 +25,24 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
+  sourcemap: 'linked',
+  logLevel: 'warning',
+});
+
+// The seeder service: one self-contained file with every dependency inside, because the container
+// image (seeder/Dockerfile) holds this file and Node and nothing else: no npm install in the image,
+// and the image runs the very bytes the e2e tests run. `npm start` runs the seeder in-process.
+await build({
+  entryPoints: { seeder: 'seeder/main.ts' },
+  outdir: 'dist',
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  // Prefer packages' ESM builds; the ESM-only bencode has nothing else.
+  mainFields: ['module', 'main'],
+  // Bundled CommonJS dependencies (parts of the AWS SDK) call `require`, which ESM lacks.
+  banner: { js: "import { createRequire as __s3tCreateRequire } from 'node:module'; const require = __s3tCreateRequire(import.meta.url);" },
   sourcemap: 'linked',
   logLevel: 'warning',
 });

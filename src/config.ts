@@ -52,6 +52,30 @@ class EnvReader {
   }
 }
 
+/**
+ * The environment variables the Lambda handlers read, by what they hold. The CDK stack sets its
+ * functions' environment from these names, so renaming one here renames it there too.
+ */
+const ServiceEnv = {
+  Region: 'AWS_REGION',
+  S3Endpoint: 'S3TORRENT_S3_ENDPOINT',
+  DynamoDbEndpoint: 'S3TORRENT_DYNAMODB_ENDPOINT',
+  SqsEndpoint: 'S3TORRENT_SQS_ENDPOINT',
+  Table: 'S3TORRENT_TABLE',
+  HashQueueUrl: 'S3TORRENT_HASH_QUEUE_URL',
+  ArtifactsBucket: 'S3TORRENT_ARTIFACTS_BUCKET',
+  PublishedBuckets: 'S3TORRENT_PUBLISHED_BUCKETS',
+  DefaultFormat: 'S3TORRENT_DEFAULT_FORMAT',
+  ApiWaitMs: 'S3TORRENT_API_WAIT_MS',
+  SegmentBytes: 'S3TORRENT_SEGMENT_BYTES',
+  HashThreads: 'S3TORRENT_HASH_THREADS',
+  HashMaxReceives: 'S3TORRENT_HASH_MAX_RECEIVES',
+  Trackers: 'S3TORRENT_TRACKERS',
+  WebseedBaseUrl: 'S3TORRENT_WEBSEED_BASE_URL',
+  InlineTorrentMaxBytes: 'S3TORRENT_INLINE_TORRENT_MAX_BYTES',
+  MaxResponseTorrentBytes: 'S3TORRENT_MAX_RESPONSE_TORRENT_BYTES',
+} as const;
+
 /** AWS endpoints: unset in AWS (the SDK's defaults); set to the emulators locally. */
 interface AwsConfig {
   readonly region: string;
@@ -63,10 +87,10 @@ interface AwsConfig {
 /** Reads the AWS part of the configuration. */
 function awsConfigFrom(reader: EnvReader): AwsConfig {
   return Object.freeze({
-    region: reader.string('AWS_REGION', 'us-east-1'),
-    s3Endpoint: reader.optionalString('S3TORRENT_S3_ENDPOINT'),
-    dynamoDbEndpoint: reader.optionalString('S3TORRENT_DYNAMODB_ENDPOINT'),
-    sqsEndpoint: reader.optionalString('S3TORRENT_SQS_ENDPOINT'),
+    region: reader.string(ServiceEnv.Region, 'us-east-1'),
+    s3Endpoint: reader.optionalString(ServiceEnv.S3Endpoint),
+    dynamoDbEndpoint: reader.optionalString(ServiceEnv.DynamoDbEndpoint),
+    sqsEndpoint: reader.optionalString(ServiceEnv.SqsEndpoint),
   });
 }
 
@@ -95,6 +119,16 @@ const MAX_INLINE_TORRENT_BYTES = 150 * 1024;
  */
 const MAX_RESPONSE_TORRENT_BYTES = 4 * 1024 * 1024;
 
+/** The torrent formats a deployment can default to (README: "What the torrents look like"). */
+const TORRENT_FORMATS = ['v1', 'hybrid'] as const;
+
+/** Most hashing threads per worker: more than any Lambda (6 vCPUs) or Fargate task (16) has cores. */
+const MAX_HASH_THREADS = 64;
+
+/** Deliveries of a hash job before it goes to the dead-letter queue: SQS's own redrive default range. */
+const DEFAULT_HASH_MAX_RECEIVES = 5;
+const MAX_HASH_MAX_RECEIVES = 1000;
+
 /** What the Lambdas (and the local stack running the same handlers) are configured with. */
 interface ServiceConfig {
   readonly aws: AwsConfig;
@@ -103,7 +137,7 @@ interface ServiceConfig {
   readonly artifactsBucket: string;
   /** Published buckets; `'*'` publishes every bucket the endpoint has (local stack only). */
   readonly publishedBuckets: ReadonlySet<string> | '*';
-  readonly defaultFormat: 'v1' | 'hybrid';
+  readonly defaultFormat: (typeof TORRENT_FORMATS)[number];
   readonly apiWaitMs: number;
   readonly segmentBytes: number;
   readonly hashThreads: number;
@@ -126,34 +160,39 @@ interface ServiceConfig {
  */
 function serviceConfigFrom(env: Env = process.env): ServiceConfig {
   const reader = new EnvReader(env);
-  const buckets = reader.list('S3TORRENT_PUBLISHED_BUCKETS');
+  const buckets = reader.list(ServiceEnv.PublishedBuckets);
   return Object.freeze({
     aws: awsConfigFrom(reader),
-    tableName: reader.string('S3TORRENT_TABLE', 's3-torrent'),
-    hashQueueUrl: reader.string('S3TORRENT_HASH_QUEUE_URL'),
-    artifactsBucket: reader.string('S3TORRENT_ARTIFACTS_BUCKET'),
+    tableName: reader.string(ServiceEnv.Table, 's3-torrent'),
+    hashQueueUrl: reader.string(ServiceEnv.HashQueueUrl),
+    artifactsBucket: reader.string(ServiceEnv.ArtifactsBucket),
     publishedBuckets: buckets.length === 1 && buckets[0] === '*' ? '*' : new Set(buckets),
-    defaultFormat: reader.oneOf('S3TORRENT_DEFAULT_FORMAT', ['v1', 'hybrid'] as const, 'v1'),
-    apiWaitMs: reader.integer('S3TORRENT_API_WAIT_MS', DEFAULT_API_WAIT_MS, 0, MAX_API_WAIT_MS),
-    segmentBytes: reader.integer('S3TORRENT_SEGMENT_BYTES', DEFAULT_SEGMENT_BYTES, MIN_SEGMENT_BYTES),
-    hashThreads: reader.integer('S3TORRENT_HASH_THREADS', 0, 0, 64),
-    hashMaxReceives: reader.integer('S3TORRENT_HASH_MAX_RECEIVES', 5, 1, 1000),
-    trackers: reader.list('S3TORRENT_TRACKERS').map((url) => [url]),
-    webseedBaseUrl: reader.optionalString('S3TORRENT_WEBSEED_BASE_URL'),
-    inlineTorrentMaxBytes: reader.integer('S3TORRENT_INLINE_TORRENT_MAX_BYTES', MAX_INLINE_TORRENT_BYTES, 0, MAX_INLINE_TORRENT_BYTES),
-    maxResponseTorrentBytes: reader.integer('S3TORRENT_MAX_RESPONSE_TORRENT_BYTES', MAX_RESPONSE_TORRENT_BYTES, 0, MAX_RESPONSE_TORRENT_BYTES),
+    defaultFormat: reader.oneOf(ServiceEnv.DefaultFormat, TORRENT_FORMATS, 'v1'),
+    apiWaitMs: reader.integer(ServiceEnv.ApiWaitMs, DEFAULT_API_WAIT_MS, 0, MAX_API_WAIT_MS),
+    segmentBytes: reader.integer(ServiceEnv.SegmentBytes, DEFAULT_SEGMENT_BYTES, MIN_SEGMENT_BYTES),
+    hashThreads: reader.integer(ServiceEnv.HashThreads, 0, 0, MAX_HASH_THREADS),
+    hashMaxReceives: reader.integer(ServiceEnv.HashMaxReceives, DEFAULT_HASH_MAX_RECEIVES, 1, MAX_HASH_MAX_RECEIVES),
+    trackers: reader.list(ServiceEnv.Trackers).map((url) => [url]),
+    webseedBaseUrl: reader.optionalString(ServiceEnv.WebseedBaseUrl),
+    inlineTorrentMaxBytes: reader.integer(ServiceEnv.InlineTorrentMaxBytes, MAX_INLINE_TORRENT_BYTES, 0, MAX_INLINE_TORRENT_BYTES),
+    maxResponseTorrentBytes: reader.integer(ServiceEnv.MaxResponseTorrentBytes, MAX_RESPONSE_TORRENT_BYTES, 0, MAX_RESPONSE_TORRENT_BYTES),
   });
 }
 
 export {
   ConfigError,
   DEFAULT_API_WAIT_MS,
+  DEFAULT_HASH_MAX_RECEIVES,
   DEFAULT_SEGMENT_BYTES,
   EnvReader,
   MAX_API_WAIT_MS,
+  MAX_HASH_MAX_RECEIVES,
+  MAX_HASH_THREADS,
   MAX_INLINE_TORRENT_BYTES,
   MAX_RESPONSE_TORRENT_BYTES,
   MIN_SEGMENT_BYTES,
+  ServiceEnv,
+  TORRENT_FORMATS,
   awsConfigFrom,
   serviceConfigFrom,
 };

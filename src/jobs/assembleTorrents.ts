@@ -5,9 +5,12 @@ import { TorrentFormat, buildTorrent, torrentNameForKey } from '../torrent/index
 import type { PieceHashes } from '../torrent/index.js';
 import type { HashJobContext } from './settings.js';
 
+/** Every artifact key starts so: the stack's roles are granted this prefix of the artifacts bucket, no more. */
+const ARTIFACT_KEY_PREFIX = 'torrents/';
+
 /** Where a large .torrent of one object version is kept in the artifacts bucket. */
 function artifactKeyFor(bucket: string, key: string, etag: string, format: TorrentFormat): string {
-  return `torrents/${bucket}/${key}/${etag.replace(/"/g, '')}.${format}.torrent`;
+  return `${ARTIFACT_KEY_PREFIX}${bucket}/${key}/${etag.replace(/"/g, '')}.${format}.torrent`;
 }
 
 /**
@@ -42,4 +45,4 @@ async function assembleTorrents(
   return { v1, hybrid };
 }
 
-export { artifactKeyFor, assembleTorrents };
+export { ARTIFACT_KEY_PREFIX, artifactKeyFor, assembleTorrents };

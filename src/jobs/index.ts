@@ -1,4 +1,4 @@
-export { artifactKeyFor, assembleTorrents } from './assembleTorrents.js';
+export { ARTIFACT_KEY_PREFIX, artifactKeyFor, assembleTorrents } from './assembleTorrents.js';
 export { handleHashMessages } from './handleHashMessages.js';
 export { processHashJob } from './processHashJob.js';
 export type { MessageResult, QueueMessage } from './handleHashMessages.js';

@@ -1,4 +1,4 @@
-import { EnvReader, awsConfigFrom } from '../config.js';
+import { EnvReader, ServiceEnv, awsConfigFrom } from '../config.js';
 import type { AwsConfig, Env } from '../config.js';
 import { PeerServerDefaults } from '../wire/index.js';
 
@@ -14,6 +14,29 @@ const DEFAULT_REVALIDATE_MS = 5_000;
 /** Well-known BitTorrent ports: peers 6881, tracker 6969. */
 const DEFAULT_PEER_PORT = 6881;
 const DEFAULT_TRACKER_PORT = 6969;
+
+/**
+ * The environment variables the seeder reads beyond the AWS ones of {@link ServiceEnv}. The CDK
+ * stack sets its container's environment from these names.
+ */
+const SeederEnv = {
+  Table: ServiceEnv.Table,
+  ArtifactsBucket: ServiceEnv.ArtifactsBucket,
+  HashQueueUrl: ServiceEnv.HashQueueUrl,
+  Hosts: 'S3TORRENT_SEEDER_HOSTS',
+  PeerPort: 'S3TORRENT_PEER_PORT',
+  TrackerPort: 'S3TORRENT_TRACKER_PORT',
+  PublicAddresses: 'S3TORRENT_SEEDER_PUBLIC_ADDRESSES',
+  CacheBytes: 'S3TORRENT_SEEDER_CACHE_BYTES',
+  MaxFetches: 'S3TORRENT_SEEDER_MAX_FETCHES',
+  RevalidateMs: 'S3TORRENT_SEEDER_REVALIDATE_MS',
+  MaxConnections: 'S3TORRENT_SEEDER_MAX_CONNECTIONS',
+  MaxConnectionsPerIp: 'S3TORRENT_SEEDER_MAX_CONNECTIONS_PER_IP',
+  MaxUnchoked: 'S3TORRENT_SEEDER_MAX_UNCHOKED',
+} as const;
+
+/** Smallest span cache: a few of the largest spans (8 MiB), or concurrent readers evict each other. */
+const MIN_CACHE_BYTES = 16 * 1024 * 1024;
 
 /** The seeder process's configuration, read once from the environment. */
 interface SeederConfig {
@@ -46,26 +69,26 @@ const WILDCARDS = new Set(['0.0.0.0', '::']);
  */
 function seederConfigFrom(env: Env = process.env): SeederConfig {
   const reader = new EnvReader(env);
-  const hosts = reader.list('S3TORRENT_SEEDER_HOSTS');
+  const hosts = reader.list(SeederEnv.Hosts);
   const listenOn = hosts.length > 0 ? hosts : ['0.0.0.0', '::'];
-  const publicAddresses = reader.list('S3TORRENT_SEEDER_PUBLIC_ADDRESSES');
+  const publicAddresses = reader.list(SeederEnv.PublicAddresses);
   return Object.freeze({
     aws: awsConfigFrom(reader),
-    tableName: reader.string('S3TORRENT_TABLE', 's3-torrent'),
-    artifactsBucket: reader.string('S3TORRENT_ARTIFACTS_BUCKET'),
-    hashQueueUrl: reader.optionalString('S3TORRENT_HASH_QUEUE_URL'),
+    tableName: reader.string(SeederEnv.Table, 's3-torrent'),
+    artifactsBucket: reader.string(SeederEnv.ArtifactsBucket),
+    hashQueueUrl: reader.optionalString(SeederEnv.HashQueueUrl),
     hosts: listenOn,
-    peerPort: reader.integer('S3TORRENT_PEER_PORT', DEFAULT_PEER_PORT, 0, 65_535),
-    trackerPort: reader.integer('S3TORRENT_TRACKER_PORT', DEFAULT_TRACKER_PORT, 0, 65_535),
+    peerPort: reader.integer(SeederEnv.PeerPort, DEFAULT_PEER_PORT, 0, 65_535),
+    trackerPort: reader.integer(SeederEnv.TrackerPort, DEFAULT_TRACKER_PORT, 0, 65_535),
     publicAddresses: publicAddresses.length > 0 ? publicAddresses : listenOn.filter((host) => !WILDCARDS.has(host)),
-    cacheBytes: reader.integer('S3TORRENT_SEEDER_CACHE_BYTES', DEFAULT_CACHE_BYTES, 16 * 1024 * 1024),
-    maxFetches: reader.integer('S3TORRENT_SEEDER_MAX_FETCHES', DEFAULT_MAX_FETCHES, 1, 1024),
-    revalidateMs: reader.integer('S3TORRENT_SEEDER_REVALIDATE_MS', DEFAULT_REVALIDATE_MS, 100, 3_600_000),
-    maxConnections: reader.integer('S3TORRENT_SEEDER_MAX_CONNECTIONS', PeerServerDefaults.maxConnections, 1, 100_000),
-    maxConnectionsPerIp: reader.integer('S3TORRENT_SEEDER_MAX_CONNECTIONS_PER_IP', PeerServerDefaults.maxConnectionsPerIp, 1, 100_000),
-    maxUnchoked: reader.integer('S3TORRENT_SEEDER_MAX_UNCHOKED', PeerServerDefaults.maxUnchoked, 1, 10_000),
+    cacheBytes: reader.integer(SeederEnv.CacheBytes, DEFAULT_CACHE_BYTES, MIN_CACHE_BYTES),
+    maxFetches: reader.integer(SeederEnv.MaxFetches, DEFAULT_MAX_FETCHES, 1, 1024),
+    revalidateMs: reader.integer(SeederEnv.RevalidateMs, DEFAULT_REVALIDATE_MS, 100, 3_600_000),
+    maxConnections: reader.integer(SeederEnv.MaxConnections, PeerServerDefaults.maxConnections, 1, 100_000),
+    maxConnectionsPerIp: reader.integer(SeederEnv.MaxConnectionsPerIp, PeerServerDefaults.maxConnectionsPerIp, 1, 100_000),
+    maxUnchoked: reader.integer(SeederEnv.MaxUnchoked, PeerServerDefaults.maxUnchoked, 1, 10_000),
   });
 }
 
-export { DEFAULT_CACHE_BYTES, DEFAULT_MAX_FETCHES, DEFAULT_PEER_PORT, DEFAULT_REVALIDATE_MS, DEFAULT_TRACKER_PORT, seederConfigFrom };
+export { DEFAULT_CACHE_BYTES, MIN_CACHE_BYTES, SeederEnv, DEFAULT_MAX_FETCHES, DEFAULT_PEER_PORT, DEFAULT_REVALIDATE_MS, DEFAULT_TRACKER_PORT, seederConfigFrom };
 export type { SeederConfig };

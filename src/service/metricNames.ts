@@ -1,0 +1,25 @@
+/**
+ * The CloudWatch metrics the handlers emit (Powertools EMF: namespace, a `service` dimension per
+ * handler). The CDK dashboard reads them by these names, so a renamed metric renames its graph.
+ */
+const METRICS_NAMESPACE = 's3-torrent';
+
+const HandlerMetrics = {
+  HashWorker: {
+    service: 'hash-worker',
+    /** A job that ended with a torrent READY, any other job done, a job that failed. */
+    names: { TorrentsReady: 'TorrentsReady', JobsDone: 'JobsDone', JobsFailed: 'JobsFailed' },
+  },
+  TorrentApi: {
+    service: 'torrent-api',
+    /** One count per answer class: `Answered2xx` … `Answered5xx`. */
+    names: { Answered2xx: 'Answered2xx', Answered3xx: 'Answered3xx', Answered4xx: 'Answered4xx', Answered5xx: 'Answered5xx' },
+  },
+} as const;
+
+/** The metric counting a `?torrent` reply of this HTTP status. */
+function answeredMetricName(status: number): string {
+  return `Answered${Math.floor(status / 100)}xx`;
+}
+
+export { HandlerMetrics, METRICS_NAMESPACE, answeredMetricName };
