@@ -139,6 +139,12 @@ class S3TorrentStack extends Stack {
       value: Fn.join(',', [...this.seeder.network.publicAddresses]),
     });
     new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName });
+    if (this.api.domainName !== undefined) {
+      new CfnOutput(this, 'ApiDomainTarget', {
+        description: `Point a CNAME for ${settings.apiDomain ?? ''} here`,
+        value: this.api.domainName.regionalDomainName,
+      });
+    }
   }
 
   // Log delivery is granted by a bucket policy, which needs the cdk.json feature flag

@@ -54,6 +54,8 @@ class TorrentApi extends Construct {
   public readonly api: apigwv2.HttpApi;
   public readonly stage: apigwv2.HttpStage;
   public readonly accessLogs: logs.LogGroup;
+  /** The custom domain, when there is one. */
+  public readonly domainName: apigwv2.DomainName | undefined;
   /** Base URL of `?torrent` requests, ending in `/`: the custom domain when there is one. */
   public readonly url: string;
   private readonly handler: HandlerFunction;
@@ -86,7 +88,7 @@ class TorrentApi extends Construct {
     });
 
     this.accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: LOG_RETENTION_DAYS });
-    const domainName = props.domain === undefined
+    this.domainName = props.domain === undefined
       ? undefined
       : new apigwv2.DomainName(this, 'Domain', {
         domainName: props.domain.name,
@@ -101,7 +103,7 @@ class TorrentApi extends Construct {
         destination: new apigwv2.LogGroupLogDestination(this.accessLogs),
         format: apigw.AccessLogFormat.custom(ACCESS_LOG_FORMAT),
       },
-      domainMapping: domainName === undefined ? undefined : { domainName },
+      domainMapping: this.domainName === undefined ? undefined : { domainName: this.domainName },
     });
     this.url = props.domain === undefined ? this.stage.url : `https://${props.domain.name}/`;
   }
