@@ -15,7 +15,8 @@ const code = await runCli(
     err: (line) => process.stderr.write(`${line}\n`),
   },
   {
-    // `s3-torrent local` runs the real Lambda handlers; they load only when it asks.
+    // `s3-torrent local` runs the real Lambda handlers; they load only when it asks. (With
+    // `--handlers DIR` it loads the synthesised bundles in DIR instead, by itself.)
     loadLocalHandlers: async () => ({
       hashWorker: (await import('../lambdas/hash-worker.js')).handler,
       torrentApi: (await import('../lambdas/torrent-api.js')).handler,

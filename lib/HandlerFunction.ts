@@ -6,16 +6,10 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
+import { HANDLER_METADATA_KEY } from '../src/service/handlers.js';
+import type { HandlerRole } from '../src/service/handlers.js';
 import { LAMBDA_RUNTIME, LOG_RETENTION_DAYS } from './defaults.js';
 
-/** The handler files under lambdas/, by name: one function each. */
-type HandlerName = 'hash-worker' | 'torrent-api';
-
-/**
- * Metadata key on each function's CloudFormation resource naming its handler file, so that tools
- * reading a synthesised assembly (`s3-torrent local --handlers cdk.out`) find the bundle of each.
- */
-const HANDLER_METADATA_KEY = 's3-torrent:handler';
 
 /**
  * ESM bundles load CommonJS dependencies (parts of the AWS SDK) that call `require`; ESM has no
@@ -24,8 +18,8 @@ const HANDLER_METADATA_KEY = 's3-torrent:handler';
 const ESM_REQUIRE_BANNER = "import { createRequire as __s3tCreateRequire } from 'node:module'; const require = __s3tCreateRequire(import.meta.url);";
 
 interface HandlerFunctionProps {
-  /** Which file of lambdas/ this function runs. */
-  readonly handler: HandlerName;
+  /** Which file of lambdas/ this function runs (its metadata names it so). */
+  readonly handler: HandlerRole;
   readonly memorySize: number;
   readonly timeout: Duration;
   /** @default - none: the account's unreserved pool */
@@ -86,5 +80,5 @@ class HandlerFunction extends Construct {
   }
 }
 
-export { HANDLER_METADATA_KEY, HandlerFunction };
-export type { HandlerFunctionProps, HandlerName };
+export { HandlerFunction };
+export type { HandlerFunctionProps };

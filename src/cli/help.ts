@@ -42,7 +42,7 @@ trackers (tr) and webseeds (ws).
 
 Options:
   -h, --help      show this help`,
-  local: `Usage: s3-torrent local [--s3 embedded|rgw] [--s3-endpoint URL] [--data-dir DIR]
+  local: `Usage: s3-torrent local [--s3 embedded|rgw] [--s3-endpoint URL] [--data-dir DIR] [--handlers DIR]
 
 Runs s3-torrent on this machine with no AWS account: S3, SQS and DynamoDB emulators on
 loopback, the torrent API, and the hash workers, running the same handler code as the Lambdas.
@@ -55,6 +55,9 @@ Options:
                           ceph-osd, ceph-common), which enforces ACLs and bucket policies
       --s3-endpoint URL   any S3-compatible server you run yourself
       --data-dir DIR      where state lives (default .s3-torrent); a restart resumes from it
+      --handlers DIR      run the Lambda bundles that 'cdk synth' wrote to DIR (e.g. cdk.out)
+                          instead of the built-in handlers, with the hash threads the
+                          function has on Lambda (its S3TORRENT_HASH_THREADS, else 0)
   -h, --help              show this help
 
 Ports (environment): S3TORRENT_S3_PORT (9000), S3TORRENT_API_PORT (8080),

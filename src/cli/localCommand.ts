@@ -1,4 +1,11 @@
-import { localStackConfigFrom, startLocalStack } from '../local/index.js';
+import {
+  describeCloudAssemblyHandlers,
+  findCloudAssemblyHandlers,
+  importCloudAssemblyHandlers,
+  localStackConfigFrom,
+  runtimeMismatch,
+  startLocalStack,
+} from '../local/index.js';
 import type { LocalHandlers, S3Backend } from '../local/index.js';
 import type { CliOutput } from './commands.js';
 import { UsageError } from './errors.js';
@@ -7,6 +14,8 @@ interface LocalArgs {
   readonly s3?: string | undefined;
   readonly s3Endpoint?: string | undefined;
   readonly dataDir?: string | undefined;
+  /** A cloud assembly (`cdk synth` output) whose Lambda bundles run instead of the built-in handlers. */
+  readonly handlers?: string | undefined;
 }
 
 function backendOf(args: LocalArgs): S3Backend | undefined {
@@ -44,7 +53,9 @@ function examples(s3: string, api: string, bucket: string, backend: S3Backend | 
 
 /**
  * `s3-torrent local` (`npm start`): runs the local stack until interrupted. Prints one `ready`
- * line with the endpoints when, and only when, everything is up.
+ * line with the endpoints when, and only when, everything is up. With `--handlers DIR` it runs
+ * the Lambda bundles of a synthesised cloud assembly, hashing with the threads they have on
+ * Lambda; a bad directory fails before anything starts.
  */
 async function localCommand(
   args: LocalArgs,
@@ -52,8 +63,15 @@ async function localCommand(
   loadHandlers: () => Promise<LocalHandlers>,
 ): Promise<void> {
   const backend = backendOf(args);
-  const config = localStackConfigFrom({ dataDir: args.dataDir, s3: backend });
-  const stack = await startLocalStack(config, loadHandlers, (line) => io.err(line));
+  const bundles = args.handlers === undefined ? undefined : await findCloudAssemblyHandlers(args.handlers);
+  const config = localStackConfigFrom({ dataDir: args.dataDir, s3: backend, hashThreads: bundles?.hashThreads });
+  if (bundles !== undefined) {
+    io.out(describeCloudAssemblyHandlers(bundles, process.version));
+    const warning = runtimeMismatch(bundles, process.version);
+    if (warning !== undefined) io.err(warning);
+  }
+  const load = bundles === undefined ? loadHandlers : () => importCloudAssemblyHandlers(bundles);
+  const stack = await startLocalStack(config, load, (line) => io.err(line));
   const { s3, api, dynamoDb, sqs } = stack.endpoints;
   const seeding = stack.seeder === undefined ? '' : ` peer-port=${stack.seeder.peerPort} tracker=${stack.seeder.trackerUrls.join(',')}`;
   io.out(`ready s3=${s3} api=${api} dynamodb=${dynamoDb} sqs=${sqs}${seeding} data=${config.dataDir}`);

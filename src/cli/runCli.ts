@@ -41,6 +41,7 @@ const OPTIONS = {
     s3: { type: 'string' },
     's3-endpoint': { type: 'string' },
     'data-dir': { type: 'string' },
+    handlers: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
   prewarm: {
@@ -114,7 +115,11 @@ async function dispatch(argv: string[], io: CliStreams, deps: CliDependencies): 
     if (values.help === true) return io.out(HELP.local);
     if (positionals.length > 0) throw new UsageError(`local takes no arguments, got "${positionals.join(' ')}"`);
     const { localCommand } = await import('./localCommand.js');
-    await localCommand({ s3: values.s3, s3Endpoint: values['s3-endpoint'], dataDir: values['data-dir'] }, io, deps.loadLocalHandlers);
+    await localCommand(
+      { s3: values.s3, s3Endpoint: values['s3-endpoint'], dataDir: values['data-dir'], handlers: values.handlers },
+      io,
+      deps.loadLocalHandlers,
+    );
     return;
   }
   if (command === 'prewarm') {

@@ -57,4 +57,52 @@ class LocalResourceError extends LocalStackError {
   }
 }
 
-export { EmulatorStartError, LocalResourceError, LocalStackError, RgwStartError };
+/**
+ * The directory given to `s3-torrent local --handlers` is not a usable cloud assembly (what
+ * `cdk synth` writes): it is missing, has no readable `manifest.json`, or names no stack
+ * template that can be read.
+ */
+class CloudAssemblyError extends LocalStackError {
+  /** The directory as given. */
+  public readonly directory: string;
+
+  public constructor(directory: string, problem: string, options?: ErrorOptions) {
+    super(`--handlers ${directory}: ${problem}`, options);
+    this.name = 'CloudAssemblyError';
+    this.directory = directory;
+  }
+}
+
+/**
+ * One Lambda handler of a cloud assembly cannot be run: no function (or more than one) carries
+ * its `s3-torrent:handler` metadata, its asset or bundle file is missing, or the bundle has no
+ * such export.
+ */
+class HandlerBundleError extends LocalStackError {
+  /** Which handler: `hash-worker` or `torrent-api`. */
+  public readonly role: string;
+
+  public constructor(role: string, problem: string, options?: ErrorOptions) {
+    super(`${role} handler: ${problem}`, options);
+    this.name = 'HandlerBundleError';
+    this.role = role;
+  }
+}
+
+/**
+ * A Lambda bundle threw while it was imported, as it would at a cold start on Lambda
+ * (`Runtime.ImportModuleError`): a module it needs is missing, it does not parse on this Node,
+ * or its top-level code failed. The message carries the first line of what it threw.
+ */
+class HandlerImportError extends HandlerBundleError {
+  /** The bundle file that was imported. */
+  public readonly file: string;
+
+  public constructor(role: string, file: string, thrown: string, options?: ErrorOptions) {
+    super(role, `${file} failed to load on Node ${process.version}: ${thrown}`, options);
+    this.name = 'HandlerImportError';
+    this.file = file;
+  }
+}
+
+export { CloudAssemblyError, EmulatorStartError, HandlerBundleError, HandlerImportError, LocalResourceError, LocalStackError, RgwStartError };

@@ -53,11 +53,18 @@ interface LocalStackConfig {
 
 /**
  * The local stack's settings: command-line choices over environment variables over defaults.
+ * With Lambda bundles (`--handlers`), the hash threads are the function's, whatever the
+ * environment says: a Lambda bundle has no hashWorker.js beside it to start a thread from.
  * Ports: S3TORRENT_S3_PORT, S3TORRENT_API_PORT, S3TORRENT_DYNAMODB_PORT, S3TORRENT_SQS_PORT,
  * S3TORRENT_PEER_PORT, S3TORRENT_TRACKER_PORT.
  */
 function localStackConfigFrom(
-  overrides: { dataDir?: string | undefined; s3?: S3Backend | undefined },
+  overrides: {
+    dataDir?: string | undefined;
+    s3?: S3Backend | undefined;
+    /** Hash threads that win over S3TORRENT_HASH_THREADS: the Lambda's, when running its bundles. */
+    hashThreads?: number | undefined;
+  },
   env: Env = process.env,
 ): LocalStackConfig {
   const reader = new EnvReader(env);
@@ -79,7 +86,7 @@ function localStackConfigFrom(
     seeder: reader.oneOf('S3TORRENT_LOCAL_SEEDER', ['on', 'off'] as const, 'on') === 'on',
     workers: reader.integer('S3TORRENT_LOCAL_WORKERS', 2, 1, 64),
     // One hashing thread per worker: locally the handlers share one event loop with s3rver.
-    hashThreads: reader.integer('S3TORRENT_HASH_THREADS', 1, 0, 64),
+    hashThreads: overrides.hashThreads ?? reader.integer('S3TORRENT_HASH_THREADS', 1, 0, 64),
     segmentBytes: reader.integer('S3TORRENT_SEGMENT_BYTES', DEFAULT_SEGMENT_BYTES, MIN_SEGMENT_BYTES),
     apiWaitMs: reader.integer('S3TORRENT_API_WAIT_MS', DEFAULT_API_WAIT_MS, 0, MAX_API_WAIT_MS),
     hashVisibilityTimeoutSeconds: reader.integer('S3TORRENT_HASH_VISIBILITY_TIMEOUT', 120, 1, 43_200),

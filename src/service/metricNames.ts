@@ -2,16 +2,18 @@
  * The CloudWatch metrics the handlers emit (Powertools EMF: namespace, a `service` dimension per
  * handler). The CDK dashboard reads them by these names, so a renamed metric renames its graph.
  */
+import { HandlerRole } from './handlers.js';
+
 const METRICS_NAMESPACE = 's3-torrent';
 
 const HandlerMetrics = {
   HashWorker: {
-    service: 'hash-worker',
+    service: HandlerRole.HashWorker,
     /** A job that ended with a torrent READY, any other job done, a job that failed. */
     names: { TorrentsReady: 'TorrentsReady', JobsDone: 'JobsDone', JobsFailed: 'JobsFailed' },
   },
   TorrentApi: {
-    service: 'torrent-api',
+    service: HandlerRole.TorrentApi,
     /** One count per answer class: `Answered2xx` … `Answered5xx`. */
     names: { Answered2xx: 'Answered2xx', Answered3xx: 'Answered3xx', Answered4xx: 'Answered4xx', Answered5xx: 'Answered5xx' },
   },

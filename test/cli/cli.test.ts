@@ -73,6 +73,11 @@ describe('CLI: s3-torrent', () => {
       ['no file', ['create'], 2, 's3-torrent: create needs a file argument'],
       ['an unknown command', ['frobnicate'], 2, 's3-torrent: unknown command "frobnicate"'],
       ['a bad tracker URL', ['create', 'FILE', '--announce', 'nope'], 1, 's3-torrent: tracker "nope" is not a valid URL'],
+      // Checked before anything starts: a wrong --handlers directory costs no emulator start-up.
+      ['a --handlers directory that does not exist', ['local', '--handlers', '/nonexistent/cdk.out'], 1, 's3-torrent: --handlers /nonexistent/cdk.out: no such directory'],
+      ['a --handlers directory that is no cloud assembly', ['local', '--handlers', 'src'], 1,
+        's3-torrent: --handlers src: manifest.json: no such file (is it the output directory of cdk synth?)'],
+      ['--handlers without a directory', ['local', '--handlers'], 2, "Option '--handlers <value>' argument missing"],
     ])('rejects %s', async (_label, args, code, message) => {
       const out = join(dir, `never-${code}.torrent`);
       const result = await runCliProcess([...args.map((a) => (a === 'FILE' ? file : a)), ...(args[0] === 'create' && args.length > 1 ? ['-o', out] : [])]);

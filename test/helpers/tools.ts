@@ -51,12 +51,21 @@ async function mktorrentCreate(file: string, pieceLength: number, outDir: string
   return readFile(out);
 }
 
-/** Runs the built CLI (dist/s3-torrent.js) as a user would; never throws on a non-zero exit. */
-async function runCliProcess(args: string[], cwd = projectRoot): Promise<{ code: number; stdout: string; stderr: string }> {
+/**
+ * Runs the built CLI (dist/s3-torrent.js) as a user would; never throws on a non-zero exit.
+ * `options.node` runs it on another Node binary (default: this test's), `options.env` adds
+ * environment variables.
+ */
+async function runCliProcess(
+  args: string[],
+  cwd = projectRoot,
+  options: { node?: string; env?: Record<string, string> } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [join(projectRoot, 'dist', 's3-torrent.js'), ...args], {
+    const { stdout, stderr } = await run(options.node ?? process.execPath, [join(projectRoot, 'dist', 's3-torrent.js'), ...args], {
       cwd,
       timeout: TOOL_TIMEOUT_MS,
+      ...(options.env === undefined ? {} : { env: { ...process.env, ...options.env } }),
     });
     return { code: 0, stdout, stderr };
   } catch (error) {

@@ -1,10 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { hashFile } from '../../../src/hashing/index.js';
 import { LOCAL_CREDENTIALS } from '../../../src/service/credentials.js';
 import { TABLE_NAME } from '../../../src/local/index.js';
@@ -12,52 +9,14 @@ import { freeLocalStackPorts } from '../../../src/local/localConfig.js';
 import { RecordState, RecordStore } from '../../../src/records/index.js';
 import { buildTorrent, parseTorrent, pieceLengthFor } from '../../../src/torrent/index.js';
 import { tempDir, writeLargeTestFile } from '../../helpers/files.js';
-import { projectRoot } from '../../helpers/tools.js';
 import { eventually } from './localStackHarness.js';
+import { killStack, startStackProcess } from './stackProcess.js';
+import type { RunningStack } from './stackProcess.js';
 
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
-/** Bound on each wait below: start-up, upload, hashing. */
+/** Bound on each wait below: upload, hashing (start-up has its own, in startStackProcess). */
 const STEP_TIMEOUT_MS = 90_000;
-
-interface RunningStack {
-  readonly child: ChildProcess;
-  readonly output: string[];
-}
-
-/** Runs `s3-torrent local` as a user does (`npm start`), in its own process group. */
-async function startStackProcess(dataDir: string, env: Record<string, string>): Promise<RunningStack> {
-  const child = spawn(process.execPath, [join(projectRoot, 'dist', 's3-torrent.js'), 'local', '--data-dir', dataDir], {
-    env: { ...process.env, ...env },
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const output: string[] = [];
-  child.stderr?.on('data', (data: Buffer) => output.push(data.toString()));
-  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ready line: ${output.join('')}`)), STEP_TIMEOUT_MS);
-    lines.on('line', (line) => {
-      output.push(line);
-      if (line.startsWith('ready ')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`stack exited with ${code}: ${output.join('\n')}`)));
-  });
-  return { child, output };
-}
-
-/** Kills the whole process group (the stack and the DynamoDB Local it started) and waits. */
-async function killStack(stack: RunningStack, signal: NodeJS.Signals): Promise<void> {
-  if (stack.child.exitCode !== null || stack.child.pid === undefined) return;
-  const exited = new Promise((resolve) => stack.child.once('exit', resolve));
-  process.kill(-stack.child.pid, signal);
-  await exited;
-  // DynamoDB Local (java) is in the same group; give it a moment to release its port.
-  await new Promise((resolve) => setTimeout(resolve, 500));
-}
 
 describe('Flow: a 1 GiB object through fan-out, with the local stack killed mid-hash', () => {
   let dir: string;

@@ -1,0 +1,12 @@
+/** The two Lambda handlers (lambdas/<name>.ts), by the job each does. */
+const HandlerRole = { HashWorker: 'hash-worker', TorrentApi: 'torrent-api' } as const;
+type HandlerRole = (typeof HandlerRole)[keyof typeof HandlerRole];
+
+/**
+ * The resource metadata key the CDK stack puts on each function (`"s3-torrent:handler":
+ * "hash-worker"`): tools reading a synthesised assembly (`s3-torrent local --handlers`) find a
+ * function by its job this way, whatever its construct id or logical id.
+ */
+const HANDLER_METADATA_KEY = 's3-torrent:handler';
+
+export { HANDLER_METADATA_KEY, HandlerRole };
