@@ -5,6 +5,7 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { S3TorrentError } from '../src/errors.js';
+import { InvalidSettingsError } from '../lib/errors.js';
 import { S3TorrentStack } from '../lib/S3TorrentStack.js';
 
 const app = new App();
@@ -15,6 +16,9 @@ try {
   // region, which the CLI passes from its profile.
   const vpcId: unknown = app.node.tryGetContext('vpcId');
   const env = vpcId === undefined ? undefined : { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION };
+  if (env !== undefined && (env.account === undefined || env.region === undefined)) {
+    throw new InvalidSettingsError(['vpcId needs AWS credentials and a region (the CLI looks the VPC up in your account): configure them, or leave vpcId out for a new VPC']);
+  }
   new S3TorrentStack(app, 'S3Torrent', {
     description: 's3-torrent: publish S3 objects over BitTorrent (?torrent, tracker, seeder)',
     env,

@@ -4,9 +4,31 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { LOG_RETENTION_DAYS } from './defaults.js';
+import { InvalidSettingsError } from './errors.js';
 
-/** Availability zones of a new VPC: two, so one zone's outage leaves the tracker up. */
+/** Availability zones of a new VPC, and the fewest an existing one must offer: one zone's outage leaves the tracker up. */
 const NEW_VPC_AZS = 2;
+
+/**
+ * One public subnet per zone (an NLB takes at most one per zone, and each gets an Elastic IP),
+ * in at least two zones.
+ *
+ * @throws InvalidSettingsError when an existing VPC offers fewer
+ */
+function publicSubnetsOf(vpc: ec2.IVpc, vpcId: string | undefined): ec2.ISubnet[] {
+  let subnets: ec2.ISubnet[] = [];
+  try {
+    subnets = vpc.selectSubnets({ subnetType: ec2.SubnetType.PUBLIC, onePerAz: true }).subnets;
+  } catch {
+    // No public subnet group at all: reported below like too few zones.
+  }
+  if (subnets.length < NEW_VPC_AZS) {
+    throw new InvalidSettingsError([
+      `vpcId ${vpcId ?? '(new VPC)'} has public subnets in ${subnets.length} availability zone(s): the seeder's NLB needs them in ${NEW_VPC_AZS} or more`,
+    ]);
+  }
+  return subnets;
+}
 
 interface SeederNetworkProps {
   /** @default - a new VPC */
@@ -41,7 +63,7 @@ class SeederNetwork extends Construct {
   public constructor(scope: Construct, id: string, props: SeederNetworkProps) {
     super(scope, id);
     this.vpc = props.vpcId === undefined ? this.createVpc() : ec2.Vpc.fromLookup(this, 'Vpc', { vpcId: props.vpcId });
-    const subnets = this.vpc.selectSubnets({ subnetType: ec2.SubnetType.PUBLIC }).subnets;
+    const subnets = publicSubnetsOf(this.vpc, props.vpcId);
 
     this.loadBalancerSecurityGroup = new ec2.SecurityGroup(this, 'LoadBalancerSecurityGroup', {
       vpc: this.vpc,

@@ -103,8 +103,10 @@ class TorrentApi extends Construct {
         destination: new apigwv2.LogGroupLogDestination(this.accessLogs),
         format: apigw.AccessLogFormat.custom(ACCESS_LOG_FORMAT),
       },
-      domainMapping: this.domainName === undefined ? undefined : { domainName: this.domainName },
     });
+    if (this.domainName !== undefined) {
+      new apigwv2.ApiMapping(this, 'DomainMapping', { api: this.api, domainName: this.domainName, stage: this.stage });
+    }
     this.url = props.domain === undefined ? this.stage.url : `https://${props.domain.name}/`;
   }
 
