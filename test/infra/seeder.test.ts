@@ -10,6 +10,7 @@ import {
   CUSTOM_SETTINGS,
   DEFAULT_SETTINGS,
   EXISTING_VPC_CONTEXT,
+  vpcLookupContext,
   EXISTING_VPC_ID,
   EXISTING_VPC_SUBNETS,
   LOOKUP_ENV,
@@ -39,27 +40,11 @@ const SHARED_ZONE_SUBNETS = [
   { subnetId: 'subnet-0ccccccccccccccc2', cidr: '10.30.1.0/24', availabilityZone: 'us-east-1a', routeTableId: 'rtb-0ccccccccccccccc1' },
   { subnetId: 'subnet-0ddddddddddddddd3', cidr: '10.30.2.0/24', availabilityZone: 'us-east-1b', routeTableId: 'rtb-0ddddddddddddddd3' },
 ];
-const SHARED_ZONE_VPC_CONTEXT = {
-  [`vpc-provider:account=${LOOKUP_ENV.account}:filter.vpc-id=${SHARED_ZONE_VPC_ID}:region=${LOOKUP_ENV.region}:returnAsymmetricSubnets=true`]: {
-    vpcId: SHARED_ZONE_VPC_ID,
-    vpcCidrBlock: '10.30.0.0/16',
-    ownerAccountId: LOOKUP_ENV.account,
-    availabilityZones: [],
-    subnetGroups: [{ name: 'public', type: 'Public', subnets: SHARED_ZONE_SUBNETS }],
-  },
-};
+const SHARED_ZONE_VPC_CONTEXT = vpcLookupContext(SHARED_ZONE_VPC_ID, '10.30.0.0/16', SHARED_ZONE_SUBNETS);
 
 /** An existing VPC whose public subnets are all in one zone: too few for the NLB. */
 const ONE_ZONE_VPC_ID = 'vpc-0aaaabbbbccccdddd';
-const ONE_ZONE_VPC_CONTEXT = {
-  [`vpc-provider:account=${LOOKUP_ENV.account}:filter.vpc-id=${ONE_ZONE_VPC_ID}:region=${LOOKUP_ENV.region}:returnAsymmetricSubnets=true`]: {
-    vpcId: ONE_ZONE_VPC_ID,
-    vpcCidrBlock: '10.40.0.0/16',
-    ownerAccountId: LOOKUP_ENV.account,
-    availabilityZones: [],
-    subnetGroups: [{ name: 'public', type: 'Public', subnets: SHARED_ZONE_SUBNETS.slice(0, 2) }],
-  },
-};
+const ONE_ZONE_VPC_CONTEXT = vpcLookupContext(ONE_ZONE_VPC_ID, '10.40.0.0/16', SHARED_ZONE_SUBNETS.slice(0, 2));
 
 /** The seeder's one container definition. */
 function containerOf(json: TemplateJson): Record<string, any> {

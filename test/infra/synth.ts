@@ -67,19 +67,31 @@ const EXISTING_VPC_SUBNETS = [
   { subnetId: 'subnet-0bbbbbbbbbbbbbbb2', cidr: '10.20.1.0/24', availabilityZone: 'us-east-1b', routeTableId: 'rtb-0bbbbbbbbbbbbbbb2' },
 ] as const;
 
+interface LookedUpSubnet {
+  readonly subnetId: string;
+  readonly cidr: string;
+  readonly availabilityZone: string;
+  readonly routeTableId: string;
+}
+
 /**
- * What `cdk synth` would have cached in cdk.context.json after looking the existing VPC up. The
- * key is the one `Vpc.fromLookup({ vpcId })` asks for (the CLI's "missing context" report prints it).
+ * What `cdk synth` would have cached in cdk.context.json after looking a VPC with these public
+ * subnets up. The key is the one `Vpc.fromLookup({ vpcId })` asks for (the CLI's "missing
+ * context" report prints it).
  */
-const EXISTING_VPC_CONTEXT = {
-  [`vpc-provider:account=${LOOKUP_ENV.account}:filter.vpc-id=${EXISTING_VPC_ID}:region=${LOOKUP_ENV.region}:returnAsymmetricSubnets=true`]: {
-    vpcId: EXISTING_VPC_ID,
-    vpcCidrBlock: '10.20.0.0/16',
-    ownerAccountId: LOOKUP_ENV.account,
-    availabilityZones: [],
-    subnetGroups: [{ name: 'public', type: 'Public', subnets: EXISTING_VPC_SUBNETS }],
-  },
-};
+function vpcLookupContext(vpcId: string, cidr: string, subnets: readonly LookedUpSubnet[]): Record<string, unknown> {
+  return {
+    [`vpc-provider:account=${LOOKUP_ENV.account}:filter.vpc-id=${vpcId}:region=${LOOKUP_ENV.region}:returnAsymmetricSubnets=true`]: {
+      vpcId,
+      vpcCidrBlock: cidr,
+      ownerAccountId: LOOKUP_ENV.account,
+      availabilityZones: [],
+      subnetGroups: [{ name: 'public', type: 'Public', subnets }],
+    },
+  };
+}
+
+const EXISTING_VPC_CONTEXT = vpcLookupContext(EXISTING_VPC_ID, '10.20.0.0/16', EXISTING_VPC_SUBNETS);
 
 interface SynthOptions {
   /**
@@ -245,6 +257,7 @@ export {
   CUSTOM_SETTINGS,
   DEFAULT_SETTINGS,
   EXISTING_VPC_CONTEXT,
+  vpcLookupContext,
   EXISTING_VPC_ID,
   EXISTING_VPC_SUBNETS,
   HANDLER_ROLES,
