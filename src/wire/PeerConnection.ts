@@ -372,6 +372,7 @@ class PeerConnection {
           this.send(encode.pieceHeader(ref.index, ref.begin, block.length));
           this.send(block, () => this.host.releaseBlockBytes(ref.length));
           this.uploaded += block.length;
+          swarm.recordServed(block.length);
           this.pump();
         },
         (error: unknown) => {

@@ -40,6 +40,10 @@ class Swarm {
   private stopped = false;
   /** The span of the last read: a read of the next one looks sequential, worth reading ahead. */
   private lastSpan = -2;
+  /** When the swarm stopped (epoch ms): from then on, not one byte of the object may go out. */
+  private stoppedAtMs: number | undefined;
+  private servedBytes = 0;
+  private servedAfterStopBytes = 0;
 
   public constructor(private readonly options: SwarmOptions) {
     this.torrent = options.torrent;
@@ -79,10 +83,27 @@ class Swarm {
     return this.options.cache.read(this.source, offset, length);
   }
 
+  /** When the swarm stopped (epoch ms), if it has. */
+  public get stoppedAt(): number | undefined {
+    return this.stoppedAtMs;
+  }
+
+  /** Block bytes handed to peers' sockets, in all and after the swarm stopped (which must stay 0). */
+  public get served(): { readonly bytes: number; readonly afterStopBytes: number } {
+    return { bytes: this.servedBytes, afterStopBytes: this.servedAfterStopBytes };
+  }
+
+  /** Counts block bytes a connection handed to its socket. */
+  public recordServed(bytes: number): void {
+    this.servedBytes += bytes;
+    if (this.stopped) this.servedAfterStopBytes += bytes;
+  }
+
   /** Stops serving: every connection closes, cached spans are dropped. Idempotent. */
   public stop(reason: string, cause?: unknown): void {
     if (this.stopped) return;
     this.stopped = true;
+    this.stoppedAtMs = Date.now();
     this.options.cache.forget(this.source.id);
     for (const member of [...this.members]) member.close(reason);
     this.members.clear();

@@ -21,6 +21,8 @@ interface Aria2cRun extends ClientRun {
    * @default false
    */
   readonly useUdpTrackers?: boolean;
+  /** Download rate cap (bytes per second), e.g. to keep a download going while a test acts. @default none */
+  readonly maxDownloadBytesPerSecond?: number;
 }
 
 /** Where aria2c saved a magnet's payload: the last "Download complete" that is not metadata. */
@@ -54,6 +56,7 @@ async function downloadWithAria2c(source: TorrentSource, run: Aria2cRun): Promis
       '--enable-peer-exchange=false',
       `--listen-port=${await freeLoopbackPort()}`,
       '--seed-time=0',
+      ...(run.maxDownloadBytesPerSecond === undefined ? [] : [`--max-download-limit=${run.maxDownloadBytesPerSecond}`]),
       // Gives up on its own when nothing arrives for the whole run (the harness kills it anyway).
       `--bt-stop-timeout=${Math.max(1, Math.ceil(run.timeoutMs / 1000))}`,
       // Preallocation costs seconds on large files and proves nothing here.

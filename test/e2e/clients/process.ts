@@ -141,7 +141,7 @@ interface SuperviseOptions {
  */
 async function superviseClient<T>(
   client: string,
-  run: { readonly timeoutMs: number; readonly label?: string },
+  run: { readonly timeoutMs: number; readonly label?: string; readonly abort?: AbortSignal },
   proc: ClientProcess,
   work: (signal: AbortSignal) => Promise<T>,
   options: SuperviseOptions = {},
@@ -153,6 +153,14 @@ async function superviseClient<T>(
     timer = setTimeout(() => reject(new Error(`timed out after ${run.timeoutMs} ms`)), run.timeoutMs);
   });
   const racers: Promise<T>[] = [work(finished.signal), deadline];
+  const { abort } = run;
+  if (abort !== undefined) {
+    racers.push(new Promise<never>((_, reject) => {
+      const stop = (): void => reject(new Error('stopped by the test'));
+      if (abort.aborted) stop();
+      else abort.addEventListener('abort', stop, { once: true });
+    }));
+  }
   if (options.exitIsFailure ?? true) {
     racers.push(proc.exited.then((status) => Promise.reject(new Error(`${describeExit(status)} before finishing`))));
   }

@@ -9,6 +9,8 @@ interface ClientRun {
   readonly timeoutMs: number;
   /** Extra info for failures (which case of a test matrix this run is). */
   readonly label?: string;
+  /** Ends the run early (the client is killed and the run rejects), e.g. a download cut off on purpose. */
+  readonly abort?: AbortSignal;
 }
 
 /** A seeder running in the background until `stop()`. */
