@@ -9,13 +9,14 @@ import { DEFAULT_HASH_MAX_RECEIVES } from '../src/config.js';
 import { ArtifactAccess, grantArtifacts } from './artifactAccess.js';
 import { HASH_QUEUE_VISIBILITY_TIMEOUT, HASH_WORKER_BATCH_SIZE, HASH_WORKER_TIMEOUT } from './defaults.js';
 import { HandlerFunction } from './HandlerFunction.js';
+import { grantPublicVerdict } from './publicVerdictAccess.js';
 import { QueueWithDeadLetters } from './QueueWithDeadLetters.js';
 import { RecordAccess } from './RecordsTable.js';
 import type { RecordsTable } from './RecordsTable.js';
 
 interface HashingPipelineProps {
   readonly records: RecordsTable;
-  /** The published buckets (names, for the event pattern). */
+  /** The published buckets (names, for the event pattern and S3's verdict of public access). */
   readonly publishedBucketNames: readonly string[];
   /** Where torrents too large for a record go. */
   readonly artifactsBucket: s3.IBucket;
@@ -72,6 +73,8 @@ class HashingPipeline extends Construct {
     this.queue.grantSendMessages(this.worker.function);
     props.records.grant(this.worker.function, RecordAccess.Handler);
     grantArtifacts(props.artifactsBucket, this.worker.function, ArtifactAccess.Write, this.worker);
+    // The worker re-checks that an object is public before planning its hashing.
+    grantPublicVerdict(props.publishedBucketNames, this.worker.function, this.worker);
   }
 
   public get function(): lambda.Function {

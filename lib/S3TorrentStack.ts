@@ -83,6 +83,7 @@ class S3TorrentStack extends Stack {
       records: this.records,
       hashQueue: this.hashing.queue,
       artifactsBucket: this.artifactsBucket,
+      publishedBucketNames: settings.buckets,
       cpu: settings.seederCpu,
       memoryMiB: settings.seederMemory,
       minTasks: settings.seederMinTasks,
@@ -94,6 +95,7 @@ class S3TorrentStack extends Stack {
       records: this.records,
       hashQueue: this.hashing.queue,
       artifactsBucket: this.artifactsBucket,
+      publishedBucketNames: settings.buckets,
       rateLimit: settings.apiRateLimit,
       burstLimit: settings.apiBurstLimit,
       domain: settings.apiDomain === undefined || settings.apiCertificateArn === undefined

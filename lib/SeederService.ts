@@ -15,6 +15,7 @@ import { DEFAULT_PEER_PORT, DEFAULT_TRACKER_PORT, SeederEnv } from '../src/seedi
 import { ArtifactAccess, grantArtifacts } from './artifactAccess.js';
 import { LOG_RETENTION_DAYS } from './defaults.js';
 import { MissingBuildError } from './errors.js';
+import { grantPublicVerdict } from './publicVerdictAccess.js';
 import { RecordAccess } from './RecordsTable.js';
 import type { RecordsTable } from './RecordsTable.js';
 import { SeederNetwork } from './SeederNetwork.js';
@@ -39,6 +40,8 @@ interface SeederServiceProps {
   readonly records: RecordsTable;
   readonly hashQueue: sqs.IQueue;
   readonly artifactsBucket: s3.IBucket;
+  /** The published buckets: the seeder asks S3 whether the objects it seeds are still public. */
+  readonly publishedBucketNames: readonly string[];
   /** CPU units and MiB of one task. */
   readonly cpu: number;
   readonly memoryMiB: number;
@@ -55,8 +58,9 @@ interface SeederServiceProps {
  * NLB of {@link SeederNetwork}. Peer wire on TCP 6881; tracker on 6969, HTTP over TCP and BEP 15
  * over UDP through one TCP_UDP listener (AWS refuses a TCP and a UDP listener on one port). Client
  * IPs are preserved so the tracker sees real peers. The task role reads records and marks them
- * revoked, queues re-hash jobs and reads large .torrent files of the artifacts bucket; it has no
- * access to the published buckets (every read of them is anonymous).
+ * revoked, queues re-hash jobs, reads large .torrent files of the artifacts bucket and asks S3
+ * whether the published buckets' objects are public (policy status and ACLs); it cannot read
+ * their objects (every read of them is anonymous).
  */
 class SeederService extends Construct {
   public readonly network: SeederNetwork;
@@ -113,6 +117,7 @@ class SeederService extends Construct {
     props.records.grant(task.taskRole, RecordAccess.Seeder);
     props.hashQueue.grantSendMessages(task.taskRole);
     grantArtifacts(props.artifactsBucket, task.taskRole, ArtifactAccess.Read, task);
+    grantPublicVerdict(props.publishedBucketNames, task.taskRole, task);
     Validations.of(task).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'the execution role pulls the image: ecr:GetAuthorizationToken has no resource to scope to (the repository actions are scoped)',

@@ -11,6 +11,7 @@ import { Construct } from 'constructs';
 import { ArtifactAccess, grantArtifacts } from './artifactAccess.js';
 import { LOG_RETENTION_DAYS, TORRENT_API_MEMORY_MB, TORRENT_API_TIMEOUT } from './defaults.js';
 import { HandlerFunction } from './HandlerFunction.js';
+import { grantPublicVerdict } from './publicVerdictAccess.js';
 import { RecordAccess } from './RecordsTable.js';
 import type { RecordsTable } from './RecordsTable.js';
 
@@ -38,6 +39,8 @@ interface TorrentApiProps {
   readonly records: RecordsTable;
   readonly hashQueue: sqs.IQueue;
   readonly artifactsBucket: s3.IBucket;
+  /** The published buckets: the function asks S3 whether their objects are public. */
+  readonly publishedBucketNames: readonly string[];
   /** Steady requests per second. */
   readonly rateLimit: number;
   readonly burstLimit: number;
@@ -47,8 +50,9 @@ interface TorrentApiProps {
 
 /**
  * Flow 2: an HTTP API with `GET` and `HEAD /{bucket}/{key+}` → `torrent-api`. Throttled, with
- * JSON access logs. The function reads records, queues hash jobs and signs URLs of large .torrent
- * files in the artifacts bucket (the 307 path), and nothing else.
+ * JSON access logs. The function reads records, queues hash jobs, signs URLs of large .torrent
+ * files in the artifacts bucket (the 307 path) and asks S3 whether the published buckets'
+ * objects are public (their policy status and ACLs, never their bytes), and nothing else.
  */
 class TorrentApi extends Construct {
   public readonly api: apigwv2.HttpApi;
@@ -70,6 +74,7 @@ class TorrentApi extends Construct {
     props.records.grant(this.handler.function, RecordAccess.Handler);
     props.hashQueue.grantSendMessages(this.handler.function);
     grantArtifacts(props.artifactsBucket, this.handler.function, ArtifactAccess.Read, this.handler);
+    grantPublicVerdict(props.publishedBucketNames, this.handler.function, this.handler);
 
     // No default stage: the stage below is the only one, so it carries the access logs.
     this.api = new apigwv2.HttpApi(this, 'Api', {

@@ -4,18 +4,21 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { RecordStore } from '../src/records/index.js';
 import { Seeder, seederConfigFrom } from '../src/seeding/index.js';
 import { awsClients } from '../src/service/awsClients.js';
-import { AnonymousRangeReader, anonymousS3Client } from '../src/storage/index.js';
+import { AnonymousRangeReader, BUCKET_VERDICT_TTL_MS, PublicAccess, anonymousS3Client } from '../src/storage/index.js';
 
 const logger = new Logger({ serviceName: 's3-torrent', logLevel: 'INFO' });
 logger.appendKeys({ component: 'seeder' });
 
 const config = seederConfigFrom();
 const clients = awsClients(config.aws);
+const anonymousS3 = anonymousS3Client(config.aws);
 const seeder = await Seeder.start(
   config,
   {
     records: new RecordStore({ client: clients.documents, tableName: config.tableName }),
-    anonymousS3: anonymousS3Client(config.aws),
+    anonymousS3,
+    // The task role's signed client asks S3 for its verdict; it cannot read published objects.
+    publicAccess: new PublicAccess(anonymousS3, clients.s3, BUCKET_VERDICT_TTL_MS, config.publicVerdict),
     rangeReader: new AnonymousRangeReader(config.aws),
     artifactsS3: clients.s3,
     sqs: config.hashQueueUrl === undefined ? undefined : clients.sqs,

@@ -74,6 +74,7 @@ const ServiceEnv = {
   WebseedBaseUrl: 'S3TORRENT_WEBSEED_BASE_URL',
   InlineTorrentMaxBytes: 'S3TORRENT_INLINE_TORRENT_MAX_BYTES',
   MaxResponseTorrentBytes: 'S3TORRENT_MAX_RESPONSE_TORRENT_BYTES',
+  PublicVerdict: 'S3TORRENT_PUBLIC_VERDICT',
 } as const;
 
 /** AWS endpoints: unset in AWS (the SDK's defaults); set to the emulators locally. */
@@ -122,6 +123,28 @@ const MAX_RESPONSE_TORRENT_BYTES = 4 * 1024 * 1024;
 /** The torrent formats a deployment can default to (README: "What the torrents look like"). */
 const TORRENT_FORMATS = ['v1', 'hybrid'] as const;
 
+/**
+ * Who decides that an object is public, the value of `S3TORRENT_PUBLIC_VERDICT` (README:
+ * "GET ?torrent"). An unsigned HEAD that succeeds only proves that *we* may read the object: a
+ * bucket policy open to a source IP or a VPC endpoint lets our own process in. S3's own verdict
+ * of "public" is the one Block Public Access uses.
+ */
+const PublicVerdict = {
+  /**
+   * The unsigned HEAD succeeds AND S3 calls the access public: GetBucketPolicyStatus.IsPublic,
+   * or an object ACL granting AllUsers READ. The default: AWS and Ceph RGW.
+   */
+  S3: 's3',
+  /**
+   * The unsigned HEAD alone. Only for the local stack's embedded s3rver, which has no access
+   * control (every object is readable), answers GetBucketPolicyStatus with 501 NotImplemented
+   * and GetObjectAcl with a fixed stub that grants nobody else anything.
+   */
+  AnonymousHead: 'anonymous-head',
+} as const;
+type PublicVerdictMode = (typeof PublicVerdict)[keyof typeof PublicVerdict];
+const PUBLIC_VERDICT_MODES: readonly PublicVerdictMode[] = Object.values(PublicVerdict);
+
 /** Most hashing threads per worker: more than any Lambda (6 vCPUs) or Fargate task (16) has cores. */
 const MAX_HASH_THREADS = 64;
 
@@ -151,6 +174,13 @@ interface ServiceConfig {
   readonly inlineTorrentMaxBytes: number;
   /** Torrents up to this size are returned in the response; larger ones by a 307 redirect. */
   readonly maxResponseTorrentBytes: number;
+  /** How public access is decided; `s3` unless the S3 endpoint is the embedded s3rver. */
+  readonly publicVerdict: PublicVerdictMode;
+}
+
+/** Reads `S3TORRENT_PUBLIC_VERDICT` (the services' and the seeder's alike). */
+function publicVerdictFrom(reader: EnvReader): PublicVerdictMode {
+  return reader.oneOf(ServiceEnv.PublicVerdict, PUBLIC_VERDICT_MODES, PublicVerdict.S3);
 }
 
 /**
@@ -176,6 +206,7 @@ function serviceConfigFrom(env: Env = process.env): ServiceConfig {
     webseedBaseUrl: reader.optionalString(ServiceEnv.WebseedBaseUrl),
     inlineTorrentMaxBytes: reader.integer(ServiceEnv.InlineTorrentMaxBytes, MAX_INLINE_TORRENT_BYTES, 0, MAX_INLINE_TORRENT_BYTES),
     maxResponseTorrentBytes: reader.integer(ServiceEnv.MaxResponseTorrentBytes, MAX_RESPONSE_TORRENT_BYTES, 0, MAX_RESPONSE_TORRENT_BYTES),
+    publicVerdict: publicVerdictFrom(reader),
   });
 }
 
@@ -191,9 +222,12 @@ export {
   MAX_INLINE_TORRENT_BYTES,
   MAX_RESPONSE_TORRENT_BYTES,
   MIN_SEGMENT_BYTES,
+  PUBLIC_VERDICT_MODES,
+  PublicVerdict,
   ServiceEnv,
   TORRENT_FORMATS,
   awsConfigFrom,
+  publicVerdictFrom,
   serviceConfigFrom,
 };
-export type { AwsConfig, Env, ServiceConfig };
+export type { AwsConfig, Env, PublicVerdictMode, ServiceConfig };

@@ -2,7 +2,7 @@ import { JobType, sendHashJobs } from '../queue/index.js';
 import { RecordState } from '../records/index.js';
 import type { ObjectRecord, StoredTorrent } from '../records/index.js';
 import type { ServiceClients } from '../serviceClients.js';
-import { checkReadability, readStoredTorrent } from '../storage/index.js';
+import { ForbiddenReason, readStoredTorrent } from '../storage/index.js';
 import { MAX_S3_OBJECT_SIZE, TorrentFormat, magnetOfTorrent, parseTorrent, torrentNameForKey } from '../torrent/index.js';
 import { s3Error } from './s3Errors.js';
 import type { ApiReply } from './s3Errors.js';
@@ -97,7 +97,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 
 /**
  * Answers `GET|HEAD /{bucket}/{key}?torrent`, S3-compatible: S3 decides readability (an
- * unsigned HEAD); a READY record for the object's current ETag is served; otherwise exactly one
+ * unsigned HEAD, and S3's own verdict that the access is public: see PublicAccess); a READY record for the object's current ETag is served; otherwise exactly one
  * job per bucket/key/ETag is queued and the request waits up to `waitMs` for it before
  * answering 202 with progress.
  */
@@ -115,8 +115,13 @@ async function serveTorrent(context: TorrentApiContext, request: TorrentRequest)
   }
   if (context.publishedBuckets !== '*' && !context.publishedBuckets.has(bucket)) return s3Error('NoSuchBucket', resource, requestId);
 
-  const readable = await checkReadability(context.anonymousS3, bucket, key);
-  if (readable.kind === 'forbidden') return s3Error('AccessDenied', resource, requestId);
+  const readable = await context.publicAccess.check(bucket, key);
+  if (readable.kind === 'forbidden') {
+    // Readable from here but not public to the internet: refused exactly as a private object
+    // (no record, no job); the message tells the publisher why.
+    const detail = readable.reason === ForbiddenReason.NetworkOnly ? `Access Denied: the object is ${readable.reason}.` : undefined;
+    return s3Error('AccessDenied', resource, requestId, detail);
+  }
   if (readable.kind === 'missing') return s3Error('NoSuchKey', resource, requestId);
   if (readable.sseCustomer) {
     return s3Error('InvalidArgument', resource, requestId, 'Objects encrypted with a customer-provided key (SSE-C) cannot be published.');
@@ -131,7 +136,7 @@ async function serveTorrent(context: TorrentApiContext, request: TorrentRequest)
 
   let record = await context.records.get(bucket, key);
   if (record?.state !== RecordState.Ready || record.etag !== readable.etag) {
-    // S3 has just served the object anonymously: a REVOKED record of it is public again.
+    // S3 has just called the object public: a REVOKED record of it is public again.
     const ensured = await context.records.ensurePending(bucket, key, readable.etag, readable.size, { reinstateRevoked: true });
     record = ensured.record;
     if (ensured.enqueue) {

@@ -3,7 +3,8 @@ import { JobType, sendHashJobs } from '../queue/index.js';
 import type { HashJob, ObjectJob, SegmentJob, UploadEvent } from '../queue/index.js';
 import { RecordState, StaleRecordError } from '../records/index.js';
 import type { ObjectRecord } from '../records/index.js';
-import { ObjectChangedError, ObjectNotPublicError, checkReadability, streamObjectRange } from '../storage/index.js';
+import { ObjectChangedError, ObjectNotPublicError, streamObjectRange } from '../storage/index.js';
+import type { Readability } from '../storage/index.js';
 import { pieceLengthFor } from '../torrent/index.js';
 import { assembleTorrents } from './assembleTorrents.js';
 import type { HashJobContext } from './settings.js';
@@ -14,6 +15,12 @@ type JobOutcome =
   | { readonly kind: 'segment-hashed'; readonly index: number; readonly counted: boolean }
   | { readonly kind: 'ready' }
   | { readonly kind: 'dropped'; readonly reason: string };
+
+/** Why a version that is not publishable is dropped (and its record revoked). */
+function refusal(readable: Readability): string {
+  if (readable.kind === 'forbidden') return `object is ${readable.reason}`;
+  return readable.kind === 'missing' ? 'object no longer exists' : 'object is encrypted with a customer-provided key (SSE-C)';
+}
 
 function isCurrent(record: ObjectRecord | undefined, job: HashJob): record is ObjectRecord {
   return record !== undefined && record.etag === job.etag;
@@ -49,16 +56,19 @@ async function hashSegment(context: HashJobContext, job: SegmentJob): Promise<Jo
 }
 
 /**
- * Plans an object version: checks it is still public and unchanged, cuts it into segments,
- * moves the record to HASHING and queues one job per segment (a single segment is hashed right
- * here, with no second message). Sending every segment job again on a redelivery is harmless:
+ * Plans an object version: checks it is still public (S3's verdict) and unchanged, cuts it into
+ * segments, moves the record to HASHING and queues one job per segment (a single segment is
+ * hashed right here, with no second message). Sending every segment job again on a redelivery is harmless:
  * a segment is counted once.
  */
 async function planObject(context: HashJobContext, job: ObjectJob, record: ObjectRecord): Promise<JobOutcome> {
-  const readable = await checkReadability(context.anonymousS3, job.bucket, job.key);
+  const readable = await context.publicAccess.check(job.bucket, job.key);
   if (readable.kind !== 'public' || readable.sseCustomer) {
-    await context.records.markRevoked(job.bucket, job.key, 'object is not anonymously readable');
-    return { kind: 'dropped', reason: 'not anonymously readable' };
+    // REVOKED, as for a private object: the API puts it back to PENDING once S3 calls it public
+    // (FAILED would stay a 500, and a PENDING record left alone would stay a 202).
+    const reason = refusal(readable);
+    await context.records.markRevoked(job.bucket, job.key, reason);
+    return { kind: 'dropped', reason };
   }
   if (readable.etag !== job.etag) return { kind: 'dropped', reason: 'object changed since the job was queued' };
   const pieceLength = record.pieceLength ?? pieceLengthFor(job.size);
@@ -86,12 +96,13 @@ async function planObject(context: HashJobContext, job: ObjectJob, record: Objec
 }
 
 /**
- * An upload pre-warms its torrent, as if someone had asked for it: private uploads are left
- * alone (S3 decides), and exactly one job per ETag proceeds.
+ * An upload pre-warms its torrent, as if someone had asked for it: uploads that are not public
+ * (S3 decides: private, or readable from our network only) are left alone and get no record,
+ * and exactly one job per ETag proceeds.
  */
 async function prewarmUpload(context: HashJobContext, event: UploadEvent): Promise<JobOutcome> {
-  const readable = await checkReadability(context.anonymousS3, event.bucket, event.key);
-  if (readable.kind !== 'public' || readable.sseCustomer) return { kind: 'dropped', reason: 'not anonymously readable' };
+  const readable = await context.publicAccess.check(event.bucket, event.key);
+  if (readable.kind !== 'public' || readable.sseCustomer) return { kind: 'dropped', reason: refusal(readable) };
   if (readable.etag !== event.etag) return { kind: 'dropped', reason: 'object changed since the upload' };
   if (readable.size === 0) return { kind: 'dropped', reason: 'empty object' };
   const { record, enqueue } = await context.records.ensurePending(event.bucket, event.key, event.etag, event.size);

@@ -2,14 +2,15 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { PutBucketPolicyCommand } from '@aws-sdk/client-s3';
 import { join } from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import type { AwsConfig } from '../config.js';
+import { PublicVerdict, ServiceEnv } from '../config.js';
+import type { AwsConfig, PublicVerdictMode } from '../config.js';
 import { JobType, sendHashJobs } from '../queue/index.js';
 import { RecordStore } from '../records/index.js';
 import { awsClients } from '../service/awsClients.js';
 import { LOCAL_CREDENTIALS } from '../service/credentials.js';
 import { startDynamoDb, startS3rver, startSqs } from './emulators.js';
 import { startHttpApiServer } from './httpApiServer.js';
-import type { LocalStackConfig } from './localConfig.js';
+import type { LocalStackConfig, S3Backend } from './localConfig.js';
 import { LocalResourceError } from './errors.js';
 import { DEFAULT_DEMO_BUCKET, LocalQueueNames, createLocalResources } from './resources.js';
 import { startRgw } from './rgw.js';
@@ -20,7 +21,7 @@ import { startSqsConsumer } from './sqsRunner.js';
 import { loopbackHosts } from './ports.js';
 import { DEFAULT_MAX_FETCHES, Seeder } from '../seeding/index.js';
 import { PeerServerDefaults } from '../wire/index.js';
-import { AnonymousRangeReader, anonymousS3Client } from '../storage/index.js';
+import { AnonymousRangeReader, BUCKET_VERDICT_TTL_MS, PublicAccess, anonymousS3Client } from '../storage/index.js';
 
 const REGION = 'us-east-1';
 const TABLE_NAME = 's3-torrent';
@@ -61,6 +62,16 @@ interface LocalStack {
   stop(): Promise<void>;
 }
 
+/**
+ * How the handlers and the seeder decide that an object is public, by the S3 the stack runs on:
+ * S3's own verdict (the default) wherever S3 gives one (Ceph RGW, another endpoint); the
+ * unsigned HEAD alone on the embedded s3rver, which has no access control, answers
+ * GetBucketPolicyStatus with 501 NotImplemented and GetObjectAcl with a fixed stub.
+ */
+function publicVerdictFor(backend: S3Backend): PublicVerdictMode {
+  return backend.kind === 'embedded' ? PublicVerdict.AnonymousHead : PublicVerdict.S3;
+}
+
 /** The environment the Lambda handlers read at load: the same variables the CDK stack sets. */
 function handlerEnvironment(config: LocalStackConfig, aws: AwsConfig, hashQueueUrl: string, trackers: readonly string[]): Record<string, string> {
   return {
@@ -82,6 +93,7 @@ function handlerEnvironment(config: LocalStackConfig, aws: AwsConfig, hashQueueU
     S3TORRENT_MAX_RESPONSE_TORRENT_BYTES: String(config.maxResponseTorrentBytes),
     S3TORRENT_WEBSEED_BASE_URL: config.webseeds ? (aws.s3Endpoint ?? '') : '',
     S3TORRENT_TRACKERS: trackers.join(','),
+    [ServiceEnv.PublicVerdict]: publicVerdictFor(config.s3),
     // Powertools writes metrics as EMF lines on stdout for CloudWatch; locally there is no
     // CloudWatch to read them, and they would bury the stack's own output.
     POWERTOOLS_METRICS_DISABLED: 'true',
@@ -107,6 +119,7 @@ async function startLocalSeeder(
 ): Promise<LocalSeeder> {
   const hosts = await loopbackHosts();
   const rangeReader = new AnonymousRangeReader(aws);
+  const anonymousS3 = anonymousS3Client(aws);
   const seeder = await Seeder.start(
     {
       artifactsBucket: ARTIFACTS_BUCKET,
@@ -126,7 +139,8 @@ async function startLocalSeeder(
     },
     {
       records: new RecordStore({ client: clients.documents, tableName: TABLE_NAME }),
-      anonymousS3: anonymousS3Client(aws),
+      anonymousS3,
+      publicAccess: new PublicAccess(anonymousS3, clients.s3, BUCKET_VERDICT_TTL_MS, publicVerdictFor(config.s3)),
       rangeReader,
       artifactsS3: clients.s3,
       sqs: clients.sqs,
@@ -143,7 +157,10 @@ async function startLocalSeeder(
     trackerPort: seeder.tracker.port,
     trackerUrls: [urls.http, urls.udp],
     stop: () => {
-      stopping ??= seeder.close().finally(() => rangeReader.destroy());
+      stopping ??= seeder.close().finally(() => {
+        rangeReader.destroy();
+        anonymousS3.destroy();
+      });
       return stopping;
     },
   };

@@ -3,14 +3,15 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import { JobType, sendHashJobs } from '../queue/index.js';
 import type { RecordStore } from '../records/index.js';
 import {
+  ForbiddenReason,
   ObjectChangedError,
   ObjectMissingError,
+  ObjectNetworkOnlyError,
   ObjectNotPublicError,
   SpanCache,
-  checkReadability,
   readStoredTorrent,
 } from '../storage/index.js';
-import type { AnonymousRangeReader } from '../storage/index.js';
+import type { AnonymousRangeReader, PublicAccess } from '../storage/index.js';
 import { TrackerServer } from '../tracker/index.js';
 import type { AnnounceNotice, TrackedPeer } from '../tracker/index.js';
 import { PeerServer } from '../wire/index.js';
@@ -23,6 +24,8 @@ interface SeederClients {
   readonly records: RecordStore;
   /** Unsigned client: every object byte is read anonymously, so S3 refuses private bytes. */
   readonly anonymousS3: S3Client;
+  /** S3's verdict that an object is public (the unsigned HEAD and the bucket policy status or object ACL). */
+  readonly publicAccess: PublicAccess;
   /** Anonymous ranged GETs of object bytes (plain HTTP: the seeder's hot path). */
   readonly rangeReader: AnonymousRangeReader;
   /** Signed client for the stack's private artifacts bucket. */
@@ -36,12 +39,14 @@ interface SeederEvents {
   error?(message: string, error: unknown): void;
 }
 
-type SeederSettings = Omit<SeederConfig, 'aws' | 'tableName'>;
+/** The seeder's configuration less what its clients are built from (the verdict's mode is in `publicAccess`). */
+type SeederSettings = Omit<SeederConfig, 'aws' | 'tableName' | 'publicVerdict'>;
 
 /**
  * The seeder process: a peer-wire server and an HTTP + UDP tracker for every READY object,
  * reading blocks from S3 anonymously through a bounded cache. A swarm stops the moment S3
- * refuses a read (object changed or no longer public) or its record stops being READY.
+ * refuses a read (object changed or no longer public), when S3 no longer calls its access public
+ * (revalidation), or when its record stops being READY.
  */
 class Seeder {
   private constructor(
@@ -61,7 +66,8 @@ class Seeder {
         findReady: (hex) => clients.records.findByInfoHash(hex),
         current: (bucket, key) => clients.records.get(bucket, key),
         anonymousState: async (object) => {
-          const now = await checkReadability(clients.anonymousS3, object.bucket, object.key);
+          const now = await clients.publicAccess.check(object.bucket, object.key);
+          if (now.kind === 'forbidden' && now.reason === ForbiddenReason.NetworkOnly) return 'network-only';
           if (now.kind !== 'public') return 'refused';
           return now.etag === object.etag ? 'public' : 'changed';
         },
@@ -125,16 +131,20 @@ class Seeder {
 
   /**
    * A changed object gets a re-hash job for its new version (when it is public); an object S3
-   * no longer serves anonymously gets its record REVOKED, so the API agrees with the seeder.
+   * no longer serves anonymously, or no longer calls public, gets its record REVOKED, so the API
+   * agrees with the seeder.
    */
   private static async afterStop(swarm: Swarm, cause: unknown, clients: SeederClients, settings: SeederSettings): Promise<void> {
     const { bucket, key, etag } = swarm.torrent.object;
     if (cause instanceof ObjectNotPublicError || cause instanceof ObjectMissingError) {
-      await clients.records.markRevoked(bucket, key, 'the seeder was refused an anonymous read', { etag }).catch(() => undefined);
+      const reason = cause instanceof ObjectNetworkOnlyError
+        ? `the seeder found the object ${ForbiddenReason.NetworkOnly}`
+        : 'the seeder was refused an anonymous read';
+      await clients.records.markRevoked(bucket, key, reason, { etag }).catch(() => undefined);
       return;
     }
     if (!(cause instanceof ObjectChangedError) || clients.sqs === undefined || settings.hashQueueUrl === undefined) return;
-    const now = await checkReadability(clients.anonymousS3, bucket, key);
+    const now = await clients.publicAccess.check(bucket, key);
     if (now.kind !== 'public' || now.sseCustomer || now.size === 0) return;
     const ensured = await clients.records.ensurePending(bucket, key, now.etag, now.size);
     if (ensured.enqueue) {

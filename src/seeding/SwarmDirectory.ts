@@ -1,7 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type { ObjectRecord, StoredTorrent } from '../records/index.js';
 import { RecordState } from '../records/index.js';
-import { ObjectChangedError, ObjectNotPublicError } from '../storage/index.js';
+import { ObjectChangedError, ObjectNetworkOnlyError, ObjectNotPublicError } from '../storage/index.js';
 import type { SpanCache } from '../storage/index.js';
 import { Swarm, SwarmTorrent } from '../wire/index.js';
 import type { ObjectVersion, TorrentView } from '../wire/index.js';
@@ -14,13 +14,25 @@ interface SwarmSource {
   current(bucket: string, key: string): Promise<ObjectRecord | undefined>;
   torrentBytes(stored: StoredTorrent): Promise<Uint8Array>;
   /**
-   * Asks S3 (an anonymous HEAD) whether this version is still what anyone may read: 'public',
-   * 'changed' (another ETag is public now) or 'refused' (private or gone).
+   * Asks S3 (an anonymous HEAD, and its verdict that the access is public) whether this version
+   * is still what anyone may read: 'public', 'changed' (another ETag is public now), 'refused'
+   * (private or gone) or 'network-only' (readable from our network, but S3 does not call the
+   * access public).
    */
-  anonymousState(object: ObjectVersion): Promise<'public' | 'changed' | 'refused'>;
+  anonymousState(object: ObjectVersion): Promise<AnonymousState>;
   /** Anonymous ranged GET of exactly this version (If-Match on its ETag). */
   fetch(object: ObjectVersion, offset: number, length: number): Promise<Buffer>;
 }
+
+/** What S3 says about a swarm's version (see `SwarmSource.anonymousState`). */
+type AnonymousState = 'public' | 'changed' | 'refused' | 'network-only';
+
+/** Why a swarm stops, by what S3 said. */
+const STOP_REASONS: Readonly<Record<Exclude<AnonymousState, 'public'>, string>> = {
+  changed: 'object changed in S3',
+  refused: 'object no longer anonymously readable',
+  'network-only': 'object no longer public: readable from this network only, S3 does not call its access public',
+};
 
 interface SwarmDirectoryOptions {
   readonly source: SwarmSource;
@@ -108,34 +120,44 @@ class SwarmDirectory {
   }
 
   /**
-   * Re-checks every swarm: S3 must still serve its version anonymously (cached spans would
-   * otherwise outlive a withdrawal) and its record must still be READY for that ETag. Those
-   * that fail stop; idle ones are dropped.
+   * Re-checks every swarm: S3 must still serve its version anonymously and call the access
+   * public (cached spans would otherwise outlive a withdrawal), and its record must still be
+   * READY for that ETag. Those that fail stop; idle ones are dropped. A swarm whose check throws
+   * (S3 or DynamoDB unavailable) keeps running and the others are still checked; the first
+   * error is thrown at the end.
    */
   public async revalidate(): Promise<void> {
     const now = Date.now();
+    const errors: unknown[] = [];
     for (const swarm of this.swarms) {
       if (swarm.memberCount === 0 && now - (this.lastUsed.get(swarm) ?? now) > IDLE_SWARM_MS) {
         swarm.stop(IDLE_REASON);
         continue;
       }
-      const { bucket, key, etag } = swarm.torrent.object;
-      const state = await this.options.source.anonymousState(swarm.torrent.object);
-      if (state !== 'public') {
-        // The same errors a failed read gives: whoever handles the stop treats both alike.
-        const cause = state === 'changed' ? new ObjectChangedError(bucket, key, etag) : new ObjectNotPublicError(bucket, key);
-        swarm.stop(state === 'changed' ? 'object changed in S3' : 'object no longer anonymously readable', cause);
-        continue;
-      }
-      const record = await this.options.source.current(bucket, key);
-      if (record?.state !== RecordState.Ready || record.etag !== etag) {
-        swarm.stop(record === undefined ? 'object record deleted' : `record is ${record.state} for ETag ${record.etag}`);
-      }
+      await this.revalidateSwarm(swarm).catch((error: unknown) => errors.push(error));
     }
+    if (errors.length > 0) throw errors[0];
   }
 
   public stopAll(reason: string): void {
     for (const swarm of this.swarms) swarm.stop(reason);
+  }
+
+  private async revalidateSwarm(swarm: Swarm): Promise<void> {
+    const { bucket, key, etag } = swarm.torrent.object;
+    const state = await this.options.source.anonymousState(swarm.torrent.object);
+    if (state !== 'public') {
+      // The same errors a failed read gives: whoever handles the stop treats both alike.
+      const cause = state === 'changed'
+        ? new ObjectChangedError(bucket, key, etag)
+        : state === 'network-only' ? new ObjectNetworkOnlyError(bucket, key) : new ObjectNotPublicError(bucket, key);
+      swarm.stop(STOP_REASONS[state], cause);
+      return;
+    }
+    const record = await this.options.source.current(bucket, key);
+    if (record?.state !== RecordState.Ready || record.etag !== etag) {
+      swarm.stop(record === undefined ? 'object record deleted' : `record is ${record.state} for ETag ${record.etag}`);
+    }
   }
 
   private takeLookup(): boolean {
@@ -197,4 +219,4 @@ function versionId(object: { readonly bucket: string; readonly key: string; read
 }
 
 export { DEFAULT_NEGATIVE_TTL_MS, IDLE_REASON, MAX_LOOKUPS_PER_SECOND, SwarmDirectory };
-export type { SwarmDirectoryOptions, SwarmMatch, SwarmSource };
+export type { AnonymousState, SwarmDirectoryOptions, SwarmMatch, SwarmSource };

@@ -1,5 +1,5 @@
-import { EnvReader, ServiceEnv, awsConfigFrom } from '../config.js';
-import type { AwsConfig, Env } from '../config.js';
+import { EnvReader, ServiceEnv, awsConfigFrom, publicVerdictFrom } from '../config.js';
+import type { AwsConfig, Env, PublicVerdictMode } from '../config.js';
 import { PeerServerDefaults } from '../wire/index.js';
 
 /** Bytes of object spans the seeder caches by default: a few hundred pieces, well inside a 1 GiB task. */
@@ -23,6 +23,7 @@ const SeederEnv = {
   Table: ServiceEnv.Table,
   ArtifactsBucket: ServiceEnv.ArtifactsBucket,
   HashQueueUrl: ServiceEnv.HashQueueUrl,
+  PublicVerdict: ServiceEnv.PublicVerdict,
   Hosts: 'S3TORRENT_SEEDER_HOSTS',
   PeerPort: 'S3TORRENT_PEER_PORT',
   TrackerPort: 'S3TORRENT_TRACKER_PORT',
@@ -46,6 +47,8 @@ interface SeederConfig {
   readonly artifactsBucket: string;
   /** When set, a changed object seen by the seeder gets a re-hash job here. */
   readonly hashQueueUrl: string | undefined;
+  /** How public access is decided (as the handlers decide it); `s3` unless S3 is the embedded s3rver. */
+  readonly publicVerdict: PublicVerdictMode;
   /** Addresses the peer port and the tracker listen on. */
   readonly hosts: readonly string[];
   readonly peerPort: number;
@@ -77,6 +80,7 @@ function seederConfigFrom(env: Env = process.env): SeederConfig {
     tableName: reader.string(SeederEnv.Table, 's3-torrent'),
     artifactsBucket: reader.string(SeederEnv.ArtifactsBucket),
     hashQueueUrl: reader.optionalString(SeederEnv.HashQueueUrl),
+    publicVerdict: publicVerdictFrom(reader),
     hosts: listenOn,
     peerPort: reader.integer(SeederEnv.PeerPort, DEFAULT_PEER_PORT, 0, 65_535),
     trackerPort: reader.integer(SeederEnv.TrackerPort, DEFAULT_TRACKER_PORT, 0, 65_535),

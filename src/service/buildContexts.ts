@@ -5,7 +5,7 @@ import type { TorrentApiContext } from '../api/index.js';
 import type { ServiceConfig } from '../config.js';
 import type { HashJobContext } from '../jobs/index.js';
 import { RecordStore } from '../records/index.js';
-import { anonymousS3Client } from '../storage/index.js';
+import { BUCKET_VERDICT_TTL_MS, PublicAccess, anonymousS3Client } from '../storage/index.js';
 import { awsClients } from './awsClients.js';
 
 /** How long a redirect to a large .torrent stays valid. */
@@ -22,7 +22,18 @@ function buildContexts(config: ServiceConfig): { hashJobs: HashJobContext; torre
   const anonymousS3 = anonymousS3Client(config.aws);
   // The signed client: the stack's own artifacts bucket is private.
   const artifactsS3 = clients.s3;
-  const shared = { records, anonymousS3, artifactsS3, artifactsBucket: config.artifactsBucket, sqs, hashQueueUrl: config.hashQueueUrl };
+  // One verdict per process: the API and the hash-worker share its bucket cache. The signed
+  // client asks S3 for the verdict (GetBucketPolicyStatus, GetObjectAcl); it never reads objects.
+  const publicAccess = new PublicAccess(anonymousS3, clients.s3, BUCKET_VERDICT_TTL_MS, config.publicVerdict);
+  const shared = {
+    records,
+    anonymousS3,
+    publicAccess,
+    artifactsS3,
+    artifactsBucket: config.artifactsBucket,
+    sqs,
+    hashQueueUrl: config.hashQueueUrl,
+  };
   return {
     hashJobs: {
       ...shared,

@@ -1,19 +1,14 @@
-import { GetObjectCommand, HeadObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
+import { GetObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { RandomAccessSource } from '../hashing/index.js';
 import { ObjectChangedError, ObjectMissingError, ObjectNotPublicError, StorageUnavailableError } from './errors.js';
 
-/** What an anonymous HEAD says about an object. */
-type Readability =
-  | { readonly kind: 'public'; readonly etag: string; readonly size: number; readonly sseCustomer: boolean }
-  | { readonly kind: 'forbidden' }
-  | { readonly kind: 'missing' };
-
+/** The HTTP status of an S3 failure, if it is one. @internal */
 function statusOf(error: unknown): number | undefined {
   return error instanceof S3ServiceException ? error.$metadata.httpStatusCode : undefined;
 }
 
-/** Turns an S3 failure on an anonymous read into our typed errors. */
+/** Turns an S3 failure on an anonymous read into our typed errors. @internal */
 function readError(error: unknown, bucket: string, key: string, etag: string | undefined): Error {
   const status = statusOf(error);
   if (status === 412 && etag !== undefined) return new ObjectChangedError(bucket, key, etag, { cause: error });
@@ -21,30 +16,6 @@ function readError(error: unknown, bucket: string, key: string, etag: string | u
   if (status === 404) return new ObjectMissingError(bucket, key, { cause: error });
   const detail = error instanceof Error ? error.message : String(error);
   return new StorageUnavailableError(`reading s3://${bucket}/${key} failed: ${detail}`, bucket, key, { cause: error });
-}
-
-/**
- * Asks S3 itself whether anyone may read the object: an unsigned HEAD. Never decided by
- * parsing ACLs or policies. An object encrypted with a customer key (SSE-C) answers 400 to a
- * request without the key: reported as public with `sseCustomer`, so callers can refuse it
- * clearly.
- */
-async function checkReadability(client: S3Client, bucket: string, key: string): Promise<Readability> {
-  try {
-    const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-    return {
-      kind: 'public',
-      etag: head.ETag ?? '',
-      size: head.ContentLength ?? 0,
-      sseCustomer: head.SSECustomerAlgorithm !== undefined,
-    };
-  } catch (error) {
-    const status = statusOf(error);
-    if (status === 403) return { kind: 'forbidden' };
-    if (status === 404) return { kind: 'missing' };
-    if (status === 400) return { kind: 'public', etag: '', size: 0, sseCustomer: true };
-    throw readError(error, bucket, key, undefined);
-  }
 }
 
 /**
@@ -98,5 +69,4 @@ class S3ObjectSource implements RandomAccessSource {
   }
 }
 
-export { S3ObjectSource, checkReadability, streamObjectRange };
-export type { Readability };
+export { S3ObjectSource, readError, statusOf, streamObjectRange };

@@ -1,4 +1,4 @@
-import { DEFAULT_SEGMENT_BYTES, ServiceEnv, serviceConfigFrom } from '../../src/config.js';
+import { DEFAULT_SEGMENT_BYTES, PublicVerdict, ServiceEnv, serviceConfigFrom } from '../../src/config.js';
 import type { ServiceConfig } from '../../src/config.js';
 import { DEFAULT_TRACKER_PORT } from '../../src/seeding/index.js';
 import {
@@ -148,6 +148,16 @@ describe('Function: serviceConfigFrom (the environment the stack gives each hand
 
       // Assess
       expect(config.publishedBuckets).toEqual(new Set(PUBLISHED_BUCKETS));
+    });
+
+    it("takes S3's own verdict of public access, the default (no variable set for it)", () => {
+      // Prepare & Act
+      const { json } = synthesize();
+      const config = configOf(role);
+
+      // Assess
+      expect(Object.keys(environmentOf(functionOf(json, role)[1]))).not.toContain(ServiceEnv.PublicVerdict);
+      expect(config.publicVerdict).toBe(PublicVerdict.S3);
     });
 
     it('answers v1 torrents by default, and the format setting otherwise', () => {

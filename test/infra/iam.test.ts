@@ -1,5 +1,6 @@
 import { ARTIFACT_KEY_PREFIX } from '../../src/jobs/index.js';
 import { TableKeys } from '../../src/records/index.js';
+import { PublicVerdictActions } from '../../lib/publicVerdictAccess.js';
 import { CUSTOM_SETTINGS, PUBLISHED_BUCKETS, functionOf, logicalIdOf, onlyResource, resourcesOfType, synthesize, withPlaceholders } from './synth.js';
 import type { HandlerRole, Settings, TemplateJson } from './synth.js';
 
@@ -103,7 +104,7 @@ describe('Class: S3TorrentStack (IAM)', () => {
       expect(offending).toEqual([]);
     });
 
-    it('touches the published buckets only to turn on their EventBridge notifications', () => {
+    it('touches the published buckets only to turn on their EventBridge notifications and to ask S3 whether objects are public', () => {
       // Prepare & Act
       const { json } = synthesize(settings);
 
@@ -113,9 +114,36 @@ describe('Class: S3TorrentStack (IAM)', () => {
       expect(onPublished.length).toBeGreaterThan(0);
       for (const { statement } of onPublished) {
         expect(statement.Effect).toBe('Allow');
-        expect(actionsOf(statement).sort()).toEqual(['s3:GetBucketNotification', 's3:PutBucketNotification']);
+        expect([
+          ['s3:GetBucketNotification', 's3:PutBucketNotification'],
+          [...PublicVerdictActions.Bucket],
+          [...PublicVerdictActions.Objects],
+        ]).toContainEqual(actionsOf(statement).sort());
       }
       expect(resourcesOfType(json, 'AWS::S3::BucketPolicy').filter(([, policy]) => reachesPublishedBucket(policy.Properties?.Bucket))).toEqual([]);
+    });
+
+    it('gives the torrent-api, the hash-worker and the seeder exactly s3:GetBucketPolicyStatus on each published bucket and s3:GetObjectAcl on its objects, nothing else there', () => {
+      // Prepare & Act
+      const { json } = synthesize(settings);
+      const partition = { Ref: 'AWS::Partition' };
+      const arnOf = (suffix: string): unknown => ({ 'Fn::Join': ['', ['arn:', partition, `:s3:::${suffix}`]] });
+      const roles = [roleOfFunction(json, 'torrent-api'), roleOfFunction(json, 'hash-worker'), seederTaskRole(json)];
+
+      // Assess: S3's verdict of public access (src/storage/PublicAccess.ts), never the bytes.
+      const unordered = (values: unknown[]): unknown[] => [...values].sort((a, b) => withPlaceholders(a).localeCompare(withPlaceholders(b)));
+      for (const roleId of roles) {
+        const onPublished = allowedTo(json, roleId).filter((statement) => list(statement.Resource).some(reachesPublishedBucket));
+        const granted = onPublished.map((statement) => ({ actions: actionsOf(statement), resources: unordered(list(statement.Resource)) }));
+        expect(granted.sort((a, b) => String(a.actions).localeCompare(String(b.actions)))).toEqual([
+          { actions: ['s3:GetBucketPolicyStatus'], resources: unordered(PUBLISHED_BUCKETS.map((bucket) => arnOf(bucket))) },
+          { actions: ['s3:GetObjectAcl'], resources: unordered(PUBLISHED_BUCKETS.map((bucket) => arnOf(`${bucket}/*`))) },
+        ]);
+      }
+      // No one else gets them.
+      const verdictHolders = statementsOf(json).filter(({ statement }) =>
+        actionsOf(statement).some((action) => ['s3:getbucketpolicystatus', 's3:getobjectacl'].includes(action.toLowerCase())));
+      expect([...new Set(verdictHolders.flatMap((found) => found.roles))].sort()).toEqual([...roles].sort());
     });
 
     it('has no statement with Action "*" and allows no whole service', () => {

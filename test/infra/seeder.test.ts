@@ -4,7 +4,7 @@ import type { App } from 'aws-cdk-lib';
 import { AssetManifestArtifact } from 'aws-cdk-lib/cx-api';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { InvalidSettingsError } from '../../lib/errors.js';
-import { ServiceEnv } from '../../src/config.js';
+import { PublicVerdict, ServiceEnv } from '../../src/config.js';
 import { DEFAULT_PEER_PORT, DEFAULT_TRACKER_PORT, SeederEnv, seederConfigFrom } from '../../src/seeding/index.js';
 import {
   CUSTOM_SETTINGS,
@@ -186,6 +186,7 @@ describe('Class: SeederService', () => {
       expect(config.tableName).toBe(placeholder(logicalIdOf(stack.records.table)));
       expect(config.artifactsBucket).toBe(placeholder(logicalIdOf(stack.artifactsBucket)));
       expect(config.hashQueueUrl).toBe(placeholder(logicalIdOf(stack.hashing.queue)));
+      expect(config.publicVerdict).toBe(PublicVerdict.S3);
       expect(environment[ServiceEnv.Region]).toEqual({ Ref: 'AWS::Region' });
     });
 

@@ -39,6 +39,8 @@ async function startSeederService(stack: LocalStack, node: string): Promise<{ ch
       S3TORRENT_SEEDER_HOSTS: '127.0.0.1',
       S3TORRENT_PEER_PORT: '0',
       S3TORRENT_TRACKER_PORT: '0',
+      // The stack's S3 is the embedded s3rver: no access control and no GetBucketPolicyStatus.
+      S3TORRENT_PUBLIC_VERDICT: 'anonymous-head',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

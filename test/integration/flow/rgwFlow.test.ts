@@ -1,4 +1,4 @@
-import { CreateBucketCommand, PutObjectAclCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, PutBucketPolicyCommand, PutObjectAclCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { join } from 'node:path';
 import { LOCAL_CREDENTIALS } from '../../../src/service/credentials.js';
@@ -12,6 +12,23 @@ import { eventually, fetchWhenReady, infoHashesOf, publisherS3, referenceInfoHas
 const MiB = 1024 * 1024;
 /** Bucket without a public policy: objects in it are public only by their own ACL. */
 const PRIVATE_BUCKET = 'private-stuff';
+
+/**
+ * A bucket policy allowing s3:GetObject to everyone, or (with `sourceIp`) only to that network:
+ * RGW then lets our own process (127.0.0.1) read anonymously, but does not call it public.
+ */
+function getObjectPolicy(bucket: string, sourceIp?: string): string {
+  return JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [{
+      Effect: 'Allow',
+      Principal: '*',
+      Action: 's3:GetObject',
+      Resource: `arn:aws:s3:::${bucket}/*`,
+      ...(sourceIp === undefined ? {} : { Condition: { IpAddress: { 'aws:SourceIp': sourceIp } } }),
+    }],
+  });
+}
 
 describe('Flow: ?torrent against Ceph RGW (S3 enforces anonymous access)', () => {
   let stack: LocalStack;
@@ -45,7 +62,85 @@ describe('Flow: ?torrent against Ceph RGW (S3 enforces anonymous access)', () =>
     expect(await records.get(PRIVATE_BUCKET, 'secret.bin')).toBeUndefined();
   });
 
-  it('serves a public-read object, then 403 once it is made private again', async () => {
+  it('answers 403 and creates no record for an object a policy opens to 127.0.0.1 only, though our own HEAD passes', async () => {
+    // Prepare: the issue's reproduction, a policy conditioned on aws:SourceIp.
+    const bucket = 'network-only';
+    const key = 'internal.bin';
+    const s3 = publisherS3(stack);
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    await s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: getObjectPolicy(bucket, '127.0.0.1/32') }));
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: pseudoRandomBytes(MiB, 'internal') }));
+    const anonymousHead = await fetch(`${stack.endpoints.s3}/${bucket}/${key}`, { method: 'HEAD' });
+
+    // Act
+    const reply = await fetch(torrentUrl(stack, key, 'torrent', bucket));
+
+    // Assess
+    expect(anonymousHead.status).toBe(200);
+    expect(reply.status).toBe(403);
+    const body = await reply.text();
+    expect(body).toContain('<Code>AccessDenied</Code>');
+    expect(body).toContain('readable from this network only: S3 does not call its access public');
+    expect(await records.get(bucket, key)).toBeUndefined();
+  });
+
+  it('has the hash-worker refuse it too: an upload event makes no record, a queued job revokes its record', async () => {
+    // Prepare: two objects of the network-only bucket (made by the test above), and a PENDING
+    // record for one of them as if it had been published before its bucket policy was narrowed.
+    const bucket = 'network-only';
+    const s3 = publisherS3(stack);
+    const uploaded = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'uploaded.bin', Body: pseudoRandomBytes(MiB, 'u') }));
+    const queued = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'queued.bin', Body: pseudoRandomBytes(MiB, 'q') }));
+    await records.ensurePending(bucket, 'queued.bin', queued.ETag ?? '', MiB);
+    const sqs = new SQSClient({ region: 'us-east-1', endpoint: stack.endpoints.sqs, credentials: { ...LOCAL_CREDENTIALS } });
+    const upload = {
+      source: 'aws.s3',
+      'detail-type': 'Object Created',
+      detail: { bucket: { name: bucket }, object: { key: 'uploaded.bin', etag: (uploaded.ETag ?? '').replace(/"/g, ''), size: MiB } },
+    };
+    const job = { type: 'object', bucket, key: 'queued.bin', etag: queued.ETag, size: MiB };
+
+    // Act
+    await sqs.send(new SendMessageCommand({ QueueUrl: stack.hashQueueUrl, MessageBody: JSON.stringify(upload) }));
+    await sqs.send(new SendMessageCommand({ QueueUrl: stack.hashQueueUrl, MessageBody: JSON.stringify(job) }));
+
+    // Assess: both messages are consumed (none in flight or waiting), then look at the records.
+    const revoked = await eventually(async () => {
+      const record = await records.get(bucket, 'queued.bin');
+      return record?.state === RecordState.Revoked ? record : undefined;
+    });
+    await eventually(async () => {
+      const attributes = await sqs.send(new GetQueueAttributesCommand({
+        QueueUrl: stack.hashQueueUrl,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+      }));
+      const left = Number(attributes.Attributes?.ApproximateNumberOfMessages ?? '1') + Number(attributes.Attributes?.ApproximateNumberOfMessagesNotVisible ?? '1');
+      return left === 0 ? true : undefined;
+    });
+    expect(revoked.reason).toBe('object is readable from this network only: S3 does not call its access public');
+    expect(await records.get(bucket, 'uploaded.bin')).toBeUndefined();
+    sqs.destroy();
+  });
+
+  it('serves an object of a bucket whose policy grants Principal "*" without conditions', async () => {
+    // Prepare: the same policy, unconditioned (a bucket of its own: the verdict is cached per bucket).
+    const bucket = 'open-policy';
+    const key = 'open.bin';
+    const bytes = pseudoRandomBytes(MiB + 11, 'open');
+    const s3 = publisherS3(stack);
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    await s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: getObjectPolicy(bucket) }));
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: bytes }));
+
+    // Act
+    const reply = await fetchWhenReady(torrentUrl(stack, key, 'torrent', bucket));
+
+    // Assess
+    expect(reply.status).toBe(200);
+    expect((await infoHashesOf(reply)).v1).toBe((await referenceInfoHashes(dir, key, bytes)).v1);
+  });
+
+  it('serves an object public only by its ACL (bucket without policy), then 403 once it is made private again', async () => {
     const key = 'toggled.bin';
     const bytes = pseudoRandomBytes(3 * MiB + 5, 'toggled');
     const s3 = publisherS3(stack);

@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CreateBucketCommand, PutObjectAclCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, PutBucketPolicyCommand, PutObjectAclCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { join } from 'node:path';
 import { TABLE_NAME, rgwAvailable } from '../../../src/local/index.js';
 import type { LocalStack } from '../../../src/local/index.js';
@@ -19,6 +19,12 @@ const MiB = 1024 * 1024;
  * overwrite can only come from the seeder noticing the change.
  */
 const BUCKET = 'seeder-withdrawal';
+
+/**
+ * A bucket whose policy lets only 127.0.0.1 read (aws:SourceIp): our own anonymous HEAD and GETs
+ * pass, but S3 does not call that public. Its objects are public only by their own ACL.
+ */
+const NETWORK_BUCKET = 'seeder-network-only';
 
 /**
  * How soon the seeder must notice: the local stack revalidates swarms every second (an
@@ -43,7 +49,22 @@ describe('Seeder: withdrawal when S3 stops serving an object (Ceph RGW)', () => 
       client: new DynamoDBClient({ region: 'us-east-1', endpoint: stack.endpoints.dynamoDb, credentials: { ...LOCAL_CREDENTIALS } }),
       tableName: TABLE_NAME,
     });
-    await publisherS3(stack).send(new CreateBucketCommand({ Bucket: BUCKET }));
+    const s3 = publisherS3(stack);
+    await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+    await s3.send(new CreateBucketCommand({ Bucket: NETWORK_BUCKET }));
+    await s3.send(new PutBucketPolicyCommand({
+      Bucket: NETWORK_BUCKET,
+      Policy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{
+          Effect: 'Allow',
+          Principal: '*',
+          Action: 's3:GetObject',
+          Resource: `arn:aws:s3:::${NETWORK_BUCKET}/*`,
+          Condition: { IpAddress: { 'aws:SourceIp': '127.0.0.1/32' } },
+        }],
+      }),
+    }));
   }, 180_000);
 
   afterAll(async () => {
@@ -52,9 +73,9 @@ describe('Seeder: withdrawal when S3 stops serving an object (Ceph RGW)', () => 
   });
 
   /** Uploads public-read and returns the v1 torrent. */
-  async function publishPublic(key: string, bytes: Buffer): Promise<TorrentInfo> {
-    await publisherS3(stack).send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: bytes, ACL: 'public-read' }));
-    return torrentOf(stack, key, BUCKET);
+  async function publishPublic(key: string, bytes: Buffer, bucket = BUCKET): Promise<TorrentInfo> {
+    await publisherS3(stack).send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: bytes, ACL: 'public-read' }));
+    return torrentOf(stack, key, bucket);
   }
 
   /** A connected, unchoked peer that has one verified piece. */
@@ -192,4 +213,27 @@ describe('Seeder: withdrawal when S3 stops serving an object (Ceph RGW)', () => 
     expect(download.ok ? download.data.equals(newBytes) : download).toBe(true);
     expect(await httpAnnounce(seederOf(stack).trackerPort, before.infoHash)).toEqual({ failure: 'unknown or unpublished torrent' });
   }, 120_000);
+
+  it('stops serving an object S3 no longer calls public though our network may still read it, and revokes its record', async () => {
+    // Prepare: public by its ACL in a bucket whose policy also lets 127.0.0.1 in.
+    const key = 'network-only.bin';
+    const torrent = await publishPublic(key, pseudoRandomBytes(2 * MiB + 4_321, 'network-only'), NETWORK_BUCKET);
+    const peer = await downloadingPeer(torrent);
+
+    // Act: the ACL goes private; the unsigned HEAD from here still passes (the policy).
+    await publisherS3(stack).send(new PutObjectAclCommand({ Bucket: NETWORK_BUCKET, Key: key, ACL: 'private' }));
+    expect((await fetch(`${stack.endpoints.s3}/${NETWORK_BUCKET}/${key}`, { method: 'HEAD' })).status).toBe(200);
+
+    // Assess: hung up within the bound, record REVOKED with the reason, tracker and API refuse.
+    expect(await peer.waitClosed(NOTICE_MS)).toBe(true);
+    const revoked = await eventually(async () => {
+      const record = await records.get(NETWORK_BUCKET, key);
+      return record?.state === RecordState.Revoked ? record : undefined;
+    }, NOTICE_MS);
+    expect(revoked.reason).toContain('readable from this network only');
+    expect(await httpAnnounce(seederOf(stack).trackerPort, torrent.infoHash)).toEqual({ failure: 'unknown or unpublished torrent' });
+    const api = await fetch(torrentUrl(stack, key, 'torrent', NETWORK_BUCKET));
+    expect(api.status).toBe(403);
+    expect(await api.text()).toContain('<Code>AccessDenied</Code>');
+  }, 90_000);
 });

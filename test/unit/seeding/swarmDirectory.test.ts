@@ -2,7 +2,7 @@ import { hashRange } from '../../../src/hashing/index.js';
 import { RecordState } from '../../../src/records/index.js';
 import type { ObjectRecord } from '../../../src/records/index.js';
 import { MAX_LOOKUPS_PER_SECOND, SwarmDirectory } from '../../../src/seeding/index.js';
-import type { SwarmSource } from '../../../src/seeding/index.js';
+import type { AnonymousState, SwarmSource } from '../../../src/seeding/index.js';
 import { SpanCache } from '../../../src/storage/index.js';
 import { TorrentFormat, buildTorrent } from '../../../src/torrent/index.js';
 import { pseudoRandomBytes } from '../../helpers/files.js';
@@ -23,13 +23,13 @@ async function readyRecord(): Promise<ObjectRecord> {
 }
 
 /** Records and S3 in memory (a unit test of the directory's rules; the seeder's e2e tests use the real ones). */
-function memorySwarmSource(record: ObjectRecord): SwarmSource & { state: 'public' | 'changed' | 'refused'; current_: ObjectRecord | undefined; lookups: number } {
+function memorySwarmSource(record: ObjectRecord): SwarmSource & { state: AnonymousState; current_: ObjectRecord | undefined; lookups: number } {
   const hashes = (r: ObjectRecord): string[] => {
     const t = r.torrents;
     return t === undefined ? [] : [t.v1.infoHashV1, t.hybrid.infoHashV1, (t.hybrid.infoHashV2 ?? '').slice(0, 40)];
   };
   const source = {
-    state: 'public' as 'public' | 'changed' | 'refused',
+    state: 'public' as AnonymousState,
     current_: record as ObjectRecord | undefined,
     lookups: 0,
     async findReady(hex: string) {
@@ -71,6 +71,7 @@ describe('Class: SwarmDirectory', () => {
 
   it.each([
     ['S3 refuses anonymous reads', { state: 'refused' as const }, /no longer anonymously readable/],
+    ['S3 no longer calls the access public (our network may still read it)', { state: 'network-only' as const }, /readable from this network only/],
     ['another version is public', { state: 'changed' as const }, /changed/],
     ['the record is REVOKED', { revoke: true }, /REVOKED/],
   ])('stops the swarm on revalidation when %s', async (_name, change, reason) => {
