@@ -13,6 +13,7 @@ export {
 export { CHANGE_TTL_SECONDS, ChangeLog } from './ChangeLog.js';
 export { RecordStore } from './RecordStore.js';
 export { RecordLimits, RecordState, TableKeys, aliasPartitionKey, recordPartitionKey, segmentSortKey } from './schema.js';
+export { piecesProgress, recordsUnder } from './recordsUnder.js';
 export { createRecordTable, recordTableDefinition } from './table.js';
 export type { ChangeNote, ObjectChange } from './ChangeLog.js';
 export type { ObjectRecord, SegmentResult, StoredTorrent } from './schema.js';
