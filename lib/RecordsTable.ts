@@ -6,12 +6,12 @@ import { TableKeys, recordTableDefinition } from '../src/records/index.js';
 import { InvalidSettingsError } from './errors.js';
 
 /**
- * What each kind of code does to the records (src/records/RecordStore.ts): the seeder reads and
- * revokes; the handlers also create, advance and write segment results (transactions check each
- * item's own action).
+ * What each kind of code does to the records (src/records/RecordStore.ts): the seeder reads,
+ * polls the change log and revokes (a transaction that also puts the change item); the handlers
+ * also create, advance and write segment results (transactions check each item's own action).
  */
 const RecordAccess = {
-  Seeder: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+  Seeder: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem'],
   Handler: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'],
 } as const;
 type RecordAccess = (typeof RecordAccess)[keyof typeof RecordAccess];

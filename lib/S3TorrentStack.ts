@@ -141,6 +141,10 @@ class S3TorrentStack extends Stack {
       value: Fn.join(',', [...this.seeder.network.publicAddresses]),
     });
     new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName });
+    new CfnOutput(this, 'RecordsTableName', {
+      description: 'The records table: s3-torrent status --table <name> s3://bucket/key',
+      value: this.records.table.tableName,
+    });
     if (this.api.domainName !== undefined) {
       new CfnOutput(this, 'ApiDomainTarget', {
         description: `Point a CNAME for ${settings.apiDomain ?? ''} here`,

@@ -16,4 +16,12 @@ class PrewarmError extends S3TorrentError {
   }
 }
 
-export { PrewarmError, UsageError };
+/** The records could not be read (endpoint down, no such table, no credentials), or hold no record of the object. */
+class StatusError extends S3TorrentError {
+  public constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'StatusError';
+  }
+}
+
+export { PrewarmError, StatusError, UsageError };

@@ -8,6 +8,7 @@ Commands:
   magnet <file.torrent>    print its magnet link
   local                    run the whole system on this machine (npm start)
   prewarm s3://b/k...      have a deployment hash objects now; exits when they are ready
+  status s3://b/k...       what the records say of objects: state, reason, ETag, infohashes
 
 Run 's3-torrent <command> --help' for the options of a command.`,
   create: `Usage: s3-torrent create <file> [options]
@@ -76,6 +77,22 @@ Options:
                           credentials from the environment: AWS_ACCESS_KEY_ID, ...)
       --s3-endpoint URL   S3 to list from with --recursive (the local stack's); default AWS
   -h, --help              show this help`,
+  status: `Usage: s3-torrent status s3://bucket/key... [--json] [--table NAME] [--dynamodb-endpoint URL]
+       s3-torrent status --recursive s3://bucket/prefix/... [--json] [...]
+
+Shows what the records table says of each object: its state (PENDING, HASHING, READY,
+REVOKED or FAILED), the reason if any, when it changed, its ETag, its infohashes and how many
+pieces are hashed. Exits 1 for an object with no record.
+
+Options:
+      --json                    one JSON object per object (with a "state" field), one per line
+  -r, --recursive               every record under each prefix, one line each
+      --table NAME              the records table (default s3-torrent, the local stack's); on
+                                AWS, the stack's RecordsTableName output
+      --dynamodb-endpoint URL   DynamoDB to read (default http://127.0.0.1:8000, the local
+                                stack's, unless --table is given: then AWS, in AWS_REGION, with
+                                your own credentials)
+  -h, --help                    show this help`,
 } as const;
 
 export { HELP };

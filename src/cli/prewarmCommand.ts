@@ -2,6 +2,7 @@ import { objectUrl } from '../storage/index.js';
 import { progressFor } from './progress.js';
 import type { CliOutput } from './commands.js';
 import { PrewarmError, UsageError } from './errors.js';
+import { parseS3Url } from './s3Url.js';
 
 /** How long prewarm waits for one object by default: a 5 TiB object takes minutes on AWS. */
 const DEFAULT_PREWARM_TIMEOUT_S = 3600;
@@ -18,12 +19,6 @@ interface PrewarmArgs {
   readonly recursive: boolean;
   /** S3 endpoint to list prefixes from (local stacks); unset: AWS. */
   readonly s3Endpoint?: string | undefined;
-}
-
-function parseS3Url(url: string, prefixAllowed: boolean): { bucket: string; key: string } {
-  const match = (prefixAllowed ? /^s3:\/\/([^/]+)\/(.*)$/ : /^s3:\/\/([^/]+)\/(.+)$/).exec(url);
-  if (match === null) throw new UsageError(`expected s3://bucket/${prefixAllowed ? 'prefix' : 'key'}, not "${url}"`);
-  return { bucket: match[1] as string, key: match[2] as string };
 }
 
 /**

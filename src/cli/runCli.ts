@@ -52,6 +52,13 @@ const OPTIONS = {
     timeout: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
+  status: {
+    json: { type: 'boolean' },
+    recursive: { type: 'boolean', short: 'r' },
+    table: { type: 'string' },
+    'dynamodb-endpoint': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  },
 } as const satisfies Record<string, ParseArgsConfig['options']>;
 
 type Command = keyof typeof OPTIONS;
@@ -134,6 +141,22 @@ async function dispatch(argv: string[], io: CliStreams, deps: CliDependencies): 
         timeoutSeconds: values.timeout,
         recursive: values.recursive === true,
         s3Endpoint: values['s3-endpoint'],
+      },
+      io,
+    );
+    return;
+  }
+  if (command === 'status') {
+    const { values, positionals } = parse('status', rest);
+    if (values.help === true) return io.out(HELP.status);
+    const { statusCommand } = await import('./statusCommand.js');
+    await statusCommand(
+      {
+        targets: positionals,
+        json: values.json === true,
+        recursive: values.recursive === true,
+        table: values.table,
+        dynamoDbEndpoint: values['dynamodb-endpoint'],
       },
       io,
     );

@@ -19,7 +19,7 @@ import { eventBridgeEventFor } from './s3Events.js';
 import type { S3NotificationRecord } from './s3Events.js';
 import { startSqsConsumer } from './sqsRunner.js';
 import { loopbackHosts } from './ports.js';
-import { DEFAULT_MAX_FETCHES, Seeder } from '../seeding/index.js';
+import { DEFAULT_CHANGE_POLL_MS, DEFAULT_MAX_FETCHES, Seeder } from '../seeding/index.js';
 import { PeerServerDefaults } from '../wire/index.js';
 import { AnonymousRangeReader, BUCKET_VERDICT_TTL_MS, PublicAccess, anonymousS3Client } from '../storage/index.js';
 
@@ -130,8 +130,11 @@ async function startLocalSeeder(
       publicAddresses: hosts,
       cacheBytes: config.seederCacheBytes,
       maxFetches: DEFAULT_MAX_FETCHES,
-      // Tests wait for withdrawals: locally they take effect within a second.
-      revalidateMs: 1000,
+      changePollMs: DEFAULT_CHANGE_POLL_MS,
+      // Locally swarms are few and requests free, and no access checker turns an object made
+      // private into a record change yet: the safety net re-checks every swarm every second.
+      recheckMs: 1000,
+      rechecksPerSecond: 100,
       maxConnections: PeerServerDefaults.maxConnections,
       // Every local peer is on 127.0.0.1: the per-address limit must not get in the way.
       maxConnectionsPerIp: PeerServerDefaults.maxConnections,

@@ -1,6 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand, ScanCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { TranslateConfig } from '@aws-sdk/lib-dynamodb';
+import { ChangeLog } from './ChangeLog.js';
 import { cancellationCodes, conditionFailedAt, isConditionFailed, retryConflicts } from './conflicts.js';
 import {
   HashingPlanConflictError,
@@ -66,6 +67,8 @@ const DEFAULT_LIST_PAGE_SIZE = 100;
  * if (enqueue) await queue.send({ bucket: 'bucket', key: 'video.mp4', etag });
  */
 class RecordStore {
+  /** The transitions that stop a swarm, logged in the same transactions (ChangeLog.ts); the seeder polls it. */
+  public readonly changes: ChangeLog;
   private readonly documents: DynamoDBDocumentClient;
   private readonly tableName: string;
   private readonly now: () => Date;
@@ -81,6 +84,7 @@ class RecordStore {
       : DynamoDBDocumentClient.from(client, (client.config as { translateConfig?: TranslateConfig }).translateConfig);
     this.tableName = options.tableName;
     this.now = options.now ?? ((): Date => new Date());
+    this.changes = new ChangeLog(this.documents, this.tableName);
   }
 
   /** The CreateTable input and TTL setting of the record table (the CDK stack mirrors it). */
@@ -127,7 +131,9 @@ class RecordStore {
         : current.etag !== etag
           ? 'attribute_exists(#pk) AND #etag <> :etag'
           : '#etag = :etag AND #state = :restart';
-      const record = await this.resetToPending(bucket, key, etag, size, condition, retry ? { ':restart': current?.state } : {});
+      // Replacing another ETag stops that version's swarm (it may be READY by now): logged.
+      const logged = current !== undefined && current.etag !== etag;
+      const record = await this.resetToPending(bucket, key, etag, size, condition, retry ? { ':restart': current?.state } : {}, logged);
       if (record !== undefined) return { record, enqueue: true };
     }
     throw new RecordContentionError(`ensuring a PENDING record for s3://${bucket}/${key}`, MAX_ENSURE_ATTEMPTS);
@@ -333,7 +339,8 @@ class RecordStore {
   /**
    * Any state → REVOKED with a reason, keeping the ETag: the object is no longer anonymously
    * readable, or is gone. Already REVOKED: returned unchanged. With `etag`, only that version is
-   * revoked (a late event about an overwritten version must not revoke the new one).
+   * revoked (a late event about an overwritten version must not revoke the new one). Logged in
+   * the change log in the same transaction: the seeder stops the swarm at its next poll.
    *
    * @returns the record, or undefined when the object never had one (nothing to revoke).
    * @throws StaleRecordError when `etag` is given and the record holds another.
@@ -345,7 +352,7 @@ class RecordStore {
     const condition = `attribute_exists(#pk) AND #state <> :revoked${options.etag === undefined ? '' : ' AND #etag = :etag'}`;
     const values: Record<string, unknown> = { ':revoked': RecordState.Revoked, ':reason': reason };
     if (options.etag !== undefined) values[':etag'] = options.etag;
-    const written = await this.conditionalUpdate(bucket, key, update, condition, values);
+    const written = await this.conditionalUpdate(bucket, key, update, condition, values, RecordState.Revoked);
     if (written !== undefined) return written;
     const current = await this.get(bucket, key);
     if (current === undefined || options.etag === undefined || current.etag === options.etag) return current;
@@ -428,6 +435,7 @@ class RecordStore {
     size: number,
     condition: string,
     conditionValues: Record<string, unknown>,
+    logged: boolean,
   ): Promise<ObjectRecord | undefined> {
     const update = [
       'SET #bucket = :bucket, #key = :key, #gsiBucket = :bucket, #gsiKey = :key, #etag = :etag, #size = :size,',
@@ -435,29 +443,38 @@ class RecordStore {
       'REMOVE #reason, #pieceLength, #pieceCount, #segmentsTotal, #segmentsDone, #torrents',
     ].join(' ');
     const values = { ...conditionValues, ':bucket': bucket, ':key': key, ':etag': etag, ':size': size, ':pending': RecordState.Pending };
-    return this.conditionalUpdate(bucket, key, update, condition, values);
+    return this.conditionalUpdate(bucket, key, update, condition, values, logged ? RecordState.Pending : undefined);
   }
 
-  /** One conditional UpdateItem on the record, `:now` supplied; the new record, or undefined when the condition was false. */
+  /**
+   * One conditional UpdateItem on the record, `:now` supplied; the new record, or undefined when
+   * the condition was false. With `logged` (the state it moves to), in one transaction with a
+   * change item (ChangeLog.ts), then read back.
+   */
   private async conditionalUpdate(
     bucket: string,
     key: string,
     update: string,
     condition: string,
     values: Record<string, unknown>,
+    logged?: RecordState,
   ): Promise<ObjectRecord | undefined> {
+    const now = this.now();
+    const input = {
+      TableName: this.tableName,
+      Key: recordKey(bucket, key),
+      UpdateExpression: update,
+      ConditionExpression: condition,
+      ExpressionAttributeNames: namesIn(update, condition),
+      ExpressionAttributeValues: { ...values, ':now': now.toISOString() },
+    };
+    const what = `updating the record of s3://${bucket}/${key}`;
+    if (logged !== undefined) {
+      const written = await retryConflicts(what, () => this.changes.updateWithNote(input, { bucket, key, state: logged }, now));
+      return written ? this.get(bucket, key) : undefined;
+    }
     try {
-      const { Attributes: attributes } = await retryConflicts(`updating the record of s3://${bucket}/${key}`, () =>
-        this.documents.send(new UpdateCommand({
-          TableName: this.tableName,
-          Key: recordKey(bucket, key),
-          UpdateExpression: update,
-          ConditionExpression: condition,
-          ExpressionAttributeNames: namesIn(update, condition),
-          ExpressionAttributeValues: { ...values, ':now': this.timestamp() },
-          ReturnValues: 'ALL_NEW',
-        })),
-      );
+      const { Attributes: attributes } = await retryConflicts(what, () => this.documents.send(new UpdateCommand({ ...input, ReturnValues: 'ALL_NEW' })));
       return recordFromItem(attributes as Item);
     } catch (error) {
       if (isConditionFailed(error)) return undefined;

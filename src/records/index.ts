@@ -10,9 +10,12 @@ export {
   SegmentsIncompleteError,
   StaleRecordError,
 } from './errors.js';
+export { CHANGE_TTL_SECONDS, ChangeLog } from './ChangeLog.js';
 export { RecordStore } from './RecordStore.js';
 export { RecordLimits, RecordState, TableKeys, aliasPartitionKey, recordPartitionKey, segmentSortKey } from './schema.js';
+export { piecesProgress, recordsUnder } from './recordsUnder.js';
 export { createRecordTable, recordTableDefinition } from './table.js';
+export type { ChangeNote, ObjectChange } from './ChangeLog.js';
 export type { ObjectRecord, SegmentResult, StoredTorrent } from './schema.js';
 export type { TableDefinition } from './table.js';
 export type {

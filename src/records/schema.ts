@@ -6,6 +6,7 @@
  * | object record | `o/<bucket>/<key>` | `record` | one per object; `gsiBucket`/`gsiKey` feed the byBucket index |
  * | segment result | `o/<bucket>/<key>` | `seg/<etag>/<index, 6 digits>` | piece hashes of one segment; `expiresAt` TTL |
  * | infohash alias | `ih/<40 hex>` | `alias` | v1 infohash, hybrid v1 infohash, truncated hybrid v2 → the object |
+ * | change | `chg/<UTC date>` | `<ISO time>#<bucket>/<key>` | a transition that stops a swarm (ChangeLog.ts); `expiresAt` TTL |
  *
  * Bucket names never contain `/`, so `o/<bucket>/<key>` is unambiguous whatever the key holds.
  */
@@ -18,7 +19,7 @@ const TableKeys = {
   ByBucketIndex: 'byBucket',
   ByBucketPartition: 'gsiBucket',
   ByBucketSort: 'gsiKey',
-  /** TTL attribute (epoch seconds) of segment results. */
+  /** TTL attribute (epoch seconds) of segment results and change items. */
   ExpiresAt: 'expiresAt',
 } as const;
 

@@ -18,6 +18,8 @@ import { PeerServer } from '../wire/index.js';
 import type { Swarm } from '../wire/index.js';
 import { IDLE_REASON, SwarmDirectory } from './SwarmDirectory.js';
 import type { SeederConfig } from './config.js';
+import { startRevalidation } from './revalidation.js';
+import type { Revalidation } from './revalidation.js';
 
 /** What the seeder runs on: the same clients the Lambdas use. */
 interface SeederClients {
@@ -53,7 +55,7 @@ class Seeder {
     public readonly peers: PeerServer,
     public readonly tracker: TrackerServer,
     public readonly directory: SwarmDirectory,
-    private readonly revalidation: NodeJS.Timeout,
+    private readonly revalidation: Revalidation,
   ) {}
 
   /** @throws when a port cannot be bound. */
@@ -104,15 +106,12 @@ class Seeder {
       seeders,
       onAnnounce: (notice) => Seeder.dialLeecher(notice, peers, directory, seeders()),
     });
-    const revalidation = setInterval(() => {
-      directory.revalidate().catch((error: unknown) => events.error?.('revalidating swarms', error));
-    }, settings.revalidateMs);
-    revalidation.unref();
+    const revalidation = startRevalidation(directory, clients.records, settings, (message, error) => events.error?.(message, error));
     return new Seeder(peers, tracker, directory, revalidation);
   }
 
   public async close(): Promise<void> {
-    clearInterval(this.revalidation);
+    this.revalidation.stop();
     this.directory.stopAll('seeder stopping');
     await Promise.all([this.peers.close(), this.tracker.close()]);
   }

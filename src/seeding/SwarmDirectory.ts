@@ -77,7 +77,7 @@ const IDLE_REASON = 'idle';
 /**
  * Which objects the seeder serves: a swarm per READY object, found by any of its infohashes,
  * created on first use from the record and dropped once the record is no longer READY for that
- * ETag (checked by `revalidate`, which the seeder runs every few seconds).
+ * ETag (the seeder's change feed and, slower, its safety net calling `revalidate`; see revalidation.ts).
  */
 class SwarmDirectory {
   private readonly byObject = new Map<string, Swarm>();
@@ -119,17 +119,22 @@ class SwarmDirectory {
     return (await this.lookup(infoHashHex)) !== undefined;
   }
 
+  /** The object's swarm, if it has one: what a change of its record concerns. */
+  public swarmOf(bucket: string, key: string): Swarm | undefined {
+    return this.byObject.get(`${bucket}/${key}`);
+  }
+
   /**
-   * Re-checks every swarm: S3 must still serve its version anonymously and call the access
-   * public (cached spans would otherwise outlive a withdrawal), and its record must still be
-   * READY for that ETag. Those that fail stop; idle ones are dropped. A swarm whose check throws
-   * (S3 or DynamoDB unavailable) keeps running and the others are still checked; the first
-   * error is thrown at the end.
+   * Re-checks the given swarms (default: every one): S3 must still serve its version anonymously
+   * and call the access public (cached spans would otherwise outlive a withdrawal), and its
+   * record must still be READY for that ETag. Those that fail stop; idle ones are dropped. A swarm
+   * whose check throws (S3 or DynamoDB unavailable) keeps running and the others are still
+   * checked; the first error is thrown at the end.
    */
-  public async revalidate(): Promise<void> {
+  public async revalidate(swarms: readonly Swarm[] = this.swarms): Promise<void> {
     const now = Date.now();
     const errors: unknown[] = [];
-    for (const swarm of this.swarms) {
+    for (const swarm of swarms) {
       if (swarm.memberCount === 0 && now - (this.lastUsed.get(swarm) ?? now) > IDLE_SWARM_MS) {
         swarm.stop(IDLE_REASON);
         continue;
@@ -137,6 +142,14 @@ class SwarmDirectory {
       await this.revalidateSwarm(swarm).catch((error: unknown) => errors.push(error));
     }
     if (errors.length > 0) throw errors[0];
+  }
+
+  /** Drops the swarms nobody used for IDLE_SWARM_MS (no request: the safety net re-checks the others slowly). */
+  public dropIdle(): void {
+    const now = Date.now();
+    for (const swarm of this.swarms) {
+      if (swarm.memberCount === 0 && now - (this.lastUsed.get(swarm) ?? now) > IDLE_SWARM_MS) swarm.stop(IDLE_REASON);
+    }
   }
 
   public stopAll(reason: string): void {

@@ -8,8 +8,24 @@ const DEFAULT_CACHE_BYTES = 256 * 1024 * 1024;
 /** S3 GETs in flight at once by default: enough to fill a 10 Gbit/s link at ~20 ms per 1 MiB GET. */
 const DEFAULT_MAX_FETCHES = 32;
 
-/** How often swarms re-read their record: revocation reaches peers within this. */
-const DEFAULT_REVALIDATE_MS = 5_000;
+/**
+ * How often the seeder reads the change log (one Query, whatever the number of swarms): a record
+ * change (REVOKED, a new version) stops the swarm within this and the Query's round trip.
+ */
+const DEFAULT_CHANGE_POLL_MS = 1_000;
+
+/**
+ * The safety net (anonymous HEAD + record read) re-checks each swarm at most once a minute: it
+ * only catches what no record change announces, e.g. a withdrawal whose event was lost.
+ */
+const DEFAULT_RECHECK_MS = 60_000;
+
+/**
+ * Safety-net re-checks per second at most, whatever the number of swarms: 5 HEADs and 5 record
+ * reads a second, about $0.23 a day per seeder task with records up to 4 KB (docs/cost.md).
+ * Up to 300 active swarms each get their minute; beyond that each waits swarms ÷ 5 seconds.
+ */
+const DEFAULT_RECHECKS_PER_SECOND = 5;
 
 /** Well-known BitTorrent ports: peers 6881, tracker 6969. */
 const DEFAULT_PEER_PORT = 6881;
@@ -30,7 +46,9 @@ const SeederEnv = {
   PublicAddresses: 'S3TORRENT_SEEDER_PUBLIC_ADDRESSES',
   CacheBytes: 'S3TORRENT_SEEDER_CACHE_BYTES',
   MaxFetches: 'S3TORRENT_SEEDER_MAX_FETCHES',
-  RevalidateMs: 'S3TORRENT_SEEDER_REVALIDATE_MS',
+  ChangePollMs: 'S3TORRENT_SEEDER_CHANGE_POLL_MS',
+  RecheckMs: 'S3TORRENT_SEEDER_RECHECK_MS',
+  RechecksPerSecond: 'S3TORRENT_SEEDER_RECHECKS_PER_SECOND',
   MaxConnections: 'S3TORRENT_SEEDER_MAX_CONNECTIONS',
   MaxConnectionsPerIp: 'S3TORRENT_SEEDER_MAX_CONNECTIONS_PER_IP',
   MaxUnchoked: 'S3TORRENT_SEEDER_MAX_UNCHOKED',
@@ -57,7 +75,12 @@ interface SeederConfig {
   readonly publicAddresses: readonly string[];
   readonly cacheBytes: number;
   readonly maxFetches: number;
-  readonly revalidateMs: number;
+  /** How often the change log is read (ChangeFeed). */
+  readonly changePollMs: number;
+  /** Each swarm's safety-net re-check, at most once per this long (SafetyNet). */
+  readonly recheckMs: number;
+  /** Safety-net re-checks per second in total, at most. */
+  readonly rechecksPerSecond: number;
   readonly maxConnections: number;
   readonly maxConnectionsPerIp: number;
   readonly maxUnchoked: number;
@@ -87,12 +110,25 @@ function seederConfigFrom(env: Env = process.env): SeederConfig {
     publicAddresses: publicAddresses.length > 0 ? publicAddresses : listenOn.filter((host) => !WILDCARDS.has(host)),
     cacheBytes: reader.integer(SeederEnv.CacheBytes, DEFAULT_CACHE_BYTES, MIN_CACHE_BYTES),
     maxFetches: reader.integer(SeederEnv.MaxFetches, DEFAULT_MAX_FETCHES, 1, 1024),
-    revalidateMs: reader.integer(SeederEnv.RevalidateMs, DEFAULT_REVALIDATE_MS, 100, 3_600_000),
+    changePollMs: reader.integer(SeederEnv.ChangePollMs, DEFAULT_CHANGE_POLL_MS, 100, 60_000),
+    recheckMs: reader.integer(SeederEnv.RecheckMs, DEFAULT_RECHECK_MS, 1_000, 86_400_000),
+    rechecksPerSecond: reader.integer(SeederEnv.RechecksPerSecond, DEFAULT_RECHECKS_PER_SECOND, 1, 1_000),
     maxConnections: reader.integer(SeederEnv.MaxConnections, PeerServerDefaults.maxConnections, 1, 100_000),
     maxConnectionsPerIp: reader.integer(SeederEnv.MaxConnectionsPerIp, PeerServerDefaults.maxConnectionsPerIp, 1, 100_000),
     maxUnchoked: reader.integer(SeederEnv.MaxUnchoked, PeerServerDefaults.maxUnchoked, 1, 10_000),
   });
 }
 
-export { DEFAULT_CACHE_BYTES, MIN_CACHE_BYTES, SeederEnv, DEFAULT_MAX_FETCHES, DEFAULT_PEER_PORT, DEFAULT_REVALIDATE_MS, DEFAULT_TRACKER_PORT, seederConfigFrom };
+export {
+  DEFAULT_CACHE_BYTES,
+  DEFAULT_CHANGE_POLL_MS,
+  DEFAULT_MAX_FETCHES,
+  DEFAULT_PEER_PORT,
+  DEFAULT_RECHECKS_PER_SECOND,
+  DEFAULT_RECHECK_MS,
+  DEFAULT_TRACKER_PORT,
+  MIN_CACHE_BYTES,
+  SeederEnv,
+  seederConfigFrom,
+};
 export type { SeederConfig };

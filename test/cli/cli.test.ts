@@ -114,7 +114,7 @@ describe('CLI: s3-torrent', () => {
   });
 
   describe('help', () => {
-    it.each([['create'], ['inspect'], ['magnet']])('explains %s with --help', async (command) => {
+    it.each([['create'], ['inspect'], ['magnet'], ['prewarm'], ['status']])('explains %s with --help', async (command) => {
       const result = await runCliProcess([command, '--help']);
       expect(result.code).toBe(0);
       expect(result.stdout).toContain(`Usage: s3-torrent ${command}`);
@@ -122,7 +122,7 @@ describe('CLI: s3-torrent', () => {
 
     it('lists the commands', async () => {
       const result = await runCliProcess(['--help']);
-      expect(result.stdout).toMatch(/create <file>[\s\S]*inspect <file\.torrent>[\s\S]*magnet <file\.torrent>/);
+      expect(result.stdout).toMatch(/create <file>[\s\S]*inspect <file\.torrent>[\s\S]*magnet <file\.torrent>[\s\S]*status s3:\/\/b\/k/);
     });
   });
 

@@ -179,9 +179,10 @@ describe('Class: S3TorrentStack (IAM)', () => {
       const { json } = synthesize(settings);
 
       // Assess: src/records/RecordStore.ts reads (GetItem, Query), creates and advances records in
-      // transactions (PutItem, UpdateItem, ConditionCheckItem); the seeder reads and revokes.
+      // transactions (PutItem, UpdateItem, ConditionCheckItem); the seeder reads, polls the change
+      // log and revokes (UpdateItem with the change item's PutItem, in one transaction).
       const handlerNeeds = ['dynamodb:getitem', 'dynamodb:query', 'dynamodb:putitem', 'dynamodb:updateitem'];
-      const seederNeeds = ['dynamodb:getitem', 'dynamodb:query', 'dynamodb:updateitem'];
+      const seederNeeds = ['dynamodb:getitem', 'dynamodb:query', 'dynamodb:updateitem', 'dynamodb:putitem'];
       const never = ['dynamodb:deletetable', 'dynamodb:updatetable', 'dynamodb:scan', 'dynamodb:deleteitem', 'dynamodb:batchwriteitem'];
       for (const [roleId, needs] of [
         [roleOfFunction(json, 'hash-worker'), handlerNeeds],

@@ -58,6 +58,14 @@ describe('Class: RecordsTable', () => {
     expect(table?.Properties?.LocalSecondaryIndexes).toBeUndefined();
   });
 
+  it('names the table in an output, for s3-torrent status --table', () => {
+    // Prepare & Act
+    const { stack, json } = synthesize();
+
+    // Assess
+    expect(json.Outputs?.RecordsTableName).toMatchObject({ Value: { Ref: logicalIdOf(stack.records.table) } });
+  });
+
   it('expires segment results by the TTL attribute of recordTableDefinition', () => {
     // Prepare & Act
     const { stack, json } = synthesize();
