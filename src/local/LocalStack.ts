@@ -21,6 +21,7 @@ import { startSqsConsumer } from './sqsRunner.js';
 import { loopbackHosts } from './ports.js';
 import { DEFAULT_CHANGE_POLL_MS, DEFAULT_MAX_FETCHES, Seeder } from '../seeding/index.js';
 import { PeerServerDefaults } from '../wire/index.js';
+import type { Swarm } from '../wire/index.js';
 import { AnonymousRangeReader, BUCKET_VERDICT_TTL_MS, PublicAccess, anonymousS3Client } from '../storage/index.js';
 
 const REGION = 'us-east-1';
@@ -48,9 +49,28 @@ interface LocalSeeder {
   readonly trackerPort: number;
   /** What the torrents announce: the HTTP tracker, then the UDP one (one BEP 12 tier each). */
   readonly trackerUrls: readonly string[];
+  /**
+   * The object's swarm, running or the last one stopped: what the seeder served of it, when it
+   * stopped and why. What a withdrawal test checks ("no byte served after it was noticed").
+   */
+  swarmOf(bucket: string, key: string): SwarmReport | undefined;
   /** Stops seeding and tracking (a webseed-only download needs the seeder gone); idempotent. */
   stop(): Promise<void>;
 }
+
+/** One swarm as the seeder's own counters see it. */
+interface SwarmReport {
+  /** `bucket/key@etag`. */
+  readonly id: string;
+  readonly servedBytes: number;
+  /** Block bytes handed to peers after the swarm stopped: must be 0. */
+  readonly servedAfterStopBytes: number;
+  readonly stoppedAt: number | undefined;
+  readonly stopReason: string | undefined;
+}
+
+/** How many stopped swarms the local seeder remembers for swarmOf (tests look at a few). */
+const REMEMBERED_STOPPED_SWARMS = 1_000;
 
 interface LocalStack {
   readonly endpoints: { readonly s3: string; readonly api: string; readonly dynamoDb: string; readonly sqs: string };
@@ -120,6 +140,7 @@ async function startLocalSeeder(
   const hosts = await loopbackHosts();
   const rangeReader = new AnonymousRangeReader(aws);
   const anonymousS3 = anonymousS3Client(aws);
+  const stopped = new Map<string, { swarm: Swarm; reason: string }>();
   const seeder = await Seeder.start(
     {
       artifactsBucket: ARTIFACTS_BUCKET,
@@ -149,13 +170,35 @@ async function startLocalSeeder(
       sqs: clients.sqs,
     },
     {
-      swarmStopped: (swarm, reason) => log(`seeder: stopped ${swarm.torrent.id}: ${reason}`),
+      swarmStopped: (swarm, reason) => {
+        log(`seeder: stopped ${swarm.torrent.id}: ${reason}`);
+        const { bucket, key } = swarm.torrent.object;
+        stopped.delete(`${bucket}/${key}`);
+        stopped.set(`${bucket}/${key}`, { swarm, reason });
+        for (const oldest of stopped.keys()) {
+          if (stopped.size <= REMEMBERED_STOPPED_SWARMS) break;
+          stopped.delete(oldest);
+        }
+      },
       error: (message, error) => log(`seeder: ${message}: ${String(error)}`),
     },
   );
   const urls = seeder.tracker.announceUrls('127.0.0.1');
   let stopping: Promise<void> | undefined;
+  const report = (swarm: Swarm, stopReason: string | undefined): SwarmReport => ({
+    id: swarm.torrent.id,
+    servedBytes: swarm.served.bytes,
+    servedAfterStopBytes: swarm.served.afterStopBytes,
+    stoppedAt: swarm.stoppedAt,
+    stopReason,
+  });
   return {
+    swarmOf: (bucket, key) => {
+      const running = seeder.directory.swarmOf(bucket, key);
+      if (running !== undefined) return report(running, undefined);
+      const last = stopped.get(`${bucket}/${key}`);
+      return last === undefined ? undefined : report(last.swarm, last.reason);
+    },
     peerPort: seeder.peers.listenPort,
     trackerPort: seeder.tracker.port,
     trackerUrls: [urls.http, urls.udp],
@@ -297,4 +340,4 @@ async function startLocalStack(
 }
 
 export { ARTIFACTS_BUCKET, TABLE_NAME, startLocalStack };
-export type { LocalHandlers, LocalSeeder, LocalStack };
+export type { LocalHandlers, LocalSeeder, LocalStack, SwarmReport };
