@@ -106,7 +106,8 @@ const WAYS: readonly Way[] = [
     name: 'object deleted',
     publicBy: 'acl',
     change: async (s3, bucket, key) => void (await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }))),
-    apiStatus: 404,
+    // S3 (and RGW) answer an anonymous request for a missing key 403, unless anyone may list the bucket.
+    apiStatus: 403,
   },
   {
     name: 'object overwritten',
