@@ -8,11 +8,14 @@ import { InvalidSettingsError } from './errors.js';
 /**
  * What each kind of code does to the records (src/records/RecordStore.ts): the seeder reads and
  * revokes; the handlers also create, advance and write segment results (transactions check each
- * item's own action).
+ * item's own action); the access checker and the sweep (src/withdrawal) read records one by one
+ * and by the byBucket index, and revoke, republish, reset and re-queue them, all single-item
+ * conditional updates. None of them scans: a deployment names its buckets.
  */
 const RecordAccess = {
   Seeder: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
   Handler: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'],
+  Checker: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
 } as const;
 type RecordAccess = (typeof RecordAccess)[keyof typeof RecordAccess];
 

@@ -11,10 +11,12 @@ export {
   StaleRecordError,
 } from './errors.js';
 export { RecordStore } from './RecordStore.js';
+export { claimStaleRecord, republishRecord, scanRecordsPage } from './maintenance.js';
 export { RecordLimits, RecordState, TableKeys, aliasPartitionKey, recordPartitionKey, segmentSortKey } from './schema.js';
 export { createRecordTable, recordTableDefinition } from './table.js';
 export type { ObjectRecord, SegmentResult, StoredTorrent } from './schema.js';
 export type { TableDefinition } from './table.js';
+export type { HasTableAccess, TableAccess } from './maintenance.js';
 export type {
   EnsurePendingOptions,
   EnsurePendingResult,
