@@ -18,7 +18,10 @@ const { withdrawal } = buildContexts(serviceConfigFrom());
 
 export const handler = async (_event: ScheduledEvent, context?: Context): Promise<void> => {
   const { tally, continued } = await runSweep(withdrawal, deadlineFrom(context?.getRemainingTimeInMillis()));
-  logger.info('sweep done', { tally, continued });
+  // A sweep that changed nothing is routine (the local stack sweeps every few seconds): debug only.
+  const changed = tally.revoked + tally.republished + tally.rehashQueued + tally.requeued + tally.failed + continued > 0;
+  if (changed) logger.info('sweep done', { tally, continued });
+  else logger.debug('sweep done: nothing changed', { tally });
   metrics.addMetric(names.RecordsChecked, MetricUnit.Count, tally.checked);
   metrics.addMetric(names.RecordsRevoked, MetricUnit.Count, tally.revoked);
   metrics.addMetric(names.RecordsRepublished, MetricUnit.Count, tally.republished);

@@ -12,6 +12,7 @@ const S3_EVENT_SOURCE = 'aws.s3';
 
 /** S3 object events that may end an object's anonymous readability (S3 User Guide, "Using EventBridge"). */
 const OBJECT_WITHDRAWAL_EVENTS = ['Object Deleted', 'Object ACL Updated'] as const;
+const OBJECT_DELETED: (typeof OBJECT_WITHDRAWAL_EVENTS)[number] = 'Object Deleted';
 
 /** The detail-type of a CloudTrail record delivered by EventBridge. */
 const CLOUDTRAIL_DETAIL_TYPE = 'AWS API Call via CloudTrail';
@@ -59,8 +60,8 @@ const MAX_REASON_CHARS = 400;
 
 /** What a message asks the checker to re-check, and why (the why is written into revoked records). */
 type AccessEvent =
-  /** One object was deleted or given another ACL. */
-  | { readonly kind: 'object'; readonly bucket: string; readonly key: string; readonly reason: string }
+  /** One object was deleted (`deleted`) or given another ACL. */
+  | { readonly kind: 'object'; readonly bucket: string; readonly key: string; readonly reason: string; readonly deleted: boolean }
   /** Who may read a bucket's objects changed: every record of the bucket, from `cursor` on when continuing. */
   | { readonly kind: 'bucket'; readonly bucket: string; readonly reason: string; readonly cursor?: string | undefined }
   /** The account's Block Public Access changed: every published bucket (`cursor`: continuing a scan of all records). */
@@ -98,7 +99,8 @@ function objectEvent(event: Json, detailType: string): AccessEvent {
   if (!isText(key)) throw new MalformedAccessEventError(`detail.object.key is not an object key: ${JSON.stringify(key)}`);
   const how = [optionalText(detail.reason), optionalText(detail['deletion-type'])].filter((part) => part !== undefined).join(', ');
   const at = optionalText(event.time);
-  return { kind: 'object', bucket, key, reason: clip(`${detailType} event${how === '' ? '' : ` (${how})`}${at === undefined ? '' : ` at ${at}`}`) };
+  const reason = clip(`${detailType} event${how === '' ? '' : ` (${how})`}${at === undefined ? '' : ` at ${at}`}`);
+  return { kind: 'object', bucket, key, reason, deleted: detailType === OBJECT_DELETED };
 }
 
 /** A CloudTrail record of an S3 call, delivered by EventBridge: the record is the event's `detail`. */
@@ -141,7 +143,7 @@ function recheckEvent(event: Json): AccessEvent {
  *   API call): both are InvalidAccessEventError, which the checker logs and drops
  * @example
  * parseAccessEvent(JSON.stringify({ source: 'aws.s3', 'detail-type': 'Object Deleted', detail: { bucket: { name: 'b' }, object: { key: 'k' } } }))
- * // → { kind: 'object', bucket: 'b', key: 'k', reason: 'Object Deleted event' }
+ * // → { kind: 'object', bucket: 'b', key: 'k', reason: 'Object Deleted event', deleted: true }
  */
 function parseAccessEvent(body: string): AccessEvent {
   if (body.length > MAX_ACCESS_EVENT_BYTES) throw new MalformedAccessEventError(`message of ${body.length} bytes is larger than any access event`);

@@ -78,7 +78,7 @@ async function handleOne(context: WithdrawalContext, message: AccessMessage, dea
   }
   try {
     if (event.kind === 'object') {
-      const outcome = await recheckObject(context, event.bucket, event.key, event.reason);
+      const outcome = await recheckObject(context, event.bucket, event.key, event.reason, { deleted: event.deleted });
       const tally = emptyTally();
       count(tally, outcome);
       return { messageId, event, outcome, tally };

@@ -29,6 +29,11 @@ type RecheckOutcome =
 /** Why a record is revoked, by what S3 answered; the trigger is appended in parentheses. */
 const RevokeReason = {
   Deleted: 'deleted: S3 answered 404 to an anonymous HEAD',
+  /**
+   * After an "Object Deleted" event S3 may answer 403, not 404: without a public s3:ListBucket
+   * grant it hides whether a key exists (on AWS as on RGW). The event says why.
+   */
+  DeletedRefused: 'deleted: S3 no longer serves it to anyone',
   NotPublic: 'no longer public: S3 refused an anonymous HEAD',
   CustomerKey: 'encrypted with a customer-provided key (SSE-C): S3 serves it to no one without the key',
   Replaced: (etag: string): string => `replaced: S3 now serves ETag ${etag}`,
@@ -96,13 +101,19 @@ async function recheckUnfinished(context: WithdrawalContext, record: ObjectRecor
  * - FAILED → unchanged (a request retries it).
  *
  * @param trigger - why the record is checked (an event, the sweep): appended to a revocation reason
+ * @param options.deleted - the trigger is an "Object Deleted" event: a refusal then means deleted
  */
-async function recheckRecord(context: WithdrawalContext, record: ObjectRecord, trigger: string): Promise<RecheckOutcome> {
+async function recheckRecord(
+  context: WithdrawalContext,
+  record: ObjectRecord,
+  trigger: string,
+  options: { readonly deleted?: boolean | undefined } = {},
+): Promise<RecheckOutcome> {
   if (record.state === RecordState.Pending || record.state === RecordState.Hashing) return recheckUnfinished(context, record);
   if (record.state === RecordState.Failed) return { kind: 'unchanged' };
   const readable = await context.readability(record.bucket, record.key);
   if (readable.kind === 'missing') return revoke(context, record, RevokeReason.Deleted, trigger);
-  if (readable.kind === 'forbidden') return revoke(context, record, RevokeReason.NotPublic, trigger);
+  if (readable.kind === 'forbidden') return revoke(context, record, options.deleted === true ? RevokeReason.DeletedRefused : RevokeReason.NotPublic, trigger);
   if (readable.sseCustomer) return revoke(context, record, RevokeReason.CustomerKey, trigger);
   if (readable.etag !== record.etag) {
     const old = await revoke(context, record, RevokeReason.Replaced(readable.etag), trigger);
@@ -123,9 +134,15 @@ async function recheckRecord(context: WithdrawalContext, record: ObjectRecord, t
  * anyone (an ACL made public after the upload) gets a record and a hashing job, as its upload
  * would have.
  */
-async function recheckObject(context: WithdrawalContext, bucket: string, key: string, trigger: string): Promise<RecheckOutcome> {
+async function recheckObject(
+  context: WithdrawalContext,
+  bucket: string,
+  key: string,
+  trigger: string,
+  options: { readonly deleted?: boolean | undefined } = {},
+): Promise<RecheckOutcome> {
   const record = await context.records.get(bucket, key);
-  if (record !== undefined) return recheckRecord(context, record, trigger);
+  if (record !== undefined) return recheckRecord(context, record, trigger, options);
   const readable = await context.readability(bucket, key);
   if (readable.kind !== 'public') return { kind: 'no-record' };
   return (await queueHashing(context, { bucket, key }, readable, false)) ? { kind: 'prewarmed' } : { kind: 'no-record' };
