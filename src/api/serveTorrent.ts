@@ -136,7 +136,8 @@ async function serveTorrent(context: TorrentApiContext, request: TorrentRequest)
     record = (await republishRecord(context.records, bucket, key, record.etag)) ?? (await context.records.get(bucket, key));
   }
   if (record?.state !== RecordState.Ready || record.etag !== readable.etag) {
-    // S3 has just served the object anonymously: a REVOKED record of it is public again.
+    // S3 has just served the object anonymously: a REVOKED record of it (one without torrents
+    // yet, or of another ETag) is public again and gets hashed.
     const ensured = await context.records.ensurePending(bucket, key, readable.etag, readable.size, { reinstateRevoked: true });
     record = ensured.record;
     if (ensured.enqueue) {
