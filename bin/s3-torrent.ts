@@ -25,6 +25,8 @@ const code = await runCli(
     loadLocalHandlers: async () => ({
       hashWorker: (await import('../lambdas/hash-worker.js')).handler,
       torrentApi: (await import('../lambdas/torrent-api.js')).handler,
+      accessChecker: (await import('../lambdas/access-checker.js')).handler,
+      sweep: (await import('../lambdas/sweep.js')).handler,
     }),
   },
 );

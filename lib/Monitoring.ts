@@ -14,10 +14,17 @@ import type { SeederService } from './SeederService.js';
 const ALARM_PERIOD = Duration.minutes(5);
 
 interface MonitoringProps {
-  readonly functions: { readonly hashWorker: lambda.IFunction; readonly torrentApi: lambda.IFunction };
+  readonly functions: {
+    readonly hashWorker: lambda.IFunction;
+    readonly torrentApi: lambda.IFunction;
+    readonly accessChecker: lambda.IFunction;
+    readonly sweep: lambda.IFunction;
+  };
   /** Dead-letter queues: any message in one is work that failed for good. */
   readonly deadLetterQueues: Readonly<Record<string, sqs.IQueue>>;
   readonly hashQueue: sqs.IQueue;
+  /** `access-events`: withdrawal events and re-check continuations waiting for the access checker. */
+  readonly accessQueue: sqs.IQueue;
   readonly api: apigwv2.HttpApi;
   readonly seeder: SeederService;
   /** @default - alarms have no action */
@@ -64,7 +71,7 @@ class Monitoring extends Construct {
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(3) });
     const handlerMetric = (service: string, metricName: string): cloudwatch.Metric =>
       new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service }, statistic: 'Sum', period: Duration.minutes(1) });
-    const { HashWorker, TorrentApi } = HandlerMetrics;
+    const { HashWorker, TorrentApi, AccessChecker, Sweep } = HandlerMetrics;
     const { loadBalancer } = props.seeder.network;
     const groups: elbv2.NetworkTargetGroup[] = Object.values(props.seeder.targetGroups);
     this.dashboard.addWidgets(
@@ -76,6 +83,14 @@ class Monitoring extends Construct {
         title: 'Hashing',
         left: Object.values(HashWorker.names).map((name) => handlerMetric(HashWorker.service, name)),
         right: [props.hashQueue.metricApproximateNumberOfMessagesVisible()],
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Withdrawal: access events and sweeps',
+        left: [
+          ...Object.values(AccessChecker.names).map((name) => handlerMetric(AccessChecker.service, name)),
+          ...Object.values(Sweep.names).map((name) => handlerMetric(Sweep.service, name)),
+        ],
+        right: [props.accessQueue.metricApproximateNumberOfMessagesVisible()],
       }),
       new cloudwatch.GraphWidget({
         title: 'Handlers: errors and throttles',

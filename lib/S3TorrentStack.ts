@@ -1,4 +1,4 @@
-import { CfnOutput, Fn, Stack } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Fn, Stack } from 'aws-cdk-lib';
 import type { StackProps } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
@@ -7,6 +7,7 @@ import {
   ARTIFACTS_ACCESS_LOGS_PREFIX,
   PRIVATE_BUCKET_PROPS,
 } from './defaults.js';
+import { AccessChecks } from './AccessChecks.js';
 import { HashingPipeline } from './HashingPipeline.js';
 import { Monitoring } from './Monitoring.js';
 import { PublishedBuckets } from './PublishedBuckets.js';
@@ -54,6 +55,7 @@ class S3TorrentStack extends Stack {
   public readonly api: TorrentApi;
   public readonly seeder: SeederService;
   public readonly withdrawal: WithdrawalEvents;
+  public readonly accessChecks: AccessChecks;
   public readonly monitoring: Monitoring;
 
   public constructor(scope: Construct, id: string, props: S3TorrentStackProps = {}) {
@@ -122,10 +124,24 @@ class S3TorrentStack extends Stack {
       createTrail: settings.createTrail,
       serverAccessLogsBucket: this.serverAccessLogsBucket,
     });
+    this.accessChecks = new AccessChecks(this, 'AccessChecks', {
+      records: this.records,
+      accessQueue: this.withdrawal.queue,
+      hashQueue: this.hashing.queue,
+      sweepInterval: Duration.minutes(settings.sweepMinutes),
+      publishedBucketNames: settings.buckets,
+    });
+    this.accessChecks.configure(environment);
     this.monitoring = new Monitoring(this, 'Monitoring', {
-      functions: { hashWorker: this.hashing.function, torrentApi: this.api.function },
+      functions: {
+        hashWorker: this.hashing.function,
+        torrentApi: this.api.function,
+        accessChecker: this.accessChecks.checkerFunction,
+        sweep: this.accessChecks.sweepFunction,
+      },
       deadLetterQueues: { hashJobs: this.hashing.deadLetterQueue, accessEvents: this.withdrawal.deadLetterQueue },
       hashQueue: this.hashing.queue,
+      accessQueue: this.withdrawal.queue,
       api: this.api.api,
       seeder: this.seeder,
       alarmTopicArn: settings.alarmTopicArn,

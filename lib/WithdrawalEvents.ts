@@ -5,34 +5,22 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { PRIVATE_BUCKET_PROPS } from './defaults.js';
+import {
+  ACCOUNT_ACCESS_CALLS,
+  BUCKET_ACCESS_CALLS,
+  CLOUDTRAIL_DETAIL_TYPE,
+  CLOUDTRAIL_S3_SOURCE,
+  OBJECT_WITHDRAWAL_EVENTS,
+  S3_EVENT_SOURCE,
+} from '../src/withdrawal/index.js';
+import { ACCESS_CHECKER_TIMEOUT, PRIVATE_BUCKET_PROPS } from './defaults.js';
 import { QueueWithDeadLetters } from './QueueWithDeadLetters.js';
 
-/** S3 object events that may end an object's anonymous readability. */
-const OBJECT_WITHDRAWAL_EVENTS = ['Object Deleted', 'Object ACL Updated'] as const;
-
 /**
- * Bucket-level calls that may change who can read a bucket's objects. They reach EventBridge only
- * as "AWS API Call via CloudTrail" events, and only when a trail records management events.
+ * SQS's advice for a Lambda consumer: a received message stays hidden at least six times the
+ * function's timeout (the access checker's), so a batch being worked on is not delivered twice.
  */
-const BUCKET_ACCESS_CALLS = [
-  'PutBucketPolicy',
-  'DeleteBucketPolicy',
-  'PutBucketAcl',
-  'PutBucketPublicAccessBlock',
-  'DeleteBucketPublicAccessBlock',
-  'PutBucketOwnershipControls',
-  'DeleteBucketOwnershipControls',
-] as const;
-
-/**
- * Account-wide Block Public Access (S3 Control): it may hide every published bucket at once. The
- * call is PutPublicAccessBlock in the API; both spellings CloudTrail may record are matched.
- */
-const ACCOUNT_ACCESS_CALLS = ['PutPublicAccessBlock', 'DeletePublicAccessBlock', 'PutAccountPublicAccessBlock', 'DeleteAccountPublicAccessBlock'] as const;
-
-/** Access checks are short (a HEAD, a policy status, a record write): a 1-minute function timeout, 6x that hidden. */
-const ACCESS_EVENTS_VISIBILITY_TIMEOUT = Duration.minutes(6);
+const ACCESS_EVENTS_VISIBILITY_TIMEOUT = Duration.seconds(6 * ACCESS_CHECKER_TIMEOUT.toSeconds());
 const ACCESS_EVENTS_MAX_RECEIVES = 5;
 
 interface WithdrawalEventsProps {
@@ -46,8 +34,9 @@ interface WithdrawalEventsProps {
 /**
  * Flow 5's events: object deletions and ACL changes of the published buckets, and bucket- and
  * account-level access changes (through CloudTrail), all to the `access-events` queue (with a
- * dead-letter queue) that the access checker consumes. An optional trail makes the CloudTrail
- * events exist in an account that records none.
+ * dead-letter queue) that the access checker consumes (lib/AccessChecks.ts). The event names
+ * are the ones src/withdrawal parses. An optional trail makes the CloudTrail events exist in an
+ * account that records none.
  */
 class WithdrawalEvents extends Construct {
   public readonly queue: sqs.Queue;
@@ -68,24 +57,24 @@ class WithdrawalEvents extends Construct {
     this.rules = [
       new events.Rule(this, 'ObjectWithdrawn', {
         description: 'Objects of published buckets deleted or given another ACL: re-check their torrents',
-        eventPattern: { source: ['aws.s3'], detailType: [...OBJECT_WITHDRAWAL_EVENTS], detail: { bucket: { name: buckets } } },
+        eventPattern: { source: [S3_EVENT_SOURCE], detailType: [...OBJECT_WITHDRAWAL_EVENTS], detail: { bucket: { name: buckets } } },
         targets: toQueue,
       }),
       new events.Rule(this, 'BucketAccessChanged', {
         description: 'Policy, ACL, Block Public Access or ownership of a published bucket changed: re-check its torrents',
         eventPattern: {
-          source: ['aws.s3'],
-          detailType: ['AWS API Call via CloudTrail'],
-          detail: { eventSource: ['s3.amazonaws.com'], eventName: [...BUCKET_ACCESS_CALLS], requestParameters: { bucketName: buckets } },
+          source: [S3_EVENT_SOURCE],
+          detailType: [CLOUDTRAIL_DETAIL_TYPE],
+          detail: { eventSource: [CLOUDTRAIL_S3_SOURCE], eventName: [...BUCKET_ACCESS_CALLS], requestParameters: { bucketName: buckets } },
         },
         targets: toQueue,
       }),
       new events.Rule(this, 'AccountAccessChanged', {
         description: "The account's Block Public Access changed: re-check every torrent",
         eventPattern: {
-          source: ['aws.s3'],
-          detailType: ['AWS API Call via CloudTrail'],
-          detail: { eventSource: ['s3.amazonaws.com'], eventName: [...ACCOUNT_ACCESS_CALLS] },
+          source: [S3_EVENT_SOURCE],
+          detailType: [CLOUDTRAIL_DETAIL_TYPE],
+          detail: { eventSource: [CLOUDTRAIL_S3_SOURCE], eventName: [...ACCOUNT_ACCESS_CALLS] },
         },
         targets: toQueue,
       }),
@@ -110,5 +99,5 @@ class WithdrawalEvents extends Construct {
   }
 }
 
-export { ACCOUNT_ACCESS_CALLS, BUCKET_ACCESS_CALLS, OBJECT_WITHDRAWAL_EVENTS, WithdrawalEvents };
+export { ACCESS_EVENTS_VISIBILITY_TIMEOUT, WithdrawalEvents };
 export type { WithdrawalEventsProps };

@@ -60,6 +60,21 @@ const TORRENT_API_TIMEOUT = Duration.seconds(29);
 const TORRENT_API_MEMORY_MB = 512;
 
 /**
+ * The access checker: an object event is one anonymous HEAD and at most a record write; a
+ * bucket-level re-check stops 15 s before the timeout and hands the rest on (src/withdrawal), so
+ * a minute is plenty. 512 MB: network-bound work, with the CPU share 512 MB brings.
+ */
+const ACCESS_CHECKER_TIMEOUT = Duration.minutes(1);
+const ACCESS_CHECKER_MEMORY_MB = 512;
+
+/**
+ * The sweep re-checks records inline for most of its timeout, then hands what is left to the
+ * access checker: five minutes keep a sweep of ~100k records in one invocation.
+ */
+const SWEEP_TIMEOUT = Duration.minutes(5);
+const SWEEP_MEMORY_MB = 512;
+
+/**
  * How long queued messages and their dead letters are kept. A dead letter is kept the longest SQS
  * allows, so an operator back from two weeks away still finds what failed.
  */
@@ -71,12 +86,16 @@ const LOG_RETENTION_DAYS = 30;
 
 export {
   ABORT_INCOMPLETE_UPLOADS_AFTER,
+  ACCESS_CHECKER_MEMORY_MB,
+  ACCESS_CHECKER_TIMEOUT,
   DEAD_LETTER_RETENTION,
   HASH_QUEUE_VISIBILITY_TIMEOUT,
   HASH_WORKER_BATCH_SIZE,
   HASH_WORKER_TIMEOUT,
   LOG_RETENTION_DAYS,
   QUEUE_RETENTION,
+  SWEEP_MEMORY_MB,
+  SWEEP_TIMEOUT,
   TORRENT_API_MEMORY_MB,
   TORRENT_API_TIMEOUT,
   ARTIFACTS_ACCESS_LOGS_PREFIX,

@@ -1,6 +1,6 @@
 import { Token } from 'aws-cdk-lib';
 import type { Node } from 'constructs';
-import { DEFAULT_SEGMENT_BYTES, MIN_SEGMENT_BYTES, TORRENT_FORMATS } from '../src/config.js';
+import { DEFAULT_SEGMENT_BYTES, DEFAULT_SWEEP_SECONDS, MAX_SWEEP_SECONDS, MIN_SEGMENT_BYTES, TORRENT_FORMATS } from '../src/config.js';
 import { bucketNameProblems } from './bucketNameProblems.js';
 import { InvalidSettingsError } from './errors.js';
 
@@ -48,6 +48,11 @@ interface S3TorrentSettings {
   readonly apiRateLimit: number;
   /** Burst of `?torrent` requests the API accepts. @default 200 */
   readonly apiBurstLimit: number;
+  /**
+   * Minutes between two sweeps of every record (revocations whose event was lost, republishing,
+   * lost hashing jobs). @default 60
+   */
+  readonly sweepMinutes: number;
 }
 
 /** Settings given as stack props: anything not given comes from context, then the defaults. */
@@ -66,6 +71,7 @@ const DEFAULT_SETTINGS = {
   createTrail: false,
   apiRateLimit: 100,
   apiBurstLimit: 200,
+  sweepMinutes: DEFAULT_SWEEP_SECONDS / 60,
 } as const satisfies Partial<S3TorrentSettings>;
 
 /** Lambda's memory range, in MB. */
@@ -90,6 +96,9 @@ const FARGATE_SIZES: Readonly<Record<number, { min: number; max: number; step: n
   8192: { min: 16_384, max: 61_440, step: 4096 },
   16_384: { min: 32_768, max: 122_880, step: 8192 },
 };
+
+/** Sweep interval range in minutes: EventBridge's smallest rate, and the service's longest interval. */
+const SWEEP_MINUTES = { min: 1, max: MAX_SWEEP_SECONDS / 60 } as const;
 
 /** Most seeder tasks: well above what one NLB target group and one tracker store are sized for. */
 const MAX_SEEDER_TASKS = 100;
@@ -222,6 +231,7 @@ function resolveSettings(props: S3TorrentSettingsInput, node: Node): S3TorrentSe
     alarmTopicArn: read.matching('alarmTopicArn', SNS_ARN, 'an SNS topic ARN'),
     apiRateLimit,
     apiBurstLimit,
+    sweepMinutes: read.integer('sweepMinutes', DEFAULT_SETTINGS.sweepMinutes, SWEEP_MINUTES.min, SWEEP_MINUTES.max),
   };
   const reserved = settings.hashWorkerReservedConcurrency;
   if (reserved !== undefined && reserved < settings.hashWorkerConcurrency) {

@@ -75,6 +75,10 @@ const ServiceEnv = {
   InlineTorrentMaxBytes: 'S3TORRENT_INLINE_TORRENT_MAX_BYTES',
   MaxResponseTorrentBytes: 'S3TORRENT_MAX_RESPONSE_TORRENT_BYTES',
   PublicVerdict: 'S3TORRENT_PUBLIC_VERDICT',
+  AccessQueueUrl: 'S3TORRENT_ACCESS_QUEUE_URL',
+  StaleJobSeconds: 'S3TORRENT_STALE_JOB_SECONDS',
+  /** Read by the local stack, which runs the sweep on a timer (on AWS the stack's schedule runs it). */
+  SweepSeconds: 'S3TORRENT_SWEEP_SECONDS',
 } as const;
 
 /** AWS endpoints: unset in AWS (the SDK's defaults); set to the emulators locally. */
@@ -152,6 +156,25 @@ const MAX_HASH_THREADS = 64;
 const DEFAULT_HASH_MAX_RECEIVES = 5;
 const MAX_HASH_MAX_RECEIVES = 1000;
 
+/**
+ * Seconds between sweeps of every record (the access checker's safety net for lost events): AWS
+ * runs the sweep on this schedule by default (the `sweepMinutes` setting). Hourly: a withdrawal
+ * whose event was lost is noticed within the hour, for one anonymous HEAD per record per hour.
+ */
+const DEFAULT_SWEEP_SECONDS = 60 * 60;
+/** Longest sweep interval: a day (EventBridge rates go further, a safety net should not). */
+const MAX_SWEEP_SECONDS = 24 * 60 * 60;
+
+/**
+ * A PENDING or HASHING record untouched this long has lost its job, and the sweep queues it
+ * again: the hash queue's visibility timeout (30 min), after which a job received but not
+ * finished would have come back by itself. Shorter would duplicate jobs still waiting in a busy
+ * queue (harmless, but work).
+ */
+const DEFAULT_STALE_JOB_SECONDS = 30 * 60;
+/** Longest: a week, the life of segment results. */
+const MAX_STALE_JOB_SECONDS = 7 * 24 * 60 * 60;
+
 /** What the Lambdas (and the local stack running the same handlers) are configured with. */
 interface ServiceConfig {
   readonly aws: AwsConfig;
@@ -176,6 +199,10 @@ interface ServiceConfig {
   readonly maxResponseTorrentBytes: number;
   /** How public access is decided; `s3` unless the S3 endpoint is the embedded s3rver. */
   readonly publicVerdict: PublicVerdictMode;
+  /** The `access-events` queue: where the access checker and the sweep hand on re-checks that ran out of time. */
+  readonly accessQueueUrl: string | undefined;
+  /** PENDING/HASHING records untouched this long get their job queued again by the sweep. */
+  readonly staleJobSeconds: number;
 }
 
 /** Reads `S3TORRENT_PUBLIC_VERDICT` (the services' and the seeder's alike). */
@@ -207,6 +234,8 @@ function serviceConfigFrom(env: Env = process.env): ServiceConfig {
     inlineTorrentMaxBytes: reader.integer(ServiceEnv.InlineTorrentMaxBytes, MAX_INLINE_TORRENT_BYTES, 0, MAX_INLINE_TORRENT_BYTES),
     maxResponseTorrentBytes: reader.integer(ServiceEnv.MaxResponseTorrentBytes, MAX_RESPONSE_TORRENT_BYTES, 0, MAX_RESPONSE_TORRENT_BYTES),
     publicVerdict: publicVerdictFrom(reader),
+    accessQueueUrl: reader.optionalString(ServiceEnv.AccessQueueUrl),
+    staleJobSeconds: reader.integer(ServiceEnv.StaleJobSeconds, DEFAULT_STALE_JOB_SECONDS, 1, MAX_STALE_JOB_SECONDS),
   });
 }
 
@@ -215,12 +244,16 @@ export {
   DEFAULT_API_WAIT_MS,
   DEFAULT_HASH_MAX_RECEIVES,
   DEFAULT_SEGMENT_BYTES,
+  DEFAULT_STALE_JOB_SECONDS,
+  DEFAULT_SWEEP_SECONDS,
   EnvReader,
   MAX_API_WAIT_MS,
   MAX_HASH_MAX_RECEIVES,
   MAX_HASH_THREADS,
   MAX_INLINE_TORRENT_BYTES,
   MAX_RESPONSE_TORRENT_BYTES,
+  MAX_STALE_JOB_SECONDS,
+  MAX_SWEEP_SECONDS,
   MIN_SEGMENT_BYTES,
   PUBLIC_VERDICT_MODES,
   PublicVerdict,

@@ -1,5 +1,5 @@
 import { JobType, sendHashJobs } from '../queue/index.js';
-import { RecordState } from '../records/index.js';
+import { RecordState, republishRecord } from '../records/index.js';
 import type { ObjectRecord, StoredTorrent } from '../records/index.js';
 import type { ServiceClients } from '../serviceClients.js';
 import { ForbiddenReason, readStoredTorrent } from '../storage/index.js';
@@ -135,8 +135,14 @@ async function serveTorrent(context: TorrentApiContext, request: TorrentRequest)
   if (cached !== undefined) return torrentReply(request, readable.etag, cached);
 
   let record = await context.records.get(bucket, key);
+  if (record?.state === RecordState.Revoked && record.etag === readable.etag && record.torrents !== undefined) {
+    // S3 has just served this very version anonymously: public again, and its torrents are
+    // still right. READY again without hashing (whoever loses the race reads the winner's record).
+    record = (await republishRecord(context.records, bucket, key, record.etag)) ?? (await context.records.get(bucket, key));
+  }
   if (record?.state !== RecordState.Ready || record.etag !== readable.etag) {
-    // S3 has just called the object public: a REVOKED record of it is public again.
+    // S3 has just called the object public: a REVOKED record of it (one without torrents yet, or
+    // of another ETag) is public again and gets hashed.
     const ensured = await context.records.ensurePending(bucket, key, readable.etag, readable.size, { reinstateRevoked: true });
     record = ensured.record;
     if (ensured.enqueue) {

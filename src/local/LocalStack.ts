@@ -1,7 +1,8 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { PutBucketPolicyCommand } from '@aws-sdk/client-s3';
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, ScheduledEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { PublicVerdict, ServiceEnv } from '../config.js';
 import type { AwsConfig, PublicVerdictMode } from '../config.js';
 import { JobType, sendHashJobs } from '../queue/index.js';
@@ -14,6 +15,7 @@ import type { LocalStackConfig, S3Backend } from './localConfig.js';
 import { LocalResourceError } from './errors.js';
 import { DEFAULT_DEMO_BUCKET, LocalQueueNames, createLocalResources } from './resources.js';
 import { startRgw } from './rgw.js';
+import { startSchedule } from './schedule.js';
 import { startNotificationReceiver, subscribeRgwBucket } from './rgwNotifications.js';
 import { eventBridgeEventFor } from './s3Events.js';
 import type { S3NotificationRecord } from './s3Events.js';
@@ -23,10 +25,19 @@ import { DEFAULT_CHANGE_POLL_MS, DEFAULT_MAX_FETCHES, Seeder } from '../seeding/
 import { PeerServerDefaults } from '../wire/index.js';
 import type { Swarm } from '../wire/index.js';
 import { AnonymousRangeReader, BUCKET_VERDICT_TTL_MS, PublicAccess, anonymousS3Client } from '../storage/index.js';
+import { ACCESS_EVENTS_BATCH_SIZE } from '../withdrawal/index.js';
 
 const REGION = 'us-east-1';
 const TABLE_NAME = 's3-torrent';
 const ARTIFACTS_BUCKET = 's3-torrent-artifacts';
+
+/** The event EventBridge Scheduler hands the sweep (its fields are not read). */
+function sweepEvent(region: string): ScheduledEvent {
+  return {
+    version: '0', id: randomUUID(), 'detail-type': 'Scheduled Event', source: 'aws.events', account: '000000000000',
+    time: new Date().toISOString(), region, resources: [], detail: {},
+  };
+}
 
 /**
  * The Lambda handlers the stack runs. They are passed in, not imported here: src/ never imports
@@ -37,6 +48,8 @@ const ARTIFACTS_BUCKET = 's3-torrent-artifacts';
 interface LocalHandlers {
   readonly hashWorker: (event: SQSEvent) => Promise<SQSBatchResponse>;
   readonly torrentApi: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+  readonly accessChecker: (event: SQSEvent) => Promise<SQSBatchResponse>;
+  readonly sweep: (event: ScheduledEvent) => Promise<void>;
 }
 
 interface Stoppable {
@@ -78,6 +91,9 @@ interface LocalStack {
   readonly demoBucket: string;
   readonly hashQueueUrl: string;
   readonly hashDeadLetterQueueUrl: string;
+  /** The access checker's queue: withdrawal events and re-check continuations. */
+  readonly accessQueueUrl: string;
+  readonly accessDeadLetterQueueUrl: string;
   readonly aws: AwsConfig;
   stop(): Promise<void>;
 }
@@ -93,7 +109,12 @@ function publicVerdictFor(backend: S3Backend): PublicVerdictMode {
 }
 
 /** The environment the Lambda handlers read at load: the same variables the CDK stack sets. */
-function handlerEnvironment(config: LocalStackConfig, aws: AwsConfig, hashQueueUrl: string, trackers: readonly string[]): Record<string, string> {
+function handlerEnvironment(
+  config: LocalStackConfig,
+  aws: AwsConfig,
+  queues: { readonly hash: string; readonly access: string },
+  trackers: readonly string[],
+): Record<string, string> {
   return {
     AWS_REGION: aws.region,
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
@@ -102,7 +123,9 @@ function handlerEnvironment(config: LocalStackConfig, aws: AwsConfig, hashQueueU
     S3TORRENT_DYNAMODB_ENDPOINT: aws.dynamoDbEndpoint ?? '',
     S3TORRENT_SQS_ENDPOINT: aws.sqsEndpoint ?? '',
     S3TORRENT_TABLE: TABLE_NAME,
-    S3TORRENT_HASH_QUEUE_URL: hashQueueUrl,
+    S3TORRENT_HASH_QUEUE_URL: queues.hash,
+    S3TORRENT_ACCESS_QUEUE_URL: queues.access,
+    S3TORRENT_STALE_JOB_SECONDS: String(config.staleJobSeconds),
     S3TORRENT_ARTIFACTS_BUCKET: ARTIFACTS_BUCKET,
     S3TORRENT_PUBLISHED_BUCKETS: '*',
     S3TORRENT_API_WAIT_MS: String(config.apiWaitMs),
@@ -214,9 +237,10 @@ async function startLocalSeeder(
 
 /**
  * Starts everything on loopback: S3 (s3rver, Ceph RGW or a given endpoint), SQS, DynamoDB Local,
- * the resources the CDK stack creates, the hash-worker behind an SQS poller and the torrent API
- * behind an HTTP server, running the real Lambda handler modules. Records left PENDING or
- * HASHING by an earlier run are queued again. Nothing is served until all of it is up.
+ * the resources the CDK stack creates, the hash-worker and the access checker behind SQS
+ * pollers, the sweep on a timer and the torrent API behind an HTTP server, running the real
+ * Lambda handler modules. Records left PENDING or HASHING by an earlier run are queued again.
+ * Nothing is served until all of it is up.
  */
 async function startLocalStack(
   config: LocalStackConfig,
@@ -277,7 +301,7 @@ async function startLocalStack(
     if (seeder !== undefined) started.push(seeder);
 
     // The handlers read their configuration when first imported: set it, then import them.
-    Object.assign(process.env, handlerEnvironment(config, aws, hashQueue.url, seeder?.trackerUrls ?? []));
+    Object.assign(process.env, handlerEnvironment(config, aws, { hash: hashQueue.url, access: accessQueue.url }, seeder?.trackerUrls ?? []));
     const handlers = await loadHandlers();
 
     const consumer = startSqsConsumer({
@@ -290,6 +314,20 @@ async function startLocalStack(
       onError: (error) => log(`hash-worker: ${String(error)}`),
     });
     started.push(consumer);
+
+    // Flow 5: the access checker consumes access-events (deletions from S3's notifications below,
+    // re-check continuations); the sweep runs every few seconds, as EventBridge runs it on AWS.
+    // RGW sends no event for ACL or policy changes: locally the sweep is what notices those.
+    started.push(startSqsConsumer({
+      sqs: clients.sqs,
+      queueUrl: accessQueue.url,
+      queueArn: accessQueue.arn,
+      handler: handlers.accessChecker,
+      batchSize: ACCESS_EVENTS_BATCH_SIZE,
+      concurrency: 1,
+      onError: (error) => log(`access-checker: ${String(error)}`),
+    }));
+    started.push(startSchedule(config.sweepSeconds * 1000, () => handlers.sweep(sweepEvent(REGION)), (error) => log(`sweep: ${String(error)}`)));
 
     // S3 → EventBridge → SQS, as the CDK stack wires it: created objects pre-warm, deletions
     // go to the access checker's queue. s3rver reports keys as they are; RGW URL-encodes them.
@@ -327,6 +365,8 @@ async function startLocalStack(
       demoBucket: resources.demoBucket,
       hashQueueUrl: hashQueue.url,
       hashDeadLetterQueueUrl: hashQueue.deadLetterQueueUrl,
+      accessQueueUrl: accessQueue.url,
+      accessDeadLetterQueueUrl: accessQueue.deadLetterQueueUrl,
       aws,
       stop: () => {
         stopping ??= stopAll();

@@ -5,8 +5,7 @@ import type { LocalHandlers } from './LocalStack.js';
 import { CloudAssemblyError, HandlerBundleError, HandlerImportError } from './errors.js';
 import { provideLambdaRuntimeModules } from './lambdaRuntimeModules.js';
 import { MAX_HASH_THREADS, ServiceEnv } from '../config.js';
-import { HANDLER_METADATA_KEY, HandlerRole } from '../service/handlers.js';
-
+import { HANDLER_METADATA_KEY, HANDLER_ROLES, HandlerRole } from '../service/handlers.js';
 
 /** The cloud assembly artifact type of a CloudFormation stack. */
 const STACK_ARTIFACT_TYPE = 'aws:cloudformation:stack';
@@ -49,12 +48,14 @@ interface HandlerBundle {
   readonly environment: Readonly<Record<string, string>>;
 }
 
-/** The two handler bundles of a cloud assembly, and how the hashing runs in them. */
+/** The handler bundles of a cloud assembly, and how the hashing runs in them. */
 interface CloudAssemblyHandlers {
   /** The assembly directory, absolute and with symbolic links resolved. */
   readonly directory: string;
   readonly hashWorker: HandlerBundle;
   readonly torrentApi: HandlerBundle;
+  readonly accessChecker: HandlerBundle;
+  readonly sweep: HandlerBundle;
   /** The hash-worker's `S3TORRENT_HASH_THREADS` on Lambda: its template value, else 0. */
   readonly hashThreads: number;
 }
@@ -122,13 +123,17 @@ interface MarkedFunction {
   readonly metadata: Json;
 }
 
+function isHandlerRole(value: unknown): value is HandlerRole {
+  return (HANDLER_ROLES as readonly unknown[]).includes(value);
+}
+
 function markedFunctions(stack: StackArtifact, template: Json): MarkedFunction[] {
   const resources = isObject(template.Resources) ? template.Resources : {};
   const found: MarkedFunction[] = [];
   for (const [logicalId, resource] of Object.entries(resources)) {
     if (!isObject(resource) || resource.Type !== 'AWS::Lambda::Function' || !isObject(resource.Metadata)) continue;
     const role = resource.Metadata[HANDLER_METADATA_KEY];
-    if (role !== HandlerRole.HashWorker && role !== HandlerRole.TorrentApi) continue;
+    if (!isHandlerRole(role)) continue;
     found.push({ stack, logicalId, role, properties: isObject(resource.Properties) ? resource.Properties : {}, metadata: resource.Metadata });
   }
   return found;
@@ -213,8 +218,8 @@ function hashThreadsOf(bundle: HandlerBundle): number {
 }
 
 /**
- * Finds, in a cloud assembly (the output directory of `cdk synth`), the hash-worker and
- * torrent-api functions by their `s3-torrent:handler` metadata, and the bundle file each would
+ * Finds, in a cloud assembly (the output directory of `cdk synth`), the hash-worker,
+ * torrent-api, access-checker and sweep functions by their `s3-torrent:handler` metadata, and the bundle file each would
  * run on Lambda: the function's `Code.S3Key` names an asset of the stack's asset manifest,
  * whose directory holds the module of its `Handler`. Nothing is imported yet.
  *
@@ -255,7 +260,9 @@ async function findCloudAssemblyHandlers(directory: string): Promise<CloudAssemb
   };
   const hashWorker = await bundleFor(HandlerRole.HashWorker);
   const torrentApi = await bundleFor(HandlerRole.TorrentApi);
-  return Object.freeze({ directory: root, hashWorker, torrentApi, hashThreads: hashThreadsOf(hashWorker) });
+  const accessChecker = await bundleFor(HandlerRole.AccessChecker);
+  const sweep = await bundleFor(HandlerRole.Sweep);
+  return Object.freeze({ directory: root, hashWorker, torrentApi, accessChecker, sweep, hashThreads: hashThreadsOf(hashWorker) });
 }
 
 /** The first line of what an import threw, for a one-line error. */
@@ -281,7 +288,7 @@ async function importHandler(bundle: HandlerBundle): Promise<(event: never) => P
 }
 
 /**
- * Imports the two bundles found by {@link findCloudAssemblyHandlers}, as Lambda's runtime would
+ * Imports the bundles found by {@link findCloudAssemblyHandlers}, as Lambda's runtime would
  * at a cold start, and returns their handlers for the local stack. Call it only once the
  * handlers' environment is set: a bundle reads its configuration when imported. Like Lambda's
  * Node.js runtime, it provides the AWS SDK (`@aws-sdk/*`, `@smithy/*`) to bundles that leave it
@@ -294,7 +301,18 @@ async function importCloudAssemblyHandlers(handlers: CloudAssemblyHandlers): Pro
   provideLambdaRuntimeModules(handlers.directory);
   const hashWorker = await importHandler(handlers.hashWorker);
   const torrentApi = await importHandler(handlers.torrentApi);
-  return { hashWorker: hashWorker as LocalHandlers['hashWorker'], torrentApi: torrentApi as LocalHandlers['torrentApi'] };
+  const accessChecker = await importHandler(handlers.accessChecker);
+  const sweep = await importHandler(handlers.sweep);
+  return {
+    hashWorker: hashWorker as LocalHandlers['hashWorker'],
+    torrentApi: torrentApi as LocalHandlers['torrentApi'],
+    accessChecker: accessChecker as LocalHandlers['accessChecker'],
+    sweep: sweep as LocalHandlers['sweep'],
+  };
+}
+
+function bundlesOf(handlers: CloudAssemblyHandlers): HandlerBundle[] {
+  return [handlers.hashWorker, handlers.torrentApi, handlers.accessChecker, handlers.sweep];
 }
 
 /**
@@ -306,7 +324,7 @@ async function importCloudAssemblyHandlers(handlers: CloudAssemblyHandlers): Pro
  */
 function runtimeMismatch(handlers: CloudAssemblyHandlers, nodeVersion: string): string | undefined {
   const major = /^v(\d+)\./.exec(nodeVersion)?.[1];
-  const differing = [handlers.hashWorker, handlers.torrentApi].filter((bundle) => {
+  const differing = bundlesOf(handlers).filter((bundle) => {
     const wanted = /^nodejs(\d+)\.x$/.exec(bundle.runtime ?? '')?.[1];
     return wanted !== undefined && wanted !== major;
   });
@@ -319,7 +337,7 @@ function runtimeMismatch(handlers: CloudAssemblyHandlers, nodeVersion: string): 
 function describeCloudAssemblyHandlers(handlers: CloudAssemblyHandlers, nodeVersion: string): string {
   const one = (bundle: HandlerBundle): string =>
     `${bundle.role}=${bundle.constructPath ?? `${bundle.stack}/${bundle.logicalId}`} (asset ${bundle.assetHash.slice(0, 12)}, ${bundle.runtime ?? 'no runtime'})`;
-  return `handlers from ${handlers.directory}: ${one(handlers.hashWorker)} ${one(handlers.torrentApi)}; node ${nodeVersion}, hash threads ${handlers.hashThreads}`;
+  return `handlers from ${handlers.directory}: ${bundlesOf(handlers).map(one).join(' ')}; node ${nodeVersion}, hash threads ${handlers.hashThreads}`;
 }
 
 export {

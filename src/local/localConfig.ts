@@ -5,13 +5,25 @@ import {
   MAX_API_WAIT_MS,
   MAX_INLINE_TORRENT_BYTES,
   MAX_RESPONSE_TORRENT_BYTES,
+  MAX_STALE_JOB_SECONDS,
+  MAX_SWEEP_SECONDS,
   MIN_SEGMENT_BYTES,
+  ServiceEnv,
 } from '../config.js';
 import type { Env } from '../config.js';
 import { freeLoopbackPort } from './ports.js';
 
 /** Which S3 the local stack uses. */
 type S3Backend = { readonly kind: 'embedded' } | { readonly kind: 'rgw' } | { readonly kind: 'external'; readonly endpoint: string };
+
+/**
+ * Seconds between two sweeps locally: a few, so that a withdrawal RGW sends no event for (an ACL
+ * or policy change) shows within seconds, as tests and a developer trying it expect.
+ */
+const LOCAL_SWEEP_SECONDS = 5;
+
+/** Locally a job untouched this long is re-queued: above the local hash queue's visibility timeout (120 s). */
+const LOCAL_STALE_JOB_SECONDS = 300;
 
 /** Default ports: what scripts and the README rely on. Each has an environment override. */
 const DEFAULT_PORTS = { s3: 9000, api: 8080, dynamoDb: 8000, sqs: 9324, peer: 6881, tracker: 6969 } as const;
@@ -49,6 +61,10 @@ interface LocalStackConfig {
   /** Passed to the handlers as is: see ServiceConfig (lowered by tests of large torrents). */
   readonly inlineTorrentMaxBytes: number;
   readonly maxResponseTorrentBytes: number;
+  /** Seconds between sweeps of every record (S3TORRENT_SWEEP_SECONDS). */
+  readonly sweepSeconds: number;
+  /** PENDING/HASHING records untouched this long get their job again (S3TORRENT_STALE_JOB_SECONDS). */
+  readonly staleJobSeconds: number;
 }
 
 /**
@@ -93,6 +109,8 @@ function localStackConfigFrom(
     hashMaxReceives: reader.integer('S3TORRENT_HASH_MAX_RECEIVES', 5, 1, 1000),
     inlineTorrentMaxBytes: reader.integer('S3TORRENT_INLINE_TORRENT_MAX_BYTES', MAX_INLINE_TORRENT_BYTES, 0, MAX_INLINE_TORRENT_BYTES),
     maxResponseTorrentBytes: reader.integer('S3TORRENT_MAX_RESPONSE_TORRENT_BYTES', MAX_RESPONSE_TORRENT_BYTES, 0, MAX_RESPONSE_TORRENT_BYTES),
+    sweepSeconds: reader.integer(ServiceEnv.SweepSeconds, LOCAL_SWEEP_SECONDS, 1, MAX_SWEEP_SECONDS),
+    staleJobSeconds: reader.integer(ServiceEnv.StaleJobSeconds, LOCAL_STALE_JOB_SECONDS, 1, MAX_STALE_JOB_SECONDS),
   });
 }
 
@@ -116,5 +134,5 @@ async function freeLocalStackPorts(): Promise<{ s3: number; api: number; dynamoD
   };
 }
 
-export { DEFAULT_PORTS, freeLocalStackPorts, localStackConfigFrom };
+export { DEFAULT_PORTS, LOCAL_STALE_JOB_SECONDS, LOCAL_SWEEP_SECONDS, freeLocalStackPorts, localStackConfigFrom };
 export type { LocalStackConfig, S3Backend };

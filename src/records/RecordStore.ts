@@ -32,6 +32,7 @@ import {
   torrentToItem,
 } from './items.js';
 import type { Item } from './items.js';
+import type { TableAccess } from './maintenance.js';
 import { RecordLimits, RecordState, TableKeys, aliasPartitionKey, recordPartitionKey, segmentSortKey } from './schema.js';
 import type { ObjectRecord, SegmentResult } from './schema.js';
 import { createRecordTable, recordTableDefinition } from './table.js';
@@ -85,6 +86,11 @@ class RecordStore {
     this.tableName = options.tableName;
     this.now = options.now ?? ((): Date => new Date());
     this.changes = new ChangeLog(this.documents, this.tableName);
+  }
+
+  /** @internal The table and clock, for the record operations kept in other modules (maintenance.ts). */
+  public get tableAccess(): TableAccess {
+    return { documents: this.documents, tableName: this.tableName, now: this.now };
   }
 
   /** The CreateTable input and TTL setting of the record table (the CDK stack mirrors it). */

@@ -2,20 +2,33 @@ import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { TorrentCache } from '../api/index.js';
 import type { TorrentApiContext } from '../api/index.js';
+import { ConfigError, ServiceEnv } from '../config.js';
 import type { ServiceConfig } from '../config.js';
 import type { HashJobContext } from '../jobs/index.js';
 import { RecordStore } from '../records/index.js';
 import { BUCKET_VERDICT_TTL_MS, PublicAccess, anonymousS3Client } from '../storage/index.js';
+import type { WithdrawalContext } from '../withdrawal/index.js';
 import { awsClients } from './awsClients.js';
 
 /** How long a redirect to a large .torrent stays valid. */
 const PRESIGNED_URL_SECONDS = 300;
 
+/** The contexts of the four handlers. */
+interface HandlerContexts {
+  readonly hashJobs: HashJobContext;
+  readonly torrentApi: TorrentApiContext;
+  /**
+   * The access checker's and the sweep's.
+   * @throws ConfigError when read without S3TORRENT_ACCESS_QUEUE_URL (only those two need it)
+   */
+  readonly withdrawal: WithdrawalContext;
+}
+
 /**
  * The clients and settings every handler needs, built once per process from the configuration.
  * Locally and on AWS the code is the same; only the endpoints in `config.aws` differ.
  */
-function buildContexts(config: ServiceConfig): { hashJobs: HashJobContext; torrentApi: TorrentApiContext } {
+function buildContexts(config: ServiceConfig): HandlerContexts {
   const clients = awsClients(config.aws);
   const records = new RecordStore({ client: clients.documents, tableName: config.tableName });
   const { sqs } = clients;
@@ -34,6 +47,7 @@ function buildContexts(config: ServiceConfig): { hashJobs: HashJobContext; torre
     sqs,
     hashQueueUrl: config.hashQueueUrl,
   };
+  const { accessQueueUrl } = config;
   return {
     hashJobs: {
       ...shared,
@@ -57,7 +71,22 @@ function buildContexts(config: ServiceConfig): { hashJobs: HashJobContext; torre
           expiresIn: PRESIGNED_URL_SECONDS,
         }),
     },
+    get withdrawal(): WithdrawalContext {
+      if (accessQueueUrl === undefined) throw new ConfigError(ServiceEnv.AccessQueueUrl, 'is required by the access checker and the sweep');
+      return {
+        records,
+        // S3's own answers (an unsigned HEAD, then its public verdict): never our reading of ACLs or policies.
+        readability: (bucket, key) => publicAccess.check(bucket, key),
+        forgetBucket: (bucket) => publicAccess.forgetBucket(bucket),
+        publishedBuckets: config.publishedBuckets,
+        sqs,
+        hashQueueUrl: config.hashQueueUrl,
+        accessQueueUrl,
+        staleJobMs: config.staleJobSeconds * 1000,
+      };
+    },
   };
 }
 
 export { PRESIGNED_URL_SECONDS, buildContexts };
+export type { HandlerContexts };

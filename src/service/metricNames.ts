@@ -17,6 +17,33 @@ const HandlerMetrics = {
     /** One count per answer class: `Answered2xx` … `Answered5xx`. */
     names: { Answered2xx: 'Answered2xx', Answered3xx: 'Answered3xx', Answered4xx: 'Answered4xx', Answered5xx: 'Answered5xx' },
   },
+  AccessChecker: {
+    service: HandlerRole.AccessChecker,
+    /**
+     * Records looked at; revoked (private, deleted or replaced); republished (public again, same
+     * ETag); given a hashing job (a new version, or a lost job); messages that were not access
+     * events (dropped); messages that failed (retried).
+     */
+    names: {
+      RecordsChecked: 'RecordsChecked',
+      RecordsRevoked: 'RecordsRevoked',
+      RecordsRepublished: 'RecordsRepublished',
+      JobsQueued: 'JobsQueued',
+      EventsDropped: 'EventsDropped',
+      EventsFailed: 'EventsFailed',
+    },
+  },
+  Sweep: {
+    service: HandlerRole.Sweep,
+    /** The same counts for one sweep, and the records whose check failed. */
+    names: {
+      RecordsChecked: 'RecordsChecked',
+      RecordsRevoked: 'RecordsRevoked',
+      RecordsRepublished: 'RecordsRepublished',
+      JobsQueued: 'JobsQueued',
+      ChecksFailed: 'ChecksFailed',
+    },
+  },
 } as const;
 
 /** The metric counting a `?torrent` reply of this HTTP status. */

@@ -16,7 +16,7 @@ import {
 } from './synth.js';
 import type { HandlerRole, Settings } from './synth.js';
 
-// The two Lambdas: how they run, and whether the environment the stack gives them is one the
+// The Lambdas: how they run, and whether the environment the stack gives them is one the
 // handlers accept (src/config.ts reads it at module load: a bad value is a function that never
 // starts) and means what the settings asked for.
 
@@ -35,7 +35,7 @@ function trackerUrls(config: ServiceConfig): URL[] {
 }
 
 describe('Class: HandlerFunction', () => {
-  it('marks exactly two functions with the handler each runs', () => {
+  it('marks exactly our four functions with the handler each runs', () => {
     // Prepare & Act
     const { json } = synthesize();
 

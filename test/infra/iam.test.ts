@@ -1,7 +1,8 @@
 import { ARTIFACT_KEY_PREFIX } from '../../src/jobs/index.js';
 import { TableKeys } from '../../src/records/index.js';
+import type { IConstruct } from 'constructs';
 import { PublicVerdictActions } from '../../lib/publicVerdictAccess.js';
-import { CUSTOM_SETTINGS, PUBLISHED_BUCKETS, functionOf, logicalIdOf, onlyResource, resourcesOfType, synthesize, withPlaceholders } from './synth.js';
+import { CUSTOM_SETTINGS, HANDLER_ROLES, PUBLISHED_BUCKETS, functionOf, logicalIdOf, onlyResource, resourcesOfType, synthesize, withPlaceholders } from './synth.js';
 import type { HandlerRole, Settings, TemplateJson } from './synth.js';
 
 // Least privilege, read from the template: every policy statement of every kind, whoever wrote
@@ -123,12 +124,12 @@ describe('Class: S3TorrentStack (IAM)', () => {
       expect(resourcesOfType(json, 'AWS::S3::BucketPolicy').filter(([, policy]) => reachesPublishedBucket(policy.Properties?.Bucket))).toEqual([]);
     });
 
-    it('gives the torrent-api, the hash-worker and the seeder exactly s3:GetBucketPolicyStatus on each published bucket and s3:GetObjectAcl on its objects, nothing else there', () => {
+    it('gives every handler and the seeder exactly s3:GetBucketPolicyStatus on each published bucket and s3:GetObjectAcl on its objects, nothing else there', () => {
       // Prepare & Act
       const { json } = synthesize(settings);
       const partition = { Ref: 'AWS::Partition' };
       const arnOf = (suffix: string): unknown => ({ 'Fn::Join': ['', ['arn:', partition, `:s3:::${suffix}`]] });
-      const roles = [roleOfFunction(json, 'torrent-api'), roleOfFunction(json, 'hash-worker'), seederTaskRole(json)];
+      const roles = [...HANDLER_ROLES.map((role) => roleOfFunction(json, role)), seederTaskRole(json)];
 
       // Assess: S3's verdict of public access (src/storage/PublicAccess.ts), never the bytes.
       const unordered = (values: unknown[]): unknown[] => [...values].sort((a, b) => withPlaceholders(a).localeCompare(withPlaceholders(b)));
@@ -162,7 +163,7 @@ describe('Class: S3TorrentStack (IAM)', () => {
       const { stack, json } = synthesize(settings);
       const tableArn = { 'Fn::GetAtt': [logicalIdOf(stack.records.table), 'Arn'] };
       const indexArn = { 'Fn::Join': ['', [tableArn, `/index/${TableKeys.ByBucketIndex}`]] };
-      const roles = [roleOfFunction(json, 'hash-worker'), roleOfFunction(json, 'torrent-api'), seederTaskRole(json)];
+      const roles = [...HANDLER_ROLES.map((role) => roleOfFunction(json, role)), seederTaskRole(json)];
 
       // Assess
       const dynamo = statementsOf(json).filter(({ statement }) => actionsOf(statement).some((action) => action.toLowerCase().startsWith('dynamodb:')));
@@ -180,18 +181,23 @@ describe('Class: S3TorrentStack (IAM)', () => {
 
       // Assess: src/records/RecordStore.ts reads (GetItem, Query), creates and advances records in
       // transactions (PutItem, UpdateItem, ConditionCheckItem); the seeder reads, polls the change
-      // log and revokes (UpdateItem with the change item's PutItem, in one transaction).
+      // log and revokes (UpdateItem with the change item's PutItem, in one transaction); the access
+      // checker and the sweep read (by the byBucket index, never a scan), update and revoke (with
+      // the change item).
       const handlerNeeds = ['dynamodb:getitem', 'dynamodb:query', 'dynamodb:putitem', 'dynamodb:updateitem'];
-      const seederNeeds = ['dynamodb:getitem', 'dynamodb:query', 'dynamodb:updateitem', 'dynamodb:putitem'];
+      const updaterNeeds = ['dynamodb:getitem', 'dynamodb:query', 'dynamodb:updateitem', 'dynamodb:putitem'];
       const never = ['dynamodb:deletetable', 'dynamodb:updatetable', 'dynamodb:scan', 'dynamodb:deleteitem', 'dynamodb:batchwriteitem'];
-      for (const [roleId, needs] of [
-        [roleOfFunction(json, 'hash-worker'), handlerNeeds],
-        [roleOfFunction(json, 'torrent-api'), handlerNeeds],
-        [seederTaskRole(json), seederNeeds],
+      for (const [roleId, needs, exactly] of [
+        [roleOfFunction(json, 'hash-worker'), handlerNeeds, false],
+        [roleOfFunction(json, 'torrent-api'), handlerNeeds, false],
+        [seederTaskRole(json), updaterNeeds, false],
+        [roleOfFunction(json, 'access-checker'), updaterNeeds, true],
+        [roleOfFunction(json, 'sweep'), updaterNeeds, true],
       ] as const) {
         const allowed = actionsAllowedTo(json, roleId);
         expect(allowed).toEqual(expect.arrayContaining(needs));
         expect(allowed.filter((action) => never.includes(action))).toEqual([]);
+        if (exactly) expect(allowed.filter((action) => action.startsWith('dynamodb:')).sort()).toEqual([...needs].sort());
       }
     });
 
@@ -210,7 +216,19 @@ describe('Class: S3TorrentStack (IAM)', () => {
       expect(actionsAllowedTo(json, seederTaskRole(json))).toContain('s3:getobject');
     });
 
-    it.each<HandlerRole>(['hash-worker', 'torrent-api'])('gives %s a role of its own, writing to its own log group only, without AWSLambdaBasicExecutionRole', (role) => {
+    it.each<HandlerRole>(['access-checker', 'sweep'])('lets %s send to the hash and access-events queues, ask only S3\'s public verdict and read no artifact', (role) => {
+      // Prepare & Act
+      const { stack, json } = synthesize(settings);
+      const roleId = roleOfFunction(json, role);
+      const queueArn = (queue: IConstruct): unknown => ({ 'Fn::GetAtt': [logicalIdOf(queue), 'Arn'] });
+
+      // Assess: re-hash jobs and lost jobs go to hash-jobs; re-checks that ran out of time go back to access-events.
+      const sends = allowedTo(json, roleId).filter((statement) => actionsOf(statement).includes('sqs:SendMessage'));
+      expect(sends.flatMap((statement) => list(statement.Resource))).toEqual(expect.arrayContaining([queueArn(stack.hashing.queue), queueArn(stack.withdrawal.queue)]));
+      expect(actionsAllowedTo(json, roleId).filter((action) => action.startsWith('s3:')).sort()).toEqual(['s3:getbucketpolicystatus', 's3:getobjectacl']);
+    });
+
+    it.each<HandlerRole>([...HANDLER_ROLES])('gives %s a role of its own, writing to its own log group only, without AWSLambdaBasicExecutionRole', (role) => {
       // Prepare & Act
       const { json } = synthesize(settings);
       const [, fn] = functionOf(json, role);

@@ -75,13 +75,13 @@ describe('Class: Monitoring', () => {
       }
     });
 
-    it('are those nine, treating missing data as fine', () => {
+    it('are those thirteen, treating missing data as fine', () => {
       // Prepare & Act
       const { json } = synthesize();
 
       // Assess
       const alarms = operatorAlarms(json);
-      expect(alarms).toHaveLength(2 + 2 * 2 + 1 + 2);
+      expect(alarms).toHaveLength(2 + HANDLER_ROLES.length * 2 + 1 + 2);
       for (const alarm of alarms) expect(alarm.Properties?.TreatMissingData).toBe('notBreaching');
     });
 
@@ -99,7 +99,7 @@ describe('Class: Monitoring', () => {
 
       // Assess
       const alarms = resourcesOfType(json, 'AWS::CloudWatch::Alarm').map(([, alarm]) => alarm);
-      expect(operatorAlarms(json)).toHaveLength(9);
+      expect(operatorAlarms(json)).toHaveLength(2 + HANDLER_ROLES.length * 2 + 1 + 2);
       for (const alarm of alarms) {
         if (isScalingAlarm(json, alarm)) continue;
         expect(alarm.Properties?.AlarmActions).toEqual([ALARM_TOPIC_ARN]);

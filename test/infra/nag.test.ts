@@ -88,13 +88,15 @@ describe('Class: S3TorrentStack (cdk-nag AwsSolutions)', () => {
     const ours = acknowledged.filter(({ id }) => id.includes('AwsSolutions-')).map(({ path, id }) => `${path} ${id}`).sort();
     const handler = stack.node.children.find((child) => child.node.id.startsWith('BucketNotificationsHandler'))?.node.path;
     // S3's verdict of public access reads any object's ACL (s3:GetObjectAcl on <bucket>/*).
-    const verdict = ['S3Torrent/Api/Handler', 'S3Torrent/Hashing/HashWorker', 'S3Torrent/Seeder/Task'].flatMap((path) =>
+    const verdict = ['S3Torrent/AccessChecks/AccessChecker', 'S3Torrent/AccessChecks/Sweep', 'S3Torrent/Api/Handler', 'S3Torrent/Hashing/HashWorker', 'S3Torrent/Seeder/Task'].flatMap((path) =>
       PUBLISHED_BUCKETS.map((bucket) => `${path} Annotation::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${bucket}/*]`));
     expect(ours).toEqual([
       ...verdict,
       // CDK's notifications handler: its role is aws-cdk-lib's. Its policies name the published
       // buckets, so no IAM5[Resource::*] finding exists there to acknowledge.
       `${handler} Annotation::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]`,
+      'S3Torrent/AccessChecks/AccessChecker/Function Annotation::AwsSolutions-L1',
+      'S3Torrent/AccessChecks/Sweep/Function Annotation::AwsSolutions-L1',
       'S3Torrent/Api/Api Annotation::AwsSolutions-APIG4',
       `S3Torrent/Api/Handler Annotation::AwsSolutions-IAM5[Resource::<${artifacts}.Arn>/torrents/*]`,
       'S3Torrent/Api/Handler/Function Annotation::AwsSolutions-L1',

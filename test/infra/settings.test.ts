@@ -63,6 +63,7 @@ describe('Class: S3TorrentStack', () => {
         alarmTopicArn: undefined,
         apiRateLimit: 100,
         apiBurstLimit: 200,
+        sweepMinutes: 60,
       });
     });
 
@@ -117,6 +118,11 @@ describe('Class: S3TorrentStack', () => {
         what: 'hashWorkerReservedConcurrency is below hashWorkerConcurrency',
         settings: { ...DEFAULT_SETTINGS, hashWorkerReservedConcurrency: '50' },
         problem: 'hashWorkerReservedConcurrency 50 is below hashWorkerConcurrency 100: the event source would be throttled',
+      },
+      {
+        what: 'sweepMinutes is 0 (EventBridge runs a schedule at most once a minute)',
+        settings: { ...DEFAULT_SETTINGS, sweepMinutes: '0' },
+        problem: 'sweepMinutes must be an integer from 1 to 1440, not "0"',
       },
       {
         what: 'a number is not an integer',

@@ -55,6 +55,7 @@ const CUSTOM_SETTINGS: Settings = {
   alarmTopicArn: ALARM_TOPIC_ARN,
   apiRateLimit: '25',
   apiBurstLimit: '50',
+  sweepMinutes: '15',
 };
 
 /** The account and region of the existing-VPC case (a lookup needs both). */
@@ -206,8 +207,8 @@ function onlyResource(json: TemplateJson, type: string, select: (resource: CfnRe
   return found[0] as [string, CfnResourceJson];
 }
 
-/** The two functions of ours, by the handler each runs (their `s3-torrent:handler` metadata). */
-const HANDLER_ROLES = ['hash-worker', 'torrent-api'] as const;
+/** The functions of ours, by the handler each runs (their `s3-torrent:handler` metadata). */
+const HANDLER_ROLES = ['hash-worker', 'torrent-api', 'access-checker', 'sweep'] as const;
 type HandlerRole = (typeof HANDLER_ROLES)[number];
 
 /** The Lambda function that runs `role`, found as `s3-torrent local --handlers` finds it. */

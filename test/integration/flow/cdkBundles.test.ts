@@ -104,7 +104,8 @@ describe('Flow: the Lambda bundles of cdk synth, run by the local stack on Node 
     expect(record).toMatchObject({ state: RecordState.Ready, segmentsTotal: 10, segmentsDone: 10 });
     // ...from the synthesised assembly, in the Node 22 process, with the function's 0 threads.
     const handlersLine = stack.output.find((line) => line.startsWith('handlers from '));
-    expect(handlersLine).toMatch(/ hash-worker=S3Torrent\/\S+ \(asset [0-9a-f]{12}, nodejs22\.x\) torrent-api=S3Torrent\/\S+ \(asset [0-9a-f]{12}, nodejs22\.x\); node v22\.\d+\.\d+, hash threads 0$/);
+    const bundle = (role: string): string => ` ${role}=S3Torrent\\/\\S+ \\(asset [0-9a-f]{12}, nodejs22\\.x\\)`;
+    expect(handlersLine).toMatch(new RegExp(`${['hash-worker', 'torrent-api', 'access-checker', 'sweep'].map(bundle).join('')}; node v22\\.\\d+\\.\\d+, hash threads 0$`));
 
     await killStack(stack, 'SIGTERM');
     expect(stack.child.exitCode).toBe(0);
@@ -123,6 +124,8 @@ describe('Flow: the Lambda bundles of cdk synth, run by the local stack on Node 
         logicalId: 'TorrentApi', role: 'torrent-api', assetHash: 'b'.repeat(64),
         files: { 'index.mjs': "import bencode from 'bencode';\nexport const handler = async () => bencode;\n" },
       },
+      { logicalId: 'AccessChecker', role: 'access-checker', assetHash: 'c'.repeat(64), files: { 'index.mjs': 'export const handler = async () => ({ batchItemFailures: [] });\n' } },
+      { logicalId: 'Sweep', role: 'sweep', assetHash: 'd'.repeat(64), files: { 'index.mjs': 'export const handler = async () => undefined;\n' } },
     ]);
     const ports = await freeLocalStackPorts();
 

@@ -24,6 +24,8 @@ async function startTestStack(
     maxReceives?: number;
     /** Extra S3TORRENT_* settings for the handlers. */
     env?: Record<string, string>;
+    /** Told the body of every message the hash-worker is handed (to count hash jobs). */
+    onHashJob?: (body: string) => void;
   } = {},
 ): Promise<LocalStack> {
   const env = {
@@ -35,10 +37,18 @@ async function startTestStack(
     S3TORRENT_HASH_MAX_RECEIVES: String(options.maxReceives ?? 5),
     ...options.env,
   };
-  return startLocalStack(localStackConfigFrom({ dataDir, s3: options.s3 }, env), async () => ({
-    hashWorker: (await import('../../../lambdas/hash-worker.js')).handler,
-    torrentApi: (await import('../../../lambdas/torrent-api.js')).handler,
-  }));
+  return startLocalStack(localStackConfigFrom({ dataDir, s3: options.s3 }, env), async () => {
+    const hashWorker = (await import('../../../lambdas/hash-worker.js')).handler;
+    return {
+      hashWorker: (event) => {
+        for (const record of event.Records) options.onHashJob?.(record.body);
+        return hashWorker(event);
+      },
+      torrentApi: (await import('../../../lambdas/torrent-api.js')).handler,
+      accessChecker: (await import('../../../lambdas/access-checker.js')).handler,
+      sweep: (await import('../../../lambdas/sweep.js')).handler,
+    };
+  });
 }
 
 /** A signed S3 client of the stack's S3 (the publisher's). */

@@ -12,11 +12,16 @@ import { tempDir } from '../../helpers/files.js';
 const HASH_WORKER = 'a'.repeat(64);
 const TORRENT_API = 'b'.repeat(64);
 
-/** The two functions as the CDK stack marks them, each with a bundle that exports `handler`. */
-function bothFunctions(overrides: { hashWorker?: Partial<FakeFunction>; torrentApi?: Partial<FakeFunction> } = {}): FakeFunction[] {
+const ACCESS_CHECKER = 'e'.repeat(64);
+const SWEEP = 'f'.repeat(64);
+
+/** The four functions as the CDK stack marks them, each with a bundle that exports `handler`. */
+function bothFunctions(overrides: { hashWorker?: Partial<FakeFunction>; torrentApi?: Partial<FakeFunction>; sweep?: Partial<FakeFunction> } = {}): FakeFunction[] {
   return [
     { logicalId: 'HashWorker1234', role: 'hash-worker', assetHash: HASH_WORKER, files: { 'index.mjs': 'export const handler = async () => ({ batchItemFailures: [] });' }, ...overrides.hashWorker },
     { logicalId: 'TorrentApi5678', role: 'torrent-api', assetHash: TORRENT_API, files: { 'index.mjs': 'export const handler = async () => ({ statusCode: 204 });' }, ...overrides.torrentApi },
+    { logicalId: 'AccessChecker9', role: 'access-checker', assetHash: ACCESS_CHECKER, files: { 'index.mjs': 'export const handler = async () => ({ batchItemFailures: [] });' } },
+    { logicalId: 'Sweep10', role: 'sweep', assetHash: SWEEP, files: { 'index.mjs': 'export const handler = async () => undefined;' }, ...overrides.sweep },
     // An unrelated function (a custom resource's, say) is not picked up.
     { logicalId: 'Other', assetHash: 'c'.repeat(64), files: { 'index.js': '' } },
   ];
@@ -42,7 +47,7 @@ describe('Function: findCloudAssemblyHandlers', () => {
   });
   afterAll(() => cleanup());
 
-  it('finds both functions by their metadata, with the bundle file and export Lambda would load', async () => {
+  it('finds the four functions by their metadata, with the bundle file and export Lambda would load', async () => {
     // Prepare
     const out = await assembly(bothFunctions({ hashWorker: { environment: { S3TORRENT_HASH_THREADS: '0', S3TORRENT_TABLE: { Ref: 'Table' } } } }));
     // Act
@@ -62,6 +67,8 @@ describe('Function: findCloudAssemblyHandlers', () => {
       environment: { S3TORRENT_HASH_THREADS: '0' },
     });
     expect(found.torrentApi.file).toBe(join(out, `asset.${TORRENT_API}`, 'index.mjs'));
+    expect(found.accessChecker.file).toBe(join(out, `asset.${ACCESS_CHECKER}`, 'index.mjs'));
+    expect(found.sweep.file).toBe(join(out, `asset.${SWEEP}`, 'index.mjs'));
     expect(found.hashThreads).toBe(0);
   });
 
@@ -117,6 +124,15 @@ describe('Function: findCloudAssemblyHandlers', () => {
         'hash-worker handler: no AWS::Lambda::Function in S3Torrent has the metadata "s3-torrent:handler": "hash-worker"',
       );
       expect((error as HandlerBundleError).role).toBe('hash-worker');
+    });
+
+    it('an assembly without the sweep function (synthesised before the sweep existed)', async () => {
+      const out = await assembly(bothFunctions({ sweep: { role: undefined } }));
+      await expectRejection(
+        findCloudAssemblyHandlers(out),
+        HandlerBundleError,
+        'sweep handler: no AWS::Lambda::Function in S3Torrent has the metadata "s3-torrent:handler": "sweep"',
+      );
     });
 
     it('two functions marked torrent-api', async () => {
