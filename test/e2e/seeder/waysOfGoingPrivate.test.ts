@@ -15,7 +15,10 @@ import { TABLE_NAME, rgwAvailable } from '../../../src/local/index.js';
 import type { LocalStack, SwarmReport } from '../../../src/local/index.js';
 import { RecordState, RecordStore } from '../../../src/records/index.js';
 import { LOCAL_CREDENTIALS } from '../../../src/service/credentials.js';
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { pseudoRandomBytes, tempDir } from '../../helpers/files.js';
+import { runCliProcess } from '../../helpers/tools.js';
 import { torrentInfoOf } from '../../helpers/peerClient.js';
 import { eventually, fetchWhenReady, publisherS3, startTestStack, torrentUrl } from '../../integration/flow/localStackHarness.js';
 import { httpAnnounce, seederOf } from '../../integration/seeder/seederFixture.js';
@@ -205,6 +208,10 @@ describe('Withdrawal: every way of going private stops a real download at once (
         return now?.state === RecordState.Revoked ? now : undefined;
       }, 30_000);
       expect(record.reason).toEqual(expect.any(String));
+      // What a publisher sees: the built CLI reads the same record.
+      const status = await runCliProcess(['status', `s3://${bucket}/${key}`, '--json', '--dynamodb-endpoint', stack.endpoints.dynamoDb]);
+      expect(status.code).toBe(0);
+      expect(JSON.parse(status.stdout)).toMatchObject({ state: RecordState.Revoked });
     } else {
       // The old version is gone for good; the new one is published under another infohash.
       expect(torrentInfoOf(api.body).infoHash.equals(torrent.infoHash)).toBe(false);
@@ -213,4 +220,32 @@ describe('Withdrawal: every way of going private stops a real download at once (
     stopClient.abort();
     expect(await download).toBe('cut off');
   }, 240_000);
+
+  it('serves the same torrent again, unhashed, once the object is public again, and a fresh download completes', async () => {
+    // Prepare: the first way's object, withdrawn by its ACL above.
+    const s3 = publisherS3(stack);
+    const bucket = 'ways-private-0';
+    const key = 'dataset/part.bin';
+    const revoked = await records.get(bucket, key);
+    expect(revoked?.state).toBe(RecordState.Revoked);
+
+    // Act
+    await s3.send(new PutObjectAclCommand({ Bucket: bucket, Key: key, ACL: 'public-read' }));
+    const reply = await fetchWhenReady(torrentUrl(stack, key, 'torrent', bucket));
+
+    // Assess: the same version's torrent, from the record's own hashes (same pieces, no new hashing).
+    expect(reply.status).toBe(200);
+    const torrentBytes = new Uint8Array(await reply.arrayBuffer());
+    const republished = await eventually(async () => {
+      const now = await records.get(bucket, key);
+      return now?.state === RecordState.Ready ? now : undefined;
+    }, 30_000);
+    expect(republished).toMatchObject({ state: RecordState.Ready, etag: revoked?.etag, createdAt: revoked?.createdAt, segmentsDone: revoked?.segmentsDone });
+    expect(republished?.torrents?.v1.infoHashV1).toBe(revoked?.torrents?.v1.infoHashV1);
+    const torrentFile = join(dir, 'republished.torrent');
+    await writeFile(torrentFile, torrentBytes);
+    const path = await downloadWithAria2c({ torrentFile }, { outDir: join(dir, 'republished'), timeoutMs: 120_000, label: 'republished' });
+    const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
+    expect(sha256(await readFile(path))).toBe(sha256(pseudoRandomBytes(OBJECT_BYTES, bucket)));
+  }, 180_000);
 });
