@@ -1,5 +1,5 @@
 import { JobType, sendHashJobs } from '../queue/index.js';
-import { RecordState, republishRecord } from '../records/index.js';
+import { RecordState, readyVersion, republishRecord } from '../records/index.js';
 import type { ObjectRecord, StoredTorrent } from '../records/index.js';
 import type { ServiceClients } from '../serviceClients.js';
 import { ForbiddenReason, readStoredTorrent } from '../storage/index.js';
@@ -29,7 +29,7 @@ interface TorrentApiContext extends ServiceClients {
   readonly waitMs: number;
   /** Larger torrents are answered with a 307 to a presigned URL (Lambda's response limit). */
   readonly maxResponseTorrentBytes: number;
-  /** READY torrents of this process, by ETag (S3 is still asked on every request). */
+  /** READY torrents of this process, by ETag; served only once S3 and the record vouch for them (`cachedTorrent`). */
   readonly cache: TorrentCache;
   /** A presigned GET URL of an artifact, for torrents too large for a response. */
   readonly presignArtifact: (artifactKey: string) => Promise<string>;
@@ -93,6 +93,25 @@ function progressReply(record: ObjectRecord, request: TorrentRequest, retryAfter
   };
 }
 
+/**
+ * The torrent this process cached for the object's current ETag, if the record is READY for that
+ * ETag with that very torrent now. S3 has just said the object is public and which ETag it has,
+ * but the cache alone cannot tell whether the record is still READY: the same ETag comes back
+ * after A → B → A on one key or after a revocation, and is then hashed again (other processes
+ * may have seen that; this one may not). A small consistent read of the record's state answers
+ * it; anything but READY with the same infohash drops the entry and takes the full path.
+ */
+async function cachedTorrent(context: TorrentApiContext, request: TorrentRequest, etag: string, format: TorrentFormat): Promise<CachedTorrent | undefined> {
+  const { bucket, key } = request;
+  const cached = context.cache.get(bucket, key, etag, format);
+  if (cached === undefined) return undefined;
+  const ready = await readyVersion(context.records, bucket, key);
+  const infoHashV1 = format === TorrentFormat.Hybrid ? ready?.infoHashV1.hybrid : ready?.infoHashV1.v1;
+  if (ready?.etag === etag && infoHashV1 === cached.infoHashV1) return cached;
+  context.cache.delete(bucket, key, etag, format);
+  return undefined;
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -129,9 +148,7 @@ async function serveTorrent(context: TorrentApiContext, request: TorrentRequest)
   if (readable.size === 0) return s3Error('InvalidArgument', resource, requestId, 'An empty object cannot be made into a torrent.');
   if (readable.size > MAX_S3_OBJECT_SIZE) return s3Error('InvalidArgument', resource, requestId, 'The object is larger than 5 TiB.');
 
-  // S3 has just said the object is public and which ETag it has: a torrent cached for that
-  // ETag is exactly what the record would give.
-  const cached = context.cache.get(bucket, key, readable.etag, format);
+  const cached = await cachedTorrent(context, request, readable.etag, format);
   if (cached !== undefined) return torrentReply(request, readable.etag, cached);
 
   let record = await context.records.get(bucket, key);

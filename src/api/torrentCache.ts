@@ -17,10 +17,13 @@ interface CachedTorrent {
 }
 
 /**
- * READY torrents by bucket, key, ETag and format. Safe to serve from because the key includes
- * the ETag, and a torrent never changes for a given ETag: each request still asks S3 (an
- * anonymous HEAD) whether the object is public and what its ETag is, and only then looks here.
- * What is skipped is the record read, the slowest part of a cached request.
+ * READY torrents by bucket, key, ETag and format. Never an answer on its own: each request still
+ * asks S3 (an anonymous HEAD) whether the object is public and what its ETag is, and then the
+ * record whether it is READY for that ETag with that torrent (a small read of its state and
+ * infohashes: serveTorrent's `cachedTorrent`), because one ETag can be hashed again (A → B → A on
+ * one key, a revoked version made public again) and must not be served until READY again. What
+ * is skipped is reading the torrent's bytes (inline in the record or from the artifacts bucket)
+ * and parsing them for the magnet link.
  */
 class TorrentCache {
   private readonly entries = new LRUCache<string, CachedTorrent>({
@@ -34,6 +37,11 @@ class TorrentCache {
 
   public set(bucket: string, key: string, etag: string, format: TorrentFormat, entry: CachedTorrent): void {
     this.entries.set(TorrentCache.keyOf(bucket, key, etag, format), entry);
+  }
+
+  /** Forgets one entry: the record no longer vouches for it. */
+  public delete(bucket: string, key: string, etag: string, format: TorrentFormat): void {
+    this.entries.delete(TorrentCache.keyOf(bucket, key, etag, format));
   }
 
   private static keyOf(bucket: string, key: string, etag: string, format: TorrentFormat): string {

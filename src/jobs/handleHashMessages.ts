@@ -1,4 +1,4 @@
-import { InvalidJobError, parseHashJob } from '../queue/index.js';
+import { InvalidJobError, JobType, parseHashJob } from '../queue/index.js';
 import type { HashJob } from '../queue/index.js';
 import { processHashJob } from './processHashJob.js';
 import type { JobOutcome } from './processHashJob.js';
@@ -37,9 +37,12 @@ async function handleHashMessages(
       results.push({ messageId: message.messageId, outcome: await processHashJob(context, job) });
     } catch (caught) {
       const error = caught instanceof Error ? caught : new InvalidJobError(String(caught));
-      if (job !== undefined && message.receiveCount >= maxReceives) {
+      // A segment job fails only its own hashing attempt, never a later one of the same ETag
+      // (one without an attempt, queued before attempts existed, fails nothing).
+      const attempt = job?.type === JobType.Segment ? { attemptId: job.attemptId } : {};
+      if (job !== undefined && message.receiveCount >= maxReceives && (job.type !== JobType.Segment || job.attemptId !== undefined)) {
         await context.records
-          .markFailed(job.bucket, job.key, job.etag, `${error.name}: ${error.message}`)
+          .markFailed(job.bucket, job.key, job.etag, `${error.name}: ${error.message}`, attempt)
           .catch(() => undefined); // the record may have moved on; the DLQ keeps the message
       }
       results.push({ messageId: message.messageId, error });

@@ -26,9 +26,13 @@ function isCurrent(record: ObjectRecord | undefined, job: HashJob): record is Ob
   return record !== undefined && record.etag === job.etag;
 }
 
-/** Hashes one segment, records it, and assembles the torrents if it was the last one. */
-async function hashSegment(context: HashJobContext, job: SegmentJob): Promise<JobOutcome> {
+/**
+ * Hashes one segment of the record's current hashing attempt, records it, and assembles the
+ * torrents if it was the last one. `attemptId` is the job's, already checked against the record.
+ */
+async function hashSegment(context: HashJobContext, job: SegmentJob, attemptId: string): Promise<JobOutcome> {
   const target = { bucket: job.bucket, key: job.key, etag: job.etag };
+  const attempt = { ...target, attemptId };
   const range = await hashRange(streamObjectRange(context.anonymousS3, target, job.offset, job.length), {
     size: job.size,
     pieceLength: job.pieceLength,
@@ -36,7 +40,7 @@ async function hashSegment(context: HashJobContext, job: SegmentJob): Promise<Jo
     length: job.length,
     threads: context.settings.hashThreads,
   });
-  const result = await context.records.recordSegment(job.bucket, job.key, job.etag, {
+  const result = await context.records.recordSegment(attempt, {
     index: job.index,
     firstPiece: range.firstPiece,
     pieceCount: range.pieceCount,
@@ -46,12 +50,13 @@ async function hashSegment(context: HashJobContext, job: SegmentJob): Promise<Jo
     v2: range.v2 as Uint8Array,
   });
   // Whoever sees the last count assembles; a redelivery after a crash between counting and
-  // assembling gets here too, and markReady is idempotent.
+  // assembling gets here too, and markReady is idempotent. recordSegment has just checked that
+  // the record is still on this attempt: the segments read are this attempt's, never an earlier one's.
   if (result.segmentsDone < result.segmentsTotal) return { kind: 'segment-hashed', index: job.index, counted: result.counted };
-  const segments = await context.records.segmentResults(job.bucket, job.key, job.etag);
+  const segments = await context.records.segmentResults(attempt);
   const hashes = combineRanges(segments, job.size, job.pieceLength);
   const torrents = await assembleTorrents(context, target, hashes);
-  await context.records.markReady(job.bucket, job.key, job.etag, torrents);
+  await context.records.markReady(attempt, torrents);
   return { kind: 'ready' };
 }
 
@@ -73,11 +78,13 @@ async function planObject(context: HashJobContext, job: ObjectJob, record: Objec
   if (readable.etag !== job.etag) return { kind: 'dropped', reason: 'object changed since the job was queued' };
   const pieceLength = record.pieceLength ?? pieceLengthFor(job.size);
   const segments = planSegments(job.size, pieceLength, context.settings.segmentBytes);
-  await context.records.startHashing(job.bucket, job.key, job.etag, {
+  const hashing = await context.records.startHashing(job.bucket, job.key, job.etag, {
     pieceLength,
     pieceCount: segments.reduce((n, s) => n + s.pieceCount, 0),
     segmentsTotal: segments.length,
   });
+  // A redelivered job gets the same attempt back: segments already counted stay counted.
+  const { attemptId } = hashing;
   const segmentJobs: SegmentJob[] = segments.map((s) => ({
     type: JobType.Segment,
     bucket: job.bucket,
@@ -88,9 +95,10 @@ async function planObject(context: HashJobContext, job: ObjectJob, record: Objec
     index: s.index,
     offset: s.offset,
     length: s.length,
+    attemptId,
   }));
   const [only] = segmentJobs;
-  if (segmentJobs.length === 1 && only !== undefined) return hashSegment(context, only);
+  if (segmentJobs.length === 1 && only !== undefined) return hashSegment(context, only, attemptId);
   await sendHashJobs(context.sqs, context.hashQueueUrl, segmentJobs);
   return { kind: 'planned', segments: segmentJobs.length };
 }
@@ -145,7 +153,12 @@ async function runHashJob(context: HashJobContext, job: HashJob): Promise<JobOut
     return planObject(context, job, record);
   }
   if (record.state !== RecordState.Hashing) return { kind: 'dropped', reason: `record is ${record.state}` };
-  return hashSegment(context, job);
+  // A segment of another hashing attempt of this ETag (an earlier one, or a job queued before
+  // attempts existed) must not count for the current one: dropped before anything is read.
+  if (job.attemptId === undefined || job.attemptId !== record.attemptId) {
+    return { kind: 'dropped', reason: `segment job of hashing attempt ${job.attemptId ?? '(none)'}, the record is on ${record.attemptId ?? '(none)'}` };
+  }
+  return hashSegment(context, job, job.attemptId);
 }
 
 export { processHashJob };

@@ -37,6 +37,14 @@ interface SegmentJob {
   readonly index: number;
   readonly offset: number;
   readonly length: number;
+  /**
+   * The hashing attempt the segment belongs to (the record's `attemptId` when the object job
+   * planned it): its result counts only while the record is on that attempt, so a late result
+   * of an earlier hashing of the same ETag changes nothing. Absent in messages queued before
+   * attempts existed; such a job is dropped unhashed, and its record is hashed again when its
+   * object job is re-queued (the sweep does so for a record left HASHING).
+   */
+  readonly attemptId?: string | undefined;
 }
 
 type HashJob = ObjectJob | SegmentJob | UploadEvent;
@@ -51,6 +59,8 @@ function field<T>(body: Record<string, unknown>, name: string, check: (v: unknow
 }
 
 const isText = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= 2048;
+/** Attempt ids as the records module makes them (base64url, a few characters): never a `/`, nothing to escape. */
+const isAttemptId = (v: unknown): v is string => typeof v === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(v);
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
@@ -107,6 +117,7 @@ function parseHashJob(body: string): HashJob {
       index: field(obj, 'index', isCount, 'a segment index'),
       offset: field(obj, 'offset', isCount, 'a byte offset'),
       length: field(obj, 'length', isCount, 'a byte count'),
+      attemptId: obj.attemptId === undefined ? undefined : field(obj, 'attemptId', isAttemptId, 'a hashing attempt id'),
     };
   }
   throw new InvalidJobError(`unknown job type ${JSON.stringify(obj.type)}`);

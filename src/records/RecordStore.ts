@@ -1,18 +1,11 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, ScanCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { TranslateConfig } from '@aws-sdk/lib-dynamodb';
 import { ChangeLog } from './ChangeLog.js';
-import { cancellationCodes, conditionFailedAt, isConditionFailed, retryConflicts } from './conflicts.js';
-import {
-  HashingPlanConflictError,
-  InlineTorrentTooLargeError,
-  RecordContentionError,
-  RecordInputError,
-  SegmentOutOfRangeError,
-  SegmentTooLargeError,
-  SegmentsIncompleteError,
-  StaleRecordError,
-} from './errors.js';
+import { retryConflicts } from './conflicts.js';
+import { RecordContentionError, StaleRecordError } from './errors.js';
+import { markReady, recordSegment, segmentResults, startHashing } from './hashingAttempts.js';
+import type { RecordOnAttempt } from './hashingAttempts.js';
 import {
   aliasHashes,
   assertBucket,
@@ -21,25 +14,22 @@ import {
   assertObjectId,
   assertPositiveInteger,
   assertReason,
-  assertSegmentHashes,
-  assertTorrents,
   decodeCursor,
   encodeCursor,
   namesIn,
   recordFromItem,
-  segmentExpiry,
-  segmentFromItem,
-  torrentToItem,
 } from './items.js';
 import type { Item } from './items.js';
-import type { TableAccess } from './maintenance.js';
-import { RecordLimits, RecordState, TableKeys, aliasPartitionKey, recordPartitionKey, segmentSortKey } from './schema.js';
+import { readRecord, recordKey, updateRecord } from './recordItem.js';
+import type { TableAccess } from './recordItem.js';
+import { RecordState, TableKeys, aliasPartitionKey } from './schema.js';
 import type { ObjectRecord, SegmentResult } from './schema.js';
 import { createRecordTable, recordTableDefinition } from './table.js';
 import type { TableDefinition } from './table.js';
 import type {
   EnsurePendingOptions,
   EnsurePendingResult,
+  HashingAttempt,
   HashingPlan,
   ListPageOptions,
   RecordPage,
@@ -106,10 +96,7 @@ class RecordStore {
   /** The record of an object, or undefined when none was ever created. */
   public async get(bucket: string, key: string): Promise<ObjectRecord | undefined> {
     assertObjectId(bucket, key);
-    const { Item: item } = await this.documents.send(
-      new GetCommand({ TableName: this.tableName, Key: recordKey(bucket, key), ConsistentRead: true }),
-    );
-    return item === undefined ? undefined : recordFromItem(item);
+    return readRecord(this.tableAccess, bucket, key);
   }
 
   /**
@@ -146,200 +133,78 @@ class RecordStore {
   }
 
   /**
-   * PENDING → HASHING with the hashing plan. Repeating it for a record already HASHING this ETag
-   * with the same plan returns the record unchanged (a redelivered job).
+   * PENDING → HASHING with the hashing plan and a new hashing attempt (`attemptId`), which the
+   * segment jobs carry. Repeating it for a record already HASHING this ETag with the same plan
+   * returns the record unchanged, same attempt (a redelivered job). Why attempts:
+   * hashingAttempts.ts.
    *
    * @throws StaleRecordError when the record is gone, holds another ETag, or is in another state.
    * @throws HashingPlanConflictError when it is HASHING this ETag with a different plan.
    */
-  public async startHashing(bucket: string, key: string, etag: string, plan: HashingPlan): Promise<ObjectRecord> {
-    assertObjectId(bucket, key, etag);
-    assertPositiveInteger('pieceLength', plan.pieceLength);
-    assertPositiveInteger('pieceCount', plan.pieceCount);
-    assertPositiveInteger('segmentsTotal', plan.segmentsTotal);
-    if (plan.segmentsTotal > plan.pieceCount) throw new RecordInputError(`${plan.segmentsTotal} segments cannot share ${plan.pieceCount} pieces`);
-    const update = 'SET #state = :hashing, #pieceLength = :pieceLength, #pieceCount = :pieceCount, #segmentsTotal = :segmentsTotal, #segmentsDone = :zero, #updatedAt = :now';
-    const condition = '#etag = :etag AND #state = :pending';
-    const values = {
-      ':hashing': RecordState.Hashing, ':pending': RecordState.Pending, ':etag': etag, ':zero': 0,
-      ':pieceLength': plan.pieceLength, ':pieceCount': plan.pieceCount, ':segmentsTotal': plan.segmentsTotal,
-    };
-    const written = await this.conditionalUpdate(bucket, key, update, condition, values);
-    if (written !== undefined) return written;
-    const current = await this.get(bucket, key);
-    if (current?.etag !== etag || current.state !== RecordState.Hashing) {
-      throw new StaleRecordError(bucket, key, etag, current, RecordState.Pending);
-    }
-    const existing = describePlan(current);
-    if (existing !== describePlan(plan)) throw new HashingPlanConflictError(bucket, key, etag, existing, describePlan(plan));
-    return current;
+  public startHashing(bucket: string, key: string, etag: string, plan: HashingPlan): Promise<RecordOnAttempt> {
+    return startHashing(this.tableAccess, bucket, key, etag, plan);
   }
 
   /**
-   * Stores one segment's piece hashes and counts it on the record, in one transaction: the
-   * segment item is written only if absent, the count only while the record is HASHING this
-   * ETag. A redelivered segment is not counted again (`counted: false`).
+   * Stores one segment's piece hashes for one hashing attempt and counts it on the record, in one
+   * transaction: the segment item is written only if absent, the count only while the record is
+   * HASHING that ETag and that attempt. A redelivered segment is not counted again
+   * (`counted: false`); a segment of an earlier attempt is neither written nor counted.
    *
    * `segmentsDone` is read after the write, so several callers may see it equal `segmentsTotal`;
    * each may call `markReady`, which publishes once.
    *
    * @throws SegmentTooLargeError when the hashes would not fit in one item.
+   * @throws HashingAttemptSupersededError when the record is on another attempt of this ETag.
    * @throws StaleRecordError when the record is gone, holds another ETag, or is not HASHING.
    * @throws SegmentOutOfRangeError when `index` is not below the record's `segmentsTotal`.
    */
-  public async recordSegment(bucket: string, key: string, etag: string, segment: SegmentResult): Promise<SegmentProgress> {
-    assertObjectId(bucket, key, etag);
-    const { index, firstPiece, pieceCount, offset, length, v1, v2 } = segment;
-    assertNonNegativeInteger('segment index', index);
-    assertNonNegativeInteger('firstPiece', firstPiece);
-    assertPositiveInteger('pieceCount', pieceCount);
-    assertNonNegativeInteger('offset', offset);
-    assertPositiveInteger('length', length);
-    if (v1.length + v2.length > RecordLimits.MaxSegmentHashBytes) {
-      throw new SegmentTooLargeError(index, v1.length + v2.length, RecordLimits.MaxSegmentHashBytes);
-    }
-    assertSegmentHashes(index, pieceCount, v1, v2);
-    const now = this.now();
-    const item = {
-      [TableKeys.PartitionKey]: recordPartitionKey(bucket, key),
-      [TableKeys.SortKey]: segmentSortKey(etag, index),
-      etag, index, firstPiece, pieceCount, offset, length, v1, v2,
-      [TableKeys.ExpiresAt]: segmentExpiry(now),
-      createdAt: now.toISOString(),
-    };
-    const update = 'SET #updatedAt = :now ADD #segmentsDone :one';
-    const condition = '#state = :hashing AND #etag = :etag AND #segmentsTotal > :index';
-    let counted = true;
-    try {
-      await retryConflicts('recording a segment', () =>
-        this.documents.send(new TransactWriteCommand({
-          TransactItems: [
-            { Put: { TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(#sk)', ExpressionAttributeNames: { '#sk': TableKeys.SortKey } } },
-            {
-              Update: {
-                TableName: this.tableName,
-                Key: recordKey(bucket, key),
-                UpdateExpression: update,
-                ConditionExpression: condition,
-                ExpressionAttributeNames: namesIn(update, condition),
-                ExpressionAttributeValues: { ':now': now.toISOString(), ':one': 1, ':hashing': RecordState.Hashing, ':etag': etag, ':index': index },
-              },
-            },
-          ],
-        })),
-      );
-    } catch (error) {
-      const codes = cancellationCodes(error);
-      if (codes === undefined || !(conditionFailedAt(codes, 0) || conditionFailedAt(codes, 1))) throw error;
-      counted = false;
-      // The segment item exists (a redelivery) unless only the record's condition failed.
-      if (!conditionFailedAt(codes, 0)) await this.explainSegmentRefusal(bucket, key, etag, index);
-    }
-    const current = await this.get(bucket, key);
-    if (current?.etag !== etag || (current.state !== RecordState.Hashing && current.state !== RecordState.Ready)) {
-      throw new StaleRecordError(bucket, key, etag, current, RecordState.Hashing);
-    }
-    return { counted, segmentsDone: current.segmentsDone ?? 0, segmentsTotal: current.segmentsTotal ?? 0 };
+  public recordSegment(attempt: HashingAttempt, segment: SegmentResult): Promise<SegmentProgress> {
+    return recordSegment(this.tableAccess, attempt, segment);
   }
 
-  /** Every recorded segment of this ETag, sorted by index. */
-  public async segmentResults(bucket: string, key: string, etag: string): Promise<SegmentResult[]> {
-    assertObjectId(bucket, key, etag);
-    const segments: SegmentResult[] = [];
-    const condition = '#pk = :pk AND begins_with(#sk, :prefix)';
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.documents.send(new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: condition,
-        ExpressionAttributeNames: namesIn(condition),
-        ExpressionAttributeValues: { ':pk': recordPartitionKey(bucket, key), ':prefix': `seg/${etag}/` },
-        ConsistentRead: true,
-        ExclusiveStartKey: startKey,
-      }));
-      for (const item of page.Items ?? []) segments.push(segmentFromItem(item));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined);
-    // The sort key pads indexes to 6 digits; sort by number so larger indexes stay in order too.
-    return segments.sort((a, b) => a.index - b.index);
+  /** Every recorded segment of one hashing attempt, sorted by index. */
+  public segmentResults(attempt: HashingAttempt): Promise<SegmentResult[]> {
+    return segmentResults(this.tableAccess, attempt);
   }
 
   /**
-   * HASHING → READY with the torrents, once every segment is recorded, and in the same
-   * transaction the aliases that find the record by infohash. Calling it again for a record
-   * already READY for this ETag changes nothing and returns that record.
+   * HASHING → READY with the torrents, once every segment of the attempt is recorded, and in the
+   * same transaction the aliases that find the record by infohash. Calling it again for a record
+   * already READY by this attempt changes nothing and returns that record.
    *
    * @returns the record read right after the write (READY, unless revoked in between).
    * @throws SegmentsIncompleteError when segments are still missing.
+   * @throws HashingAttemptSupersededError when the record is on another attempt of this ETag.
    * @throws StaleRecordError when the record is gone, holds another ETag, or is not HASHING.
    * @throws InlineTorrentTooLargeError when the inline bytes would not fit in the record.
    */
-  public async markReady(bucket: string, key: string, etag: string, torrents: Torrents): Promise<ObjectRecord> {
-    assertObjectId(bucket, key, etag);
-    const inlineBytes = assertTorrents(torrents);
-    if (inlineBytes > RecordLimits.MaxInlineTorrentBytes) throw new InlineTorrentTooLargeError(inlineBytes, RecordLimits.MaxInlineTorrentBytes);
-    const now = this.timestamp();
-    const update = 'SET #state = :ready, #torrents = :torrents, #updatedAt = :now REMOVE #reason';
-    const condition = '#state = :hashing AND #etag = :etag AND #segmentsDone = #segmentsTotal';
-    const aliases = aliasHashes(torrents).map((hash) => ({
-      Put: {
-        TableName: this.tableName,
-        Item: { [TableKeys.PartitionKey]: aliasPartitionKey(hash), [TableKeys.SortKey]: TableKeys.AliasSortKey, bucket, key, etag, createdAt: now },
-      },
-    }));
-    try {
-      await retryConflicts('marking a record READY', () =>
-        this.documents.send(new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: this.tableName,
-                Key: recordKey(bucket, key),
-                UpdateExpression: update,
-                ConditionExpression: condition,
-                ExpressionAttributeNames: namesIn(update, condition),
-                ExpressionAttributeValues: {
-                  ':ready': RecordState.Ready, ':hashing': RecordState.Hashing, ':etag': etag, ':now': now,
-                  ':torrents': { v1: torrentToItem(torrents.v1), hybrid: torrentToItem(torrents.hybrid) },
-                },
-              },
-            },
-            ...aliases,
-          ],
-        })),
-      );
-    } catch (error) {
-      const codes = cancellationCodes(error);
-      if (codes === undefined || !conditionFailedAt(codes, 0)) throw error;
-      const current = await this.get(bucket, key);
-      if (current?.etag === etag && current.state === RecordState.Ready) return current;
-      if (current?.etag === etag && current.state === RecordState.Hashing) {
-        throw new SegmentsIncompleteError(bucket, key, current.segmentsDone ?? 0, current.segmentsTotal ?? 0);
-      }
-      throw new StaleRecordError(bucket, key, etag, current, RecordState.Hashing);
-    }
-    const current = await this.get(bucket, key);
-    if (current?.etag !== etag) throw new StaleRecordError(bucket, key, etag, current, RecordState.Ready);
-    return current;
+  public markReady(attempt: HashingAttempt, torrents: Torrents): Promise<ObjectRecord> {
+    return markReady(this.tableAccess, attempt, torrents);
   }
 
   /**
    * PENDING or HASHING → FAILED with a reason. Repeating it for a record already FAILED for this
-   * ETag returns it unchanged (the first reason stays).
+   * ETag returns it unchanged (the first reason stays). With `attemptId` (a segment job's), only
+   * while the record is HASHING that attempt: a failing job of an earlier hashing of the same
+   * ETag must not fail the current one.
    *
-   * @throws StaleRecordError when the record is gone, holds another ETag, or is READY or REVOKED.
+   * @throws StaleRecordError when the record is gone, holds another ETag, is READY or REVOKED, or is on another attempt.
    */
-  public async markFailed(bucket: string, key: string, etag: string, reason: string): Promise<ObjectRecord> {
+  public async markFailed(bucket: string, key: string, etag: string, reason: string, options: { readonly attemptId?: string | undefined } = {}): Promise<ObjectRecord> {
     assertObjectId(bucket, key, etag);
     assertReason(reason);
+    const { attemptId } = options;
     const update = 'SET #state = :failed, #reason = :reason, #updatedAt = :now';
-    const condition = '#etag = :etag AND #state IN (:pending, :hashing)';
-    const values = { ':failed': RecordState.Failed, ':reason': reason, ':etag': etag, ':pending': RecordState.Pending, ':hashing': RecordState.Hashing };
+    const condition = `#etag = :etag AND ${attemptId === undefined ? '#state IN (:pending, :hashing)' : '#state = :hashing AND #attemptId = :attemptId'}`;
+    const values: Record<string, unknown> = { ':failed': RecordState.Failed, ':reason': reason, ':etag': etag, ':hashing': RecordState.Hashing };
+    if (attemptId === undefined) values[':pending'] = RecordState.Pending;
+    else values[':attemptId'] = attemptId;
     const written = await this.conditionalUpdate(bucket, key, update, condition, values);
     if (written !== undefined) return written;
     const current = await this.get(bucket, key);
-    if (current?.etag === etag && current.state === RecordState.Failed) return current;
-    throw new StaleRecordError(bucket, key, etag, current, `${RecordState.Pending} or ${RecordState.Hashing}`);
+    if (current?.etag === etag && current.state === RecordState.Failed && (attemptId === undefined || current.attemptId === attemptId)) return current;
+    throw new StaleRecordError(bucket, key, etag, current, attemptId === undefined ? `${RecordState.Pending} or ${RecordState.Hashing}` : `${RecordState.Hashing} attempt ${attemptId}`);
   }
 
   /**
@@ -446,7 +311,7 @@ class RecordStore {
     const update = [
       'SET #bucket = :bucket, #key = :key, #gsiBucket = :bucket, #gsiKey = :key, #etag = :etag, #size = :size,',
       '#state = :pending, #createdAt = if_not_exists(#createdAt, :now), #updatedAt = :now',
-      'REMOVE #reason, #pieceLength, #pieceCount, #segmentsTotal, #segmentsDone, #torrents',
+      'REMOVE #reason, #pieceLength, #pieceCount, #segmentsTotal, #segmentsDone, #attemptId, #torrents',
     ].join(' ');
     const values = { ...conditionValues, ':bucket': bucket, ':key': key, ':etag': etag, ':size': size, ':pending': RecordState.Pending };
     return this.conditionalUpdate(bucket, key, update, condition, values, logged ? RecordState.Pending : undefined);
@@ -465,6 +330,7 @@ class RecordStore {
     values: Record<string, unknown>,
     logged?: RecordState,
   ): Promise<ObjectRecord | undefined> {
+    if (logged === undefined) return updateRecord(this.tableAccess, { bucket, key }, update, condition, values);
     const now = this.now();
     const input = {
       TableName: this.tableName,
@@ -474,40 +340,10 @@ class RecordStore {
       ExpressionAttributeNames: namesIn(update, condition),
       ExpressionAttributeValues: { ...values, ':now': now.toISOString() },
     };
-    const what = `updating the record of s3://${bucket}/${key}`;
-    if (logged !== undefined) {
-      const written = await retryConflicts(what, () => this.changes.updateWithNote(input, { bucket, key, state: logged }, now));
-      return written ? this.get(bucket, key) : undefined;
-    }
-    try {
-      const { Attributes: attributes } = await retryConflicts(what, () => this.documents.send(new UpdateCommand({ ...input, ReturnValues: 'ALL_NEW' })));
-      return recordFromItem(attributes as Item);
-    } catch (error) {
-      if (isConditionFailed(error)) return undefined;
-      throw error;
-    }
+    const written = await retryConflicts(`updating the record of s3://${bucket}/${key}`, () =>
+      this.changes.updateWithNote(input, { bucket, key, state: logged }, now));
+    return written ? this.get(bucket, key) : undefined;
   }
-
-  /** Why the record refused a new segment: it moved on, or the index is past its plan. */
-  private async explainSegmentRefusal(bucket: string, key: string, etag: string, index: number): Promise<never> {
-    const current = await this.get(bucket, key);
-    if (current?.etag === etag && current.state === RecordState.Hashing && current.segmentsTotal !== undefined && index >= current.segmentsTotal) {
-      throw new SegmentOutOfRangeError(index, current.segmentsTotal);
-    }
-    throw new StaleRecordError(bucket, key, etag, current, RecordState.Hashing);
-  }
-
-  private timestamp(): string {
-    return this.now().toISOString();
-  }
-}
-
-function recordKey(bucket: string, key: string): Record<string, string> {
-  return { [TableKeys.PartitionKey]: recordPartitionKey(bucket, key), [TableKeys.SortKey]: TableKeys.RecordSortKey };
-}
-
-function describePlan(plan: Partial<HashingPlan>): string {
-  return `piece length ${plan.pieceLength}, ${plan.pieceCount} pieces, ${plan.segmentsTotal} segments`;
 }
 
 export { RecordStore };

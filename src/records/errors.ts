@@ -51,6 +51,35 @@ class StaleRecordError extends RecordError {
   }
 }
 
+/**
+ * The record is HASHING (or READY) this ETag, but for another hashing attempt: the caller's
+ * attempt was given up (the record was revoked, failed or overwritten and has been hashed again
+ * since), or the caller's job was queued before attempts existed. Its results must not count; like
+ * any StaleRecordError, the caller drops its work.
+ */
+class HashingAttemptSupersededError extends StaleRecordError {
+  /** The attempt the caller worked for; undefined for a job queued before attempts existed. */
+  public readonly attemptId: string | undefined;
+  /** The record's attempt now; undefined for a record hashed before attempts existed. */
+  public readonly currentAttemptId: string | undefined;
+
+  public constructor(
+    bucket: string,
+    key: string,
+    etag: string,
+    attemptId: string | undefined,
+    current: { readonly etag: string; readonly state: RecordState; readonly attemptId?: string | undefined },
+    options?: ErrorOptions,
+  ) {
+    super(bucket, key, etag, current, `hashing attempt ${attemptId ?? '(none)'}`, options);
+    this.name = 'HashingAttemptSupersededError';
+    this.message = `record of s3://${bucket}/${key} moved on: hashing attempt ${attemptId ?? '(none)'} of ETag ${etag} was superseded; ` +
+      `the record is ${current.state} for attempt ${current.attemptId ?? '(none)'}`;
+    this.attemptId = attemptId;
+    this.currentAttemptId = current.attemptId;
+  }
+}
+
 /** The piece hashes of one segment would not fit in one DynamoDB item (400 KB at most). */
 class SegmentTooLargeError extends RecordError {
   public readonly index: number;
@@ -138,6 +167,7 @@ class MalformedItemError extends RecordError {
 }
 
 export {
+  HashingAttemptSupersededError,
   HashingPlanConflictError,
   InlineTorrentTooLargeError,
   MalformedItemError,

@@ -1,4 +1,5 @@
 export {
+  HashingAttemptSupersededError,
   HashingPlanConflictError,
   InlineTorrentTooLargeError,
   MalformedItemError,
@@ -15,14 +16,18 @@ export { RecordStore } from './RecordStore.js';
 export { claimStaleRecord, republishRecord, scanRecordsPage } from './maintenance.js';
 export { RecordLimits, RecordState, TableKeys, aliasPartitionKey, recordPartitionKey, segmentSortKey } from './schema.js';
 export { piecesProgress, recordsUnder } from './recordsUnder.js';
+export { readyVersion } from './readyVersion.js';
 export { createRecordTable, recordTableDefinition } from './table.js';
 export type { ChangeNote, ObjectChange } from './ChangeLog.js';
 export type { ObjectRecord, SegmentResult, StoredTorrent } from './schema.js';
 export type { TableDefinition } from './table.js';
-export type { HasTableAccess, TableAccess } from './maintenance.js';
+export type { HasTableAccess, TableAccess } from './recordItem.js';
+export type { RecordOnAttempt } from './hashingAttempts.js';
+export type { ReadyVersion } from './readyVersion.js';
 export type {
   EnsurePendingOptions,
   EnsurePendingResult,
+  HashingAttempt,
   HashingPlan,
   ListPageOptions,
   RecordPage,

@@ -89,6 +89,7 @@ function recordFromItem(item: Item): ObjectRecord {
     pieceCount: reader.optionalNumber('pieceCount'),
     segmentsTotal: reader.optionalNumber('segmentsTotal'),
     segmentsDone: reader.optionalNumber('segmentsDone'),
+    attemptId: reader.optionalString('attemptId'),
     torrents: torrents === undefined ? undefined : { v1: torrentFromItem(torrents.map('v1')), hybrid: torrentFromItem(torrents.map('hybrid')) },
     createdAt: reader.string('createdAt'),
     updatedAt: reader.string('updatedAt'),
@@ -136,6 +137,13 @@ function assertObjectId(bucket: string, key: string, etag?: string): void {
   assertBucket(bucket);
   if (key.length === 0) throw new RecordInputError(`empty object key in bucket ${bucket}`);
   if (etag !== undefined && (etag.length === 0 || etag.includes('/'))) throw new RecordInputError(`invalid ETag "${etag}" for s3://${bucket}/${key}`);
+}
+
+/** Hashing attempt ids as `newAttemptId` makes them (base64url): they are part of segment sort keys, so never `/`. */
+const ATTEMPT_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+function assertAttemptId(attemptId: string): void {
+  if (!ATTEMPT_ID.test(attemptId)) throw new RecordInputError(`invalid hashing attempt id "${attemptId}"`);
 }
 
 /** Reasons are shown to operators; an empty one says nothing (and some marshalling options turn '' into NULL). */
@@ -215,6 +223,7 @@ function decodeCursor(cursor: string | undefined): Record<string, string> | unde
 
 export {
   aliasHashes,
+  assertAttemptId,
   assertBucket,
   assertInfoHash,
   assertNonNegativeInteger,

@@ -4,60 +4,20 @@
  * table page by page. Kept apart from RecordStore.ts, which holds the hashing flow's transitions;
  * both write the same items under the same rule: every state change is a conditional write.
  */
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { isConditionFailed, retryConflicts } from './conflicts.js';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { RecordInputError } from './errors.js';
 import { assertObjectId, assertPositiveInteger, decodeCursor, encodeCursor, namesIn, recordFromItem } from './items.js';
 import type { Item } from './items.js';
-import { RecordState, TableKeys, recordPartitionKey } from './schema.js';
+import { updateRecord } from './recordItem.js';
+import type { HasTableAccess } from './recordItem.js';
+import { RecordState, TableKeys } from './schema.js';
 import type { ObjectRecord } from './schema.js';
 import type { RecordPage } from './types.js';
-
-/** The table and clock of a RecordStore, for operations that live outside RecordStore.ts. @internal */
-interface TableAccess {
-  readonly documents: DynamoDBDocumentClient;
-  readonly tableName: string;
-  readonly now: () => Date;
-}
-
-/** Anything that hands out its TableAccess: a RecordStore. */
-interface HasTableAccess {
-  readonly tableAccess: TableAccess;
-}
 
 /** Items a scan page reads at most (DynamoDB also stops a page at 1 MB): ~100 records of a few KB each. */
 const DEFAULT_SCAN_PAGE_ITEMS = 100;
 
 const ALL_RECORD_STATES: readonly RecordState[] = Object.values(RecordState);
-
-/** One conditional UpdateItem of the record of `bucket`/`key`; the new record, or undefined when the condition was false. */
-async function conditionalUpdate(
-  access: TableAccess,
-  target: { readonly bucket: string; readonly key: string },
-  update: string,
-  condition: string,
-  values: Record<string, unknown>,
-): Promise<ObjectRecord | undefined> {
-  const { bucket, key } = target;
-  try {
-    const { Attributes: attributes } = await retryConflicts(`updating the record of s3://${bucket}/${key}`, () =>
-      access.documents.send(new UpdateCommand({
-        TableName: access.tableName,
-        Key: { [TableKeys.PartitionKey]: recordPartitionKey(bucket, key), [TableKeys.SortKey]: TableKeys.RecordSortKey },
-        UpdateExpression: update,
-        ConditionExpression: condition,
-        ExpressionAttributeNames: namesIn(update, condition),
-        ExpressionAttributeValues: { ...values, ':now': access.now().toISOString() },
-        ReturnValues: 'ALL_NEW',
-      })),
-    );
-    return recordFromItem(attributes as Item);
-  } catch (error) {
-    if (isConditionFailed(error)) return undefined;
-    throw error;
-  }
-}
 
 /**
  * REVOKED → READY for the same ETag, keeping the torrents it had: S3 serves that very version
@@ -73,7 +33,7 @@ async function republishRecord(store: HasTableAccess, bucket: string, key: strin
   assertObjectId(bucket, key, etag);
   const update = 'SET #state = :ready, #updatedAt = :now REMOVE #reason';
   const condition = '#state = :revoked AND #etag = :etag AND attribute_exists(#torrents)';
-  return conditionalUpdate(store.tableAccess, { bucket, key }, update, condition, {
+  return updateRecord(store.tableAccess, { bucket, key }, update, condition, {
     ':ready': RecordState.Ready, ':revoked': RecordState.Revoked, ':etag': etag,
   });
 }
@@ -94,7 +54,7 @@ async function claimStaleRecord(store: HasTableAccess, record: ObjectRecord): Pr
   }
   const update = 'SET #updatedAt = :now';
   const condition = '#state = :state AND #etag = :etag AND #updatedAt = :seen';
-  const written = await conditionalUpdate(store.tableAccess, { bucket, key }, update, condition, { ':state': state, ':etag': etag, ':seen': updatedAt });
+  const written = await updateRecord(store.tableAccess, { bucket, key }, update, condition, { ':state': state, ':etag': etag, ':seen': updatedAt });
   return written !== undefined;
 }
 
@@ -128,4 +88,3 @@ async function scanRecordsPage(
 }
 
 export { claimStaleRecord, republishRecord, scanRecordsPage };
-export type { HasTableAccess, TableAccess };

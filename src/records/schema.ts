@@ -4,7 +4,7 @@
  * | item | pk | sk | notes |
  * |---|---|---|---|
  * | object record | `o/<bucket>/<key>` | `record` | one per object; `gsiBucket`/`gsiKey` feed the byBucket index |
- * | segment result | `o/<bucket>/<key>` | `seg/<etag>/<index, 6 digits>` | piece hashes of one segment; `expiresAt` TTL |
+ * | segment result | `o/<bucket>/<key>` | `seg/<etag>/<attemptId>/<index, 6 digits>` | piece hashes of one segment of one hashing attempt (hashingAttempts.ts); `expiresAt` TTL |
  * | infohash alias | `ih/<40 hex>` | `alias` | v1 infohash, hybrid v1 infohash, truncated hybrid v2 → the object |
  * | change | `chg/<UTC date>` | `<ISO time>#<bucket>/<key>` | a transition that stops a swarm (ChangeLog.ts); `expiresAt` TTL |
  *
@@ -72,6 +72,12 @@ interface ObjectRecord {
   readonly pieceCount?: number | undefined;
   readonly segmentsTotal?: number | undefined;
   readonly segmentsDone?: number | undefined;
+  /**
+   * The hashing attempt the record counts segments for: a fresh random id written by each
+   * PENDING → HASHING (hashingAttempts.ts), removed when the record goes back to PENDING.
+   * Undefined before hashing starts, and on records that started hashing before attempts existed.
+   */
+  readonly attemptId?: string | undefined;
   /** Present once READY: the v1 torrent and the hybrid torrent. */
   readonly torrents?: { readonly v1: StoredTorrent; readonly hybrid: StoredTorrent } | undefined;
   /** ISO 8601. */
@@ -97,13 +103,22 @@ function recordPartitionKey(bucket: string, key: string): string {
   return `o/${bucket}/${key}`;
 }
 
-function segmentSortKey(etag: string, index: number): string {
-  return `seg/${etag}/${String(index).padStart(6, '0')}`;
+/**
+ * The sort key of segment `index` of hashing attempt `attemptId` of `etag`. Items of one attempt
+ * share the prefix `segmentPrefix(etag, attemptId)`; those of another attempt of the same ETag,
+ * or written before attempts existed (`seg/<etag>/<index>`), never match it.
+ */
+function segmentSortKey(etag: string, attemptId: string, index: number): string {
+  return `${segmentPrefix(etag, attemptId)}${String(index).padStart(6, '0')}`;
+}
+
+function segmentPrefix(etag: string, attemptId: string): string {
+  return `seg/${etag}/${attemptId}/`;
 }
 
 function aliasPartitionKey(infoHashHex: string): string {
   return `ih/${infoHashHex.slice(0, 40).toLowerCase()}`;
 }
 
-export { RecordLimits, RecordState, TableKeys, aliasPartitionKey, recordPartitionKey, segmentSortKey };
+export { RecordLimits, RecordState, TableKeys, aliasPartitionKey, recordPartitionKey, segmentPrefix, segmentSortKey };
 export type { ObjectRecord, SegmentResult, StoredTorrent };

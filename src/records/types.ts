@@ -37,6 +37,17 @@ interface HashingPlan {
   readonly segmentsTotal: number;
 }
 
+/**
+ * One hashing attempt of one object version: `attemptId` is the record's when `startHashing`
+ * returned it. Segment jobs carry it; results are recorded and read for it alone.
+ */
+interface HashingAttempt {
+  readonly bucket: string;
+  readonly key: string;
+  readonly etag: string;
+  readonly attemptId: string;
+}
+
 interface SegmentProgress {
   /** False when this segment had been recorded before (a redelivered job): nothing was counted. */
   readonly counted: boolean;
@@ -66,6 +77,7 @@ interface Torrents {
 export type {
   EnsurePendingOptions,
   EnsurePendingResult,
+  HashingAttempt,
   HashingPlan,
   ListPageOptions,
   RecordPage,

@@ -180,9 +180,9 @@ describe('Flow: ?torrent against Ceph RGW (S3 enforces anonymous access)', () =>
     const put = await publisherS3(stack).send(new PutObjectCommand({ Bucket: stack.demoBucket, Key: key, Body: pseudoRandomBytes(2 * MiB, 'p') }));
     const etag = put.ETag ?? '';
     await records.ensurePending(stack.demoBucket, key, etag, 2 * MiB);
-    await records.startHashing(stack.demoBucket, key, etag, { pieceLength: 262_144, pieceCount: 8, segmentsTotal: 2 });
+    const { attemptId } = await records.startHashing(stack.demoBucket, key, etag, { pieceLength: 262_144, pieceCount: 8, segmentsTotal: 2 });
     const sqs = new SQSClient({ region: 'us-east-1', endpoint: stack.endpoints.sqs, credentials: { ...LOCAL_CREDENTIALS } });
-    const poison = { type: 'segment', bucket: stack.demoBucket, key, etag, size: 2 * MiB, pieceLength: 1000, index: 0, offset: 0, length: MiB };
+    const poison = { type: 'segment', bucket: stack.demoBucket, key, etag, size: 2 * MiB, pieceLength: 1000, index: 0, offset: 0, length: MiB, attemptId };
     // Act
     await sqs.send(new SendMessageCommand({ QueueUrl: stack.hashQueueUrl, MessageBody: JSON.stringify(poison) }));
     // Assess

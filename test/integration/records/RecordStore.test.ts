@@ -17,7 +17,7 @@ import {
   recordPartitionKey,
   segmentSortKey,
 } from '../../../src/records/index.js';
-import type { SegmentResult, Torrents } from '../../../src/records/index.js';
+import type { HashingAttempt, SegmentResult, Torrents } from '../../../src/records/index.js';
 import { TorrentFormat, buildTorrent } from '../../../src/torrent/index.js';
 import { pseudoRandomBytes } from '../../helpers/files.js';
 import { memorySource } from '../../helpers/sources.js';
@@ -94,12 +94,12 @@ describe('Class: RecordStore (DynamoDB Local)', () => {
     await dynamo?.stop();
   });
 
-  /** PENDING → HASHING for a record of fake segments; returns the bucket. */
-  async function hashingRecord(key: string, etag: string, segmentsTotal: number, pieceCount = segmentsTotal): Promise<string> {
+  /** PENDING → HASHING for a record of fake segments in a fresh bucket; returns the hashing attempt (its bucket too). */
+  async function hashingRecord(key: string, etag: string, segmentsTotal: number, pieceCount = segmentsTotal): Promise<HashingAttempt> {
     const bucket = freshBucket();
     await store.ensurePending(bucket, key, etag, pieceCount * 16 * KiB);
-    await store.startHashing(bucket, key, etag, { pieceLength: 16 * KiB, pieceCount, segmentsTotal });
-    return bucket;
+    const { attemptId } = await store.startHashing(bucket, key, etag, { pieceLength: 16 * KiB, pieceCount, segmentsTotal });
+    return { bucket, key, etag, attemptId };
   }
 
   describe('Method: tableDefinition / createTable', () => {
@@ -145,11 +145,12 @@ describe('Class: RecordStore (DynamoDB Local)', () => {
         pieceCount: object.segments.reduce((sum, s) => sum + s.pieceCount, 0),
         segmentsTotal: object.segments.length,
       });
+      const attempt = { bucket, key, etag, attemptId: hashing.attemptId };
       const progress = [];
-      for (const segment of [...object.segments].reverse()) progress.push(await store.recordSegment(bucket, key, etag, segment));
-      const stored = await store.segmentResults(bucket, key, etag);
+      for (const segment of [...object.segments].reverse()) progress.push(await store.recordSegment(attempt, segment));
+      const stored = await store.segmentResults(attempt);
       const rebuilt = torrentsOf(stored, object.size, object.pieceLength, 'lifecycle.bin');
-      const ready = await store.markReady(bucket, key, etag, rebuilt);
+      const ready = await store.markReady(attempt, rebuilt);
       const { torrents } = object;
       const found = await Promise.all([
         torrents.v1.infoHashV1,
@@ -179,9 +180,10 @@ describe('Class: RecordStore (DynamoDB Local)', () => {
     it('keeps the record out of the bucket index for segment and alias items', async () => {
       // Prepare
       const key = 'index-only-records';
-      const bucket = await hashingRecord(key, 'e1', 1);
-      await store.recordSegment(bucket, key, 'e1', fakeSegment(0));
-      await store.markReady(bucket, key, 'e1', fakeTorrents('index-only'));
+      const attempt = await hashingRecord(key, 'e1', 1);
+      const { bucket } = attempt;
+      await store.recordSegment(attempt, fakeSegment(0));
+      await store.markReady(attempt, fakeTorrents('index-only'));
 
       // Act
       const listed = [];
@@ -208,9 +210,10 @@ describe('Class: RecordStore (DynamoDB Local)', () => {
     it('resets an overwritten object to PENDING for the new ETag once, however many callers see the overwrite', async () => {
       // Prepare
       const key = 'overwritten.bin';
-      const bucket = await hashingRecord(key, 'old', 1);
-      await store.recordSegment(bucket, key, 'old', fakeSegment(0));
-      const ready = await store.markReady(bucket, key, 'old', fakeTorrents('overwritten-old'));
+      const attempt = await hashingRecord(key, 'old', 1);
+      const { bucket } = attempt;
+      await store.recordSegment(attempt, fakeSegment(0));
+      const ready = await store.markReady(attempt, fakeTorrents('overwritten-old'));
 
       // Act
       const results = await Promise.all(Array.from({ length: 30 }, () => store.ensurePending(bucket, key, 'new', 2_000)));
@@ -244,7 +247,8 @@ describe('Class: RecordStore (DynamoDB Local)', () => {
     it('restarts a FAILED record with retryFailed, enqueuing once among 20 concurrent callers', async () => {
       // Prepare
       const key = 'retry.bin';
-      const bucket = await hashingRecord(key, 'e', 2);
+      const attempt = await hashingRecord(key, 'e', 2);
+      const { bucket } = attempt;
       await store.markFailed(bucket, key, 'e', 'worker timed out');
 
       // Act
@@ -262,23 +266,25 @@ describe('Class: RecordStore (DynamoDB Local)', () => {
   });
 
   describe('Method: startHashing', () => {
-    it('returns the HASHING record unchanged when the same plan is started again', async () => {
+    it('returns the HASHING record unchanged, same attempt, when the same plan is started again', async () => {
       // Prepare
       const key = 'again.bin';
-      const bucket = await hashingRecord(key, 'e', 3);
-      await store.recordSegment(bucket, key, 'e', fakeSegment(1));
+      const attempt = await hashingRecord(key, 'e', 3);
+      const { bucket } = attempt;
+      await store.recordSegment(attempt, fakeSegment(1));
 
       // Act
       const again = await store.startHashing(bucket, key, 'e', { pieceLength: 16 * KiB, pieceCount: 3, segmentsTotal: 3 });
 
       // Assess
-      expect(again).toMatchObject({ state: RecordState.Hashing, segmentsDone: 1, segmentsTotal: 3 });
+      expect(again).toMatchObject({ state: RecordState.Hashing, segmentsDone: 1, segmentsTotal: 3, attemptId: attempt.attemptId });
     });
 
     it('refuses another plan for a record already HASHING', async () => {
       // Prepare
       const key = 'plan.bin';
-      const bucket = await hashingRecord(key, 'e', 3);
+      const attempt = await hashingRecord(key, 'e', 3);
+      const { bucket } = attempt;
 
       // Act
       const act = store.startHashing(bucket, key, 'e', { pieceLength: 16 * KiB, pieceCount: 3, segmentsTotal: 1 });
@@ -311,36 +317,38 @@ describe('Class: RecordStore (DynamoDB Local)', () => {
     it('does not count a redelivered segment twice', async () => {
       // Prepare
       const key = 'redelivered.bin';
-      const bucket = await hashingRecord(key, 'e', 3);
-      const first = await store.recordSegment(bucket, key, 'e', fakeSegment(0));
+      const attempt = await hashingRecord(key, 'e', 3);
+      const { bucket } = attempt;
+      const first = await store.recordSegment(attempt, fakeSegment(0));
 
       // Act
-      const again = await store.recordSegment(bucket, key, 'e', fakeSegment(0));
-      const concurrent = await Promise.all(Array.from({ length: 10 }, () => store.recordSegment(bucket, key, 'e', fakeSegment(1))));
+      const again = await store.recordSegment(attempt, fakeSegment(0));
+      const concurrent = await Promise.all(Array.from({ length: 10 }, () => store.recordSegment(attempt, fakeSegment(1))));
 
       // Assess
       expect(first).toEqual({ counted: true, segmentsDone: 1, segmentsTotal: 3 });
       expect(again).toEqual({ counted: false, segmentsDone: 1, segmentsTotal: 3 });
       expect(concurrent.filter((p) => p.counted)).toHaveLength(1);
       expect(await store.get(bucket, key)).toMatchObject({ segmentsDone: 2 });
-      expect((await store.segmentResults(bucket, key, 'e')).map((s) => s.index)).toEqual([0, 1]);
+      expect((await store.segmentResults(attempt)).map((s) => s.index)).toEqual([0, 1]);
     });
 
     it('counts every one of 60 segments recorded at once, each also redelivered, exactly once', async () => {
       // Prepare
       const key = 'parallel.bin';
       const total = 60;
-      const bucket = await hashingRecord(key, 'e', total);
+      const attempt = await hashingRecord(key, 'e', total);
+      const { bucket } = attempt;
       const deliveries = Array.from({ length: total * 2 }, (_, i) => fakeSegment(i % total));
 
       // Act
-      const progress = await Promise.all(deliveries.map((segment) => store.recordSegment(bucket, key, 'e', segment)));
+      const progress = await Promise.all(deliveries.map((segment) => store.recordSegment(attempt, segment)));
 
       // Assess
       expect(progress.filter((p) => p.counted)).toHaveLength(total);
       expect(progress.some((p) => p.segmentsDone === total)).toBe(true);
       expect(await store.get(bucket, key)).toMatchObject({ segmentsDone: total, segmentsTotal: total });
-      expect((await store.segmentResults(bucket, key, 'e')).map((s) => s.index)).toEqual(Array.from({ length: total }, (_, i) => i));
+      expect((await store.segmentResults(attempt)).map((s) => s.index)).toEqual(Array.from({ length: total }, (_, i) => i));
     });
 
     it('refuses segments of the old ETag once the object is overwritten, and the old torrent never becomes READY', async () => {
@@ -349,14 +357,15 @@ describe('Class: RecordStore (DynamoDB Local)', () => {
       const old = await hashedObject('old-version');
       const bucket = freshBucket();
       await store.ensurePending(bucket, key, 'old', old.size);
-      await store.startHashing(bucket, key, 'old', { pieceLength: old.pieceLength, pieceCount: 19, segmentsTotal: old.segments.length });
+      const { attemptId } = await store.startHashing(bucket, key, 'old', { pieceLength: old.pieceLength, pieceCount: 19, segmentsTotal: old.segments.length });
+      const attempt = { bucket, key, etag: 'old', attemptId };
       const [firstSegment, ...otherSegments] = old.segments as [SegmentResult, ...SegmentResult[]];
-      await store.recordSegment(bucket, key, 'old', firstSegment);
+      await store.recordSegment(attempt, firstSegment);
 
       // Act
       const overwrite = await store.ensurePending(bucket, key, 'new', 5_000);
-      const segmentErrors = await Promise.all(otherSegments.map((s) => store.recordSegment(bucket, key, 'old', s).catch((e: unknown) => e)));
-      const readyError = await store.markReady(bucket, key, 'old', old.torrents).catch((e: unknown) => e);
+      const segmentErrors = await Promise.all(otherSegments.map((s) => store.recordSegment(attempt, s).catch((e: unknown) => e)));
+      const readyError = await store.markReady(attempt, old.torrents).catch((e: unknown) => e);
 
       // Assess
       expect(overwrite.enqueue).toBe(true);
@@ -368,7 +377,7 @@ describe('Class: RecordStore (DynamoDB Local)', () => {
         `record of s3://${bucket}/${key} moved on: expected HASHING for ETag old, but the record is PENDING for ETag new`,
       );
       // The refused segments were not written either: the transaction is all or nothing.
-      expect((await store.segmentResults(bucket, key, 'old')).map((s) => s.index)).toEqual([0]);
+      expect((await store.segmentResults(attempt)).map((s) => s.index)).toEqual([0]);
       expect(await store.get(bucket, key)).toMatchObject({ etag: 'new', state: RecordState.Pending, torrents: undefined });
       expect(await store.findByInfoHash(old.torrents.v1.infoHashV1)).toBeUndefined();
     });
@@ -376,10 +385,10 @@ describe('Class: RecordStore (DynamoDB Local)', () => {
     it('refuses a segment index past the plan', async () => {
       // Prepare
       const key = 'range.bin';
-      const bucket = await hashingRecord(key, 'e', 2, 4);
+      const attempt = await hashingRecord(key, 'e', 2, 4);
 
       // Act
-      const act = store.recordSegment(bucket, key, 'e', fakeSegment(2));
+      const act = store.recordSegment(attempt, fakeSegment(2));
 
       // Assess
       await expect(act).rejects.toThrow(new SegmentOutOfRangeError(2, 2));
@@ -391,13 +400,14 @@ describe('Class: RecordStore (DynamoDB Local)', () => {
       const key = 'large-segments.bin';
       const perPiece = 20 + 32;
       const fitting = Math.floor(RecordLimits.MaxSegmentHashBytes / perPiece);
-      const bucket = await hashingRecord(key, 'e', 4, fitting * 4);
+      const attempt = await hashingRecord(key, 'e', 4, fitting * 4);
+      const { bucket } = attempt;
       const segments = Array.from({ length: 4 }, (_, i) => fakeSegment(i, fitting));
 
       // Act
-      const tooLarge = await store.recordSegment(bucket, key, 'e', fakeSegment(0, fitting + 1)).catch((e: unknown) => e);
-      for (const segment of segments) await store.recordSegment(bucket, key, 'e', segment);
-      const stored = await store.segmentResults(bucket, key, 'e');
+      const tooLarge = await store.recordSegment(attempt, fakeSegment(0, fitting + 1)).catch((e: unknown) => e);
+      for (const segment of segments) await store.recordSegment(attempt, segment);
+      const stored = await store.segmentResults(attempt);
       const firstPage = await documents.send(new QueryCommand({
         TableName: TABLE,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
@@ -424,13 +434,14 @@ describe('Class: RecordStore (DynamoDB Local)', () => {
       const clocked = new RecordStore({ client: dynamo.client, tableName: TABLE, now: () => now });
       const bucket = freshBucket();
       await clocked.ensurePending(bucket, 'ttl.bin', 'e', 16 * KiB);
-      await clocked.startHashing(bucket, 'ttl.bin', 'e', { pieceLength: 16 * KiB, pieceCount: 1, segmentsTotal: 1 });
+      const { attemptId } = await clocked.startHashing(bucket, 'ttl.bin', 'e', { pieceLength: 16 * KiB, pieceCount: 1, segmentsTotal: 1 });
+      const attempt = { bucket, key: 'ttl.bin', etag: 'e', attemptId };
 
       // Act
-      await clocked.recordSegment(bucket, 'ttl.bin', 'e', fakeSegment(0));
+      await clocked.recordSegment(attempt, fakeSegment(0));
       const { Item: item } = await documents.send(new GetCommand({
         TableName: TABLE,
-        Key: { pk: recordPartitionKey(bucket, 'ttl.bin'), sk: segmentSortKey('e', 0) },
+        Key: { pk: recordPartitionKey(bucket, 'ttl.bin'), sk: segmentSortKey('e', attemptId, 0) },
       }));
 
       // Assess
@@ -447,14 +458,15 @@ describe('Class: RecordStore (DynamoDB Local)', () => {
       const bucket = freshBucket();
       const key = 'twice.bin';
       await clocked.ensurePending(bucket, key, 'e', 16 * KiB);
-      await clocked.startHashing(bucket, key, 'e', { pieceLength: 16 * KiB, pieceCount: 1, segmentsTotal: 1 });
-      await clocked.recordSegment(bucket, key, 'e', fakeSegment(0));
+      const { attemptId } = await clocked.startHashing(bucket, key, 'e', { pieceLength: 16 * KiB, pieceCount: 1, segmentsTotal: 1 });
+      const attempt = { bucket, key, etag: 'e', attemptId };
+      await clocked.recordSegment(attempt, fakeSegment(0));
       const torrents = fakeTorrents('twice');
 
       // Act
-      const first = await clocked.markReady(bucket, key, 'e', torrents);
-      const second = await clocked.markReady(bucket, key, 'e', fakeTorrents('different-bytes'));
-      const concurrent = await Promise.all(Array.from({ length: 10 }, () => clocked.markReady(bucket, key, 'e', torrents)));
+      const first = await clocked.markReady(attempt, torrents);
+      const second = await clocked.markReady(attempt, fakeTorrents('different-bytes'));
+      const concurrent = await Promise.all(Array.from({ length: 10 }, () => clocked.markReady(attempt, torrents)));
 
       // Assess
       expect(first).toMatchObject({ state: RecordState.Ready, torrents: { v1: torrents.v1, hybrid: torrents.hybrid } });
@@ -466,12 +478,13 @@ describe('Class: RecordStore (DynamoDB Local)', () => {
     it('publishes all three infohashes of 10 concurrent finishers of the same record exactly once', async () => {
       // Prepare
       const key = 'race.bin';
-      const bucket = await hashingRecord(key, 'e', 1);
-      await store.recordSegment(bucket, key, 'e', fakeSegment(0));
+      const attempt = await hashingRecord(key, 'e', 1);
+      const { bucket } = attempt;
+      await store.recordSegment(attempt, fakeSegment(0));
       const torrents = fakeTorrents('race');
 
       // Act
-      const records = await Promise.all(Array.from({ length: 10 }, () => store.markReady(bucket, key, 'e', torrents)));
+      const records = await Promise.all(Array.from({ length: 10 }, () => store.markReady(attempt, torrents)));
       const aliases = await Promise.all([torrents.v1.infoHashV1, torrents.hybrid.infoHashV1, torrents.hybrid.infoHashV2 as string].map(
         async (hash) => (await documents.send(new GetCommand({ TableName: TABLE, Key: { pk: aliasPartitionKey(hash), sk: 'alias' } }))).Item,
       ));
@@ -484,11 +497,12 @@ describe('Class: RecordStore (DynamoDB Local)', () => {
     it('refuses to publish before every segment is recorded', async () => {
       // Prepare
       const key = 'incomplete.bin';
-      const bucket = await hashingRecord(key, 'e', 3);
-      await store.recordSegment(bucket, key, 'e', fakeSegment(0));
+      const attempt = await hashingRecord(key, 'e', 3);
+      const { bucket } = attempt;
+      await store.recordSegment(attempt, fakeSegment(0));
 
       // Act
-      const act = store.markReady(bucket, key, 'e', fakeTorrents('incomplete'));
+      const act = store.markReady(attempt, fakeTorrents('incomplete'));
 
       // Assess
       await expect(act).rejects.toThrow(SegmentsIncompleteError);
@@ -499,13 +513,13 @@ describe('Class: RecordStore (DynamoDB Local)', () => {
     it('refuses inline torrents too large for the record', async () => {
       // Prepare
       const key = 'huge-inline.bin';
-      const bucket = await hashingRecord(key, 'e', 1);
-      await store.recordSegment(bucket, key, 'e', fakeSegment(0));
+      const attempt = await hashingRecord(key, 'e', 1);
+      await store.recordSegment(attempt, fakeSegment(0));
       const inline = new Uint8Array(RecordLimits.MaxInlineTorrentBytes);
       const torrents = fakeTorrents('huge');
 
       // Act
-      const act = store.markReady(bucket, key, 'e', { v1: { ...torrents.v1, inline, bytes: inline.length }, hybrid: { ...torrents.hybrid, inline, bytes: inline.length } });
+      const act = store.markReady(attempt, { v1: { ...torrents.v1, inline, bytes: inline.length }, hybrid: { ...torrents.hybrid, inline, bytes: inline.length } });
 
       // Assess
       await expect(act).rejects.toThrow(InlineTorrentTooLargeError);
@@ -517,10 +531,11 @@ describe('Class: RecordStore (DynamoDB Local)', () => {
     it('no longer finds a READY record by infohash once it is REVOKED, and keeps its ETag and torrents', async () => {
       // Prepare
       const key = 'revoke.bin';
-      const bucket = await hashingRecord(key, 'e', 1);
-      await store.recordSegment(bucket, key, 'e', fakeSegment(0));
+      const attempt = await hashingRecord(key, 'e', 1);
+      const { bucket } = attempt;
+      await store.recordSegment(attempt, fakeSegment(0));
       const torrents = fakeTorrents('revoke');
-      await store.markReady(bucket, key, 'e', torrents);
+      await store.markReady(attempt, torrents);
       const before = await store.findByInfoHash(torrents.hybrid.infoHashV2 as string);
 
       // Act
@@ -555,10 +570,12 @@ describe('Class: RecordStore (DynamoDB Local)', () => {
 
     it('marks a HASHING record FAILED once, keeping the first reason, and never fails a READY one', async () => {
       // Prepare
-      const bucket = await hashingRecord('fail.bin', 'e', 1);
-      const readyBucket = await hashingRecord('ready.bin', 'e', 1);
-      await store.recordSegment(readyBucket, 'ready.bin', 'e', fakeSegment(0));
-      await store.markReady(readyBucket, 'ready.bin', 'e', fakeTorrents('never-fail'));
+      const attempt = await hashingRecord('fail.bin', 'e', 1);
+      const { bucket } = attempt;
+      const readyAttempt = await hashingRecord('ready.bin', 'e', 1);
+      const readyBucket = readyAttempt.bucket;
+      await store.recordSegment(readyAttempt, fakeSegment(0));
+      await store.markReady(readyAttempt, fakeTorrents('never-fail'));
 
       // Act
       const failed = await store.markFailed(bucket, 'fail.bin', 'e', 'first');
@@ -613,14 +630,14 @@ describe('Class: RecordStore (DynamoDB Local)', () => {
     it('retries a segment and a publish that collided with another transaction, counting and publishing once', async () => {
       // Prepare
       const key = 'collisions.bin';
-      const bucket = await hashingRecord(key, 'e', 1);
+      const attempt = await hashingRecord(key, 'e', 1);
       const colliding = collidingStore(3);
 
       // Act
-      const progress = await colliding.store.recordSegment(bucket, key, 'e', fakeSegment(0));
+      const progress = await colliding.store.recordSegment(attempt, fakeSegment(0));
       const afterSegment = colliding.attempts();
       const collidingReady = collidingStore(2);
-      const ready = await collidingReady.store.markReady(bucket, key, 'e', fakeTorrents('collisions'));
+      const ready = await collidingReady.store.markReady(attempt, fakeTorrents('collisions'));
 
       // Assess
       expect(progress).toEqual({ counted: true, segmentsDone: 1, segmentsTotal: 1 });

@@ -43,11 +43,12 @@ describe('Class: ChangeLog, written by RecordStore (DynamoDB Local)', () => {
   async function readyRecord(key: string, etag: string): Promise<string> {
     const bucket = freshBucket();
     await store.ensurePending(bucket, key, etag, 16 * KiB);
-    await store.startHashing(bucket, key, etag, { pieceLength: 16 * KiB, pieceCount: 1, segmentsTotal: 1 });
-    await store.recordSegment(bucket, key, etag, {
+    const { attemptId } = await store.startHashing(bucket, key, etag, { pieceLength: 16 * KiB, pieceCount: 1, segmentsTotal: 1 });
+    const attempt = { bucket, key, etag, attemptId };
+    await store.recordSegment(attempt, {
       index: 0, firstPiece: 0, pieceCount: 1, offset: 0, length: 16 * KiB, v1: pseudoRandomBytes(20, `${bucket}v1`), v2: pseudoRandomBytes(32, `${bucket}v2`),
     });
-    await store.markReady(bucket, key, etag, fakeTorrents(bucket));
+    await store.markReady(attempt, fakeTorrents(bucket));
     return bucket;
   }
 

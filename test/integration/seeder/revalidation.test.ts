@@ -79,11 +79,12 @@ describe('Seeder: revalidation cost with 1,000 active swarms, and a record chang
         const etag = put.ETag ?? '';
         const torrents = await torrentsOf(data, key);
         await writer.ensurePending(BUCKET, key, etag, data.length);
-        await writer.startHashing(BUCKET, key, etag, { pieceLength: torrents.pieceLength, pieceCount: torrents.pieceCount, segmentsTotal: 1 });
-        await writer.recordSegment(BUCKET, key, etag, {
+        const { attemptId } = await writer.startHashing(BUCKET, key, etag, { pieceLength: torrents.pieceLength, pieceCount: torrents.pieceCount, segmentsTotal: 1 });
+        const attempt = { bucket: BUCKET, key, etag, attemptId };
+        await writer.recordSegment(attempt, {
           index: 0, firstPiece: 0, pieceCount: torrents.pieceCount, offset: 0, length: data.length, v1: torrents.v1Hashes, v2: torrents.v2Hashes,
         });
-        await writer.markReady(BUCKET, key, etag, { v1: torrents.v1, hybrid: torrents.hybrid });
+        await writer.markReady(attempt, { v1: torrents.v1, hybrid: torrents.hybrid });
         return { key, etag, infoHash: torrents.v1.infoHashV1 };
       }));
       objects.push(...made);

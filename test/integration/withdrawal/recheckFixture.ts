@@ -108,11 +108,12 @@ class RecheckBench {
   /** A READY record of `bucket/key` at `etag`, with torrents and its one segment. */
   public async readyRecord(bucket: string, key: string, etag = '"v1"'): Promise<ObjectRecord> {
     await this.records.ensurePending(bucket, key, etag, 16 * KiB);
-    await this.records.startHashing(bucket, key, etag, { pieceLength: 16 * KiB, pieceCount: 1, segmentsTotal: 1 });
-    await this.records.recordSegment(bucket, key, etag, {
+    const { attemptId } = await this.records.startHashing(bucket, key, etag, { pieceLength: 16 * KiB, pieceCount: 1, segmentsTotal: 1 });
+    const attempt = { bucket, key, etag, attemptId };
+    await this.records.recordSegment(attempt, {
       index: 0, firstPiece: 0, pieceCount: 1, offset: 0, length: 16 * KiB, v1: pseudoRandomBytes(20, key), v2: pseudoRandomBytes(32, key),
     });
-    return this.records.markReady(bucket, key, etag, fakeTorrents(`${bucket}/${key}`));
+    return this.records.markReady(attempt, fakeTorrents(`${bucket}/${key}`));
   }
 
   /** Every message on the queue now, removed from it. */

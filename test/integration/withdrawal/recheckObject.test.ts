@@ -114,7 +114,7 @@ describe('Module: withdrawal, one object (DynamoDB Local and fauxqs)', () => {
       expect(after).toMatchObject({ state: RecordState.Ready, etag: '"v1"', torrents: ready.torrents, segmentsDone: 1 });
       expect(after?.reason).toBeUndefined();
       expect((await bench.records.findByInfoHash(ready.torrents?.hybrid.infoHashV2 ?? ''))?.key).toBe('back.bin');
-      expect(await bench.records.segmentResults(bucket, 'back.bin', '"v1"')).toHaveLength(1);
+      expect(await bench.records.segmentResults({ bucket, key: 'back.bin', etag: '"v1"', attemptId: ready.attemptId as string })).toHaveLength(1);
       expect(await bench.jobsOnHashQueue()).toEqual([]);
     });
 

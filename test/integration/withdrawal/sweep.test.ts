@@ -33,7 +33,8 @@ describe('Flow: the sweep on Ceph RGW (no ACL or policy events)', () => {
     const infoHash = await env.publish(BUCKET, key, pseudoRandomBytes(2 * MiB + 11, key), { acl: 'public-read' });
     const ready = await env.records.get(BUCKET, key);
     const jobsBefore = env.hashJobsFor(key);
-    const segmentsBefore = await env.records.segmentResults(BUCKET, key, ready?.etag ?? '');
+    const attempt = { bucket: BUCKET, key, etag: ready?.etag ?? '', attemptId: ready?.attemptId ?? '' };
+    const segmentsBefore = await env.records.segmentResults(attempt);
     expect(jobsBefore).toBeGreaterThan(0);
 
     // Act 1: private. Nobody asks for the torrent; RGW sends nothing.
@@ -58,7 +59,8 @@ describe('Flow: the sweep on Ceph RGW (no ACL or policy events)', () => {
     expect(republished.torrents).toEqual(ready?.torrents);
     expect(republished.reason).toBeUndefined();
     expect(env.hashJobsFor(key)).toBe(jobsBefore);
-    expect(await env.records.segmentResults(BUCKET, key, republished.etag)).toEqual(segmentsBefore);
+    expect(republished.attemptId).toBe(attempt.attemptId);
+    expect(await env.records.segmentResults(attempt)).toEqual(segmentsBefore);
     const reply = await fetch(torrentUrl(env.stack, key, 'torrent', BUCKET));
     await reply.arrayBuffer();
     expect(reply.status).toBe(200);

@@ -12,6 +12,15 @@ describe('Class: TorrentCache', () => {
     expect(cache.get('b', 'k2', '"e1"', 'v1')).toBeUndefined();
   });
 
+  it('forgets one entry on delete, leaving the other formats and ETags', () => {
+    const cache = new TorrentCache();
+    for (const [etag, format] of [['"e1"', 'v1'], ['"e1"', 'hybrid'], ['"e2"', 'v1']] as const) cache.set('b', 'k', etag, format, entry(10));
+    cache.delete('b', 'k', '"e1"', 'v1');
+    expect(cache.get('b', 'k', '"e1"', 'v1')).toBeUndefined();
+    expect(cache.get('b', 'k', '"e1"', 'hybrid')).toBeDefined();
+    expect(cache.get('b', 'k', '"e2"', 'v1')).toBeDefined();
+  });
+
   it('stays within its byte budget, dropping the least recently used', () => {
     const cache = new TorrentCache();
     const size = TORRENT_CACHE_MAX_BYTES / 4;

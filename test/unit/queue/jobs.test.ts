@@ -17,12 +17,21 @@ describe('Function: parseHashJob', () => {
     });
   });
 
+  it('reads the hashing attempt of a segment job, and a segment job queued before attempts existed without one', () => {
+    const segment = { type: 'segment', bucket: 'b', key: 'k', etag: '"e"', size: 32_768, pieceLength: 16_384, index: 1, offset: 16_384, length: 16_384 };
+    expect(parseHashJob(JSON.stringify({ ...segment, attemptId: 'Ab3_-x9QzT0k' }))).toEqual({ ...segment, type: JobType.Segment, attemptId: 'Ab3_-x9QzT0k' });
+    const old = parseHashJob(JSON.stringify(segment));
+    expect(old).toEqual({ ...segment, type: JobType.Segment });
+    expect(old).toHaveProperty('attemptId', undefined);
+  });
+
   it.each([
     ['not JSON', '{', 'job message is not JSON'],
     ['an array', '[]', 'job message is not an object'],
     ['an unknown type', JSON.stringify({ type: 'x', bucket: 'b', key: 'k', etag: 'e', size: 1 }), 'unknown job type "x"'],
     ['a negative size', JSON.stringify({ type: 'object', bucket: 'b', key: 'k', etag: 'e', size: -1 }), 'job field "size" must be a byte count'],
     ['a segment without offset', JSON.stringify({ type: 'segment', bucket: 'b', key: 'k', etag: 'e', size: 1, pieceLength: 16384, index: 0, length: 1 }), 'job field "offset" must be a byte offset'],
+    ['a segment with a malformed attempt', JSON.stringify({ type: 'segment', bucket: 'b', key: 'k', etag: 'e', size: 1, pieceLength: 16384, index: 0, offset: 0, length: 1, attemptId: 'a/b' }), 'job field "attemptId" must be a hashing attempt id'],
     ['an oversized message', 'x'.repeat(20_000), 'job message of 20000 bytes is too large'],
   ])('rejects %s with InvalidJobError', (_label, body, message) => {
     expect(() => parseHashJob(body)).toThrow(InvalidJobError);
