@@ -3,6 +3,7 @@ import { RecordState, readyVersion, republishRecord } from '../records/index.js'
 import type { ObjectRecord, StoredTorrent } from '../records/index.js';
 import type { ServiceClients } from '../serviceClients.js';
 import { ForbiddenReason, readStoredTorrent } from '../storage/index.js';
+import type { Readability } from '../storage/index.js';
 import { MAX_S3_OBJECT_SIZE, TorrentFormat, magnetOfTorrent, parseTorrent, torrentNameForKey } from '../torrent/index.js';
 import { s3Error } from './s3Errors.js';
 import type { ApiReply } from './s3Errors.js';
@@ -115,6 +116,17 @@ async function cachedTorrent(context: TorrentApiContext, request: TorrentRequest
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
+ * The reply to an object S3 does not serve to the public. Readable from here but not public to
+ * the internet is refused exactly as a private object (no record, no job); the message tells the
+ * publisher why.
+ */
+function refusal(readable: Exclude<Readability, { kind: 'public' }>, resource: string, requestId: string): ApiReply {
+  if (readable.kind === 'missing') return s3Error('NoSuchKey', resource, requestId);
+  const detail = readable.reason === ForbiddenReason.NetworkOnly ? `Access Denied: the object is ${readable.reason}.` : undefined;
+  return s3Error('AccessDenied', resource, requestId, detail);
+}
+
+/**
  * Answers `GET|HEAD /{bucket}/{key}?torrent`, S3-compatible: S3 decides readability (an
  * unsigned HEAD, and S3's own verdict that the access is public: see PublicAccess); a READY record for the object's current ETag is served; otherwise exactly one
  * job per bucket/key/ETag is queued and the request waits up to `waitMs` for it before
@@ -135,13 +147,7 @@ async function serveTorrent(context: TorrentApiContext, request: TorrentRequest)
   if (context.publishedBuckets !== '*' && !context.publishedBuckets.has(bucket)) return s3Error('NoSuchBucket', resource, requestId);
 
   const readable = await context.publicAccess.check(bucket, key);
-  if (readable.kind === 'forbidden') {
-    // Readable from here but not public to the internet: refused exactly as a private object
-    // (no record, no job); the message tells the publisher why.
-    const detail = readable.reason === ForbiddenReason.NetworkOnly ? `Access Denied: the object is ${readable.reason}.` : undefined;
-    return s3Error('AccessDenied', resource, requestId, detail);
-  }
-  if (readable.kind === 'missing') return s3Error('NoSuchKey', resource, requestId);
+  if (readable.kind !== 'public') return refusal(readable, resource, requestId);
   if (readable.sseCustomer) {
     return s3Error('InvalidArgument', resource, requestId, 'Objects encrypted with a customer-provided key (SSE-C) cannot be published.');
   }
@@ -152,6 +158,14 @@ async function serveTorrent(context: TorrentApiContext, request: TorrentRequest)
   if (cached !== undefined) return torrentReply(request, readable.etag, cached);
 
   let record = await context.records.get(bucket, key);
+  if (record?.state === RecordState.Revoked) {
+    // Undoing a revocation needs S3's word of now, not a bucket verdict cached before the change
+    // that caused it (a policy narrowed to our network is invisible to the HEAD): ask afresh.
+    context.publicAccess.forgetBucket(bucket);
+    const fresh = await context.publicAccess.check(bucket, key);
+    if (fresh.kind !== 'public') return refusal(fresh, resource, requestId);
+    if (fresh.etag !== readable.etag) return progressReply(record, request, 5);
+  }
   if (record?.state === RecordState.Revoked && record.etag === readable.etag && record.torrents !== undefined) {
     // S3 has just served this very version anonymously: public again, and its torrents are
     // still right. READY again without hashing (whoever loses the race reads the winner's record).

@@ -86,7 +86,8 @@ class SwarmDirectory {
   private readonly negative: LRUCache<string, true>;
   private readonly lastUsed = new WeakMap<Swarm, number>();
   private lookupWindow = { second: 0, used: 0 };
-  private readonly stoppedVersions = new LRUCache<string, true>({ max: 10_000, ttl: STOPPED_VERSION_TTL_MS });
+  /** When each version was withdrawn (epoch ms). */
+  private readonly stoppedVersions = new LRUCache<string, number>({ max: 10_000, ttl: STOPPED_VERSION_TTL_MS });
 
   public constructor(private readonly options: SwarmDirectoryOptions) {
     this.negative = new LRUCache<string, true>({ max: options.maxNegative ?? 10_000, ttl: options.negativeTtlMs ?? DEFAULT_NEGATIVE_TTL_MS });
@@ -182,7 +183,7 @@ class SwarmDirectory {
 
   private async load(hex: string): Promise<SwarmMatch | undefined> {
     const record = await this.options.source.findReady(hex);
-    if (record?.torrents === undefined || this.stoppedVersions.has(versionId(record))) {
+    if (record?.torrents === undefined || this.withdrawnSince(record)) {
       this.negative.set(hex, true);
       return undefined;
     }
@@ -197,7 +198,7 @@ class SwarmDirectory {
         this.options.source.torrentBytes(record.torrents.v1),
         this.options.source.torrentBytes(record.torrents.hybrid),
       ]);
-      if (this.stoppedVersions.has(versionId(record))) return undefined; // withdrawn while we read
+      if (this.withdrawnSince(record)) return undefined; // withdrawn while we read
       const object = { bucket: record.bucket, key: record.key, etag: record.etag };
       const created = new Swarm({
         torrent: new SwarmTorrent(object, { v1, hybrid }),
@@ -215,10 +216,20 @@ class SwarmDirectory {
     return view === undefined ? undefined : { swarm, view };
   }
 
+  /**
+   * This version was withdrawn and its record has not been written since: a READY record read
+   * in the gap before the withdrawal reaches it must not bring the swarm back. A record written
+   * after the withdrawal (republished: public again, same ETag) is a decision of its own.
+   */
+  private withdrawnSince(record: ObjectRecord): boolean {
+    const stoppedAt = this.stoppedVersions.get(versionId(record));
+    return stoppedAt !== undefined && !(Date.parse(record.updatedAt) > stoppedAt);
+  }
+
   private forget(swarm: Swarm, objectKey: string, reason: string, cause: unknown): void {
     if (this.byObject.get(objectKey) === swarm) this.byObject.delete(objectKey);
     const withdrawn = reason !== IDLE_REASON;
-    if (withdrawn) this.stoppedVersions.set(versionId(swarm.torrent.object), true);
+    if (withdrawn) this.stoppedVersions.set(versionId(swarm.torrent.object), Date.now());
     for (const hash of swarm.torrent.views.keys()) {
       if (this.byHash.get(hash) === swarm) this.byHash.delete(hash);
       if (withdrawn) this.negative.set(hash, true);

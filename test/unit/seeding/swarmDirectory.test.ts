@@ -91,6 +91,29 @@ describe('Class: SwarmDirectory', () => {
     expect(closed).toEqual([expect.stringMatching(reason)]);
     expect(match?.swarm.active).toBe(false);
   });
+
+  it('refuses a withdrawn version while its record is unchanged, and serves it again once the record is republished', async () => {
+    // Prepare: a swarm stopped because S3 refused it; the record still says READY (the gap before it is revoked).
+    const record = { ...(await readyRecord()), updatedAt: new Date(Date.now() - 60_000).toISOString() };
+    const source = memorySwarmSource(record);
+    const directory = new SwarmDirectory({ source, cache: new SpanCache({ maxBytes: 1 << 20, maxFetches: 2 }), onStop: () => undefined, negativeTtlMs: 1 });
+    const v1 = record.torrents?.v1.infoHashV1 ?? '';
+    await directory.lookup(v1);
+    source.state = 'refused';
+    await directory.revalidate();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+
+    // Act & Assess: the unchanged READY record does not bring it back.
+    expect(await directory.lookup(v1)).toBeUndefined();
+
+    // Act: public again, and the record written READY again after the withdrawal.
+    source.state = 'public';
+    source.current_ = { ...record, updatedAt: new Date(Date.now() + 1).toISOString() };
+    await new Promise((resolve) => setTimeout(resolve, 5));
+
+    // Assess
+    expect((await directory.lookup(v1))?.swarm.active).toBe(true);
+  });
 });
 
 describe('Class: SwarmDirectory under a flood of unknown infohashes', () => {
