@@ -23,6 +23,7 @@ import { pseudoRandomBytes } from '../../helpers/files.js';
 import { memorySource } from '../../helpers/sources.js';
 import { startDynamoDbLocal } from './dynamoDbLocal.js';
 import type { LocalDynamoDb } from './dynamoDbLocal.js';
+import { fakeTorrents } from './recordFixtures.js';
 
 const TABLE = 's3torrent-records';
 const KiB = 1024;
@@ -70,13 +71,6 @@ function fakeSegment(index: number, pieceCount = 1): SegmentResult {
   };
 }
 
-function fakeTorrents(seed: string): Torrents {
-  const hex = (label: string, bytes: number): string => pseudoRandomBytes(bytes, `${seed}:${label}`).toString('hex');
-  return {
-    v1: { infoHashV1: hex('v1', 20), artifactKey: `torrents/${seed}.v1.torrent`, bytes: 1_000 },
-    hybrid: { infoHashV1: hex('h1', 20), infoHashV2: hex('h2', 32), artifactKey: `torrents/${seed}.hybrid.torrent`, bytes: 2_000 },
-  };
-}
 
 describe('Class: RecordStore (DynamoDB Local)', () => {
   let dynamo: LocalDynamoDb;

@@ -1,9 +1,10 @@
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { CHANGE_TTL_SECONDS, RecordState, RecordStore, StaleRecordError, TableKeys } from '../../../src/records/index.js';
-import type { ObjectChange, Torrents } from '../../../src/records/index.js';
+import type { ObjectChange } from '../../../src/records/index.js';
 import { pseudoRandomBytes } from '../../helpers/files.js';
 import { startDynamoDbLocal } from './dynamoDbLocal.js';
 import type { LocalDynamoDb } from './dynamoDbLocal.js';
+import { fakeTorrents } from './recordFixtures.js';
 
 const TABLE = 's3torrent-changes';
 const KiB = 1024;
@@ -14,13 +15,6 @@ function freshBucket(): string {
   return `changes-${bucketCounter}`;
 }
 
-function fakeTorrents(seed: string): Torrents {
-  const hex = (label: string, bytes: number): string => pseudoRandomBytes(bytes, `${seed}:${label}`).toString('hex');
-  return {
-    v1: { infoHashV1: hex('v1', 20), artifactKey: `torrents/${seed}.v1.torrent`, bytes: 1_000 },
-    hybrid: { infoHashV1: hex('h1', 20), infoHashV2: hex('h2', 32), artifactKey: `torrents/${seed}.hybrid.torrent`, bytes: 2_000 },
-  };
-}
 
 describe('Class: ChangeLog, written by RecordStore (DynamoDB Local)', () => {
   let dynamo: LocalDynamoDb;

@@ -8,10 +8,11 @@ import {
   readyVersion,
   recordPartitionKey,
 } from '../../../src/records/index.js';
-import type { HashingAttempt, HashingPlan, SegmentResult, Torrents } from '../../../src/records/index.js';
+import type { HashingAttempt, HashingPlan, SegmentResult } from '../../../src/records/index.js';
 import { pseudoRandomBytes } from '../../helpers/files.js';
 import { startDynamoDbLocal } from './dynamoDbLocal.js';
 import type { LocalDynamoDb } from './dynamoDbLocal.js';
+import { fakeTorrents } from './recordFixtures.js';
 
 const TABLE = 's3torrent-attempts';
 const KiB = 1024;
@@ -34,13 +35,6 @@ function fakeSegment(index: number, seed: string): SegmentResult {
   };
 }
 
-function fakeTorrents(seed: string): Torrents {
-  const hex = (label: string, bytes: number): string => pseudoRandomBytes(bytes, `${seed}:${label}`).toString('hex');
-  return {
-    v1: { infoHashV1: hex('v1', 20), artifactKey: `torrents/${seed}.v1.torrent`, bytes: 1_000 },
-    hybrid: { infoHashV1: hex('h1', 20), infoHashV2: hex('h2', 32), artifactKey: `torrents/${seed}.hybrid.torrent`, bytes: 2_000 },
-  };
-}
 
 describe('Hashing attempts: one ETag hashed again (RecordStore on DynamoDB Local)', () => {
   let dynamo: LocalDynamoDb;
