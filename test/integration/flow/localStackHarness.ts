@@ -1,5 +1,6 @@
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
+import { appendFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { hashFile } from '../../../src/hashing/index.js';
@@ -11,6 +12,16 @@ import { baseS3Config } from '../../../src/storage/index.js';
 
 /** Longest a test waits for a torrent to become READY. */
 const READY_TIMEOUT_MS = 60_000;
+
+/**
+ * Where the stack's own log lines go (seeder stops, handler errors): nowhere, unless
+ * S3TORRENT_TEST_STACK_LOG_FILE names a file to append them to, with a timestamp each (for
+ * chasing an intermittent failure without changing the timing as console output does).
+ */
+function stackLog(line: string): void {
+  const file = process.env.S3TORRENT_TEST_STACK_LOG_FILE;
+  if (file !== undefined) appendFileSync(file, `${new Date().toISOString()} ${line}\n`);
+}
 
 /** A local stack on free loopback ports in `dataDir`, with settings a test can shrink. */
 async function startTestStack(
@@ -48,7 +59,7 @@ async function startTestStack(
       accessChecker: (await import('../../../lambdas/access-checker.js')).handler,
       sweep: (await import('../../../lambdas/sweep.js')).handler,
     };
-  });
+  }, stackLog);
 }
 
 /** A signed S3 client of the stack's S3 (the publisher's). */
