@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The s3-torrent command line: parse nothing here, run src/cli, set the exit code.
+import { readFile } from 'node:fs/promises';
 import { runCli } from '../src/cli/index.js';
 
 // Failures are one line on stderr. On Node 20 the AWS SDK adds a multi-line warning that its
@@ -22,6 +23,12 @@ const code = await runCli(
   {
     // `s3-torrent local` runs the real Lambda handlers; they load only when it asks. (With
     // `--handlers DIR` it loads the synthesised bundles in DIR instead, by itself.)
+    // bin/ and dist/ both sit one level below the package root, so this finds package.json
+    // whether the source runs (tests) or the bundle does (npx s3-torrent).
+    version: async () => {
+      const { version } = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+      return version;
+    },
     loadLocalHandlers: async () => ({
       hashWorker: (await import('../lambdas/hash-worker.js')).handler,
       torrentApi: (await import('../lambdas/torrent-api.js')).handler,

@@ -36,9 +36,14 @@ interface TorrentApiContext extends ServiceClients {
   readonly presignArtifact: (artifactKey: string) => Promise<string>;
 }
 
-function contentDisposition(name: string): string {
-  const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, '_');
-  return `attachment; filename="${ascii}.torrent"; filename*=UTF-8''${encodeURIComponent(`${name}.torrent`)}`;
+/**
+ * The file name a browser saves the torrent as: `name.torrent` for v1, `name.hybrid.torrent` for
+ * hybrid, so that fetching both formats of one object keeps two files instead of overwriting one.
+ */
+function contentDisposition(name: string, format: TorrentFormat): string {
+  const file = format === TorrentFormat.Hybrid ? `${name}.hybrid.torrent` : `${name}.torrent`;
+  const ascii = file.replace(/[^\x20-\x7e]|["\\]/g, '_');
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(file)}`;
 }
 
 function torrentBytes(context: TorrentApiContext, stored: StoredTorrent): Promise<Uint8Array> {
@@ -48,7 +53,8 @@ function torrentBytes(context: TorrentApiContext, stored: StoredTorrent): Promis
 function torrentHeaders(request: TorrentRequest, etag: string, torrent: { infoHashV1: string; infoHashV2?: string | undefined }): Record<string, string> {
   const headers: Record<string, string> = {
     'content-type': 'application/x-bittorrent',
-    'content-disposition': contentDisposition(torrentNameForKey(request.key)),
+    // Only a hybrid torrent has a v2 infohash: the name follows what the bytes are.
+    'content-disposition': contentDisposition(torrentNameForKey(request.key), torrent.infoHashV2 === undefined ? TorrentFormat.V1 : TorrentFormat.Hybrid),
     etag,
     'x-s3torrent-infohash-v1': torrent.infoHashV1,
     'x-amz-request-id': request.requestId,

@@ -12,7 +12,7 @@ import {
   pieceLengthFor,
 } from '../torrent/index.js';
 import type { TorrentSummary } from '../torrent/index.js';
-import { UsageError } from './errors.js';
+import { OutputUnwritableError, UsageError } from './errors.js';
 import { progressFor } from './progress.js';
 import { formatBytes, parseByteCount } from './sizes.js';
 
@@ -40,10 +40,42 @@ function parseThreads(text: string | undefined): number | undefined {
   return Number(text);
 }
 
+/** Every .torrent is one bencoded dictionary, so its first byte is `d`. */
+const BENCODE_DICT_START = 0x64;
+
+/** Why an output file cannot be written, in words (Node's own message ends in a stack trace). */
+const WRITE_REASONS: Readonly<Record<string, string>> = {
+  ENOENT: 'no such directory',
+  ENOTDIR: 'a parent is not a directory',
+  EISDIR: 'is a directory',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on the device',
+};
+
+/** @throws OutputUnwritableError with the reason when the file cannot be written. */
+async function writeOutput(path: string, bytes: Uint8Array): Promise<void> {
+  try {
+    await writeFile(path, bytes);
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    if (code === undefined) throw cause;
+    throw new OutputUnwritableError(path, WRITE_REASONS[code] ?? code, { cause });
+  }
+}
+
 async function readTorrentFile(path: string): Promise<{ bytes: Uint8Array; summary: TorrentSummary }> {
   const source = await openFileSource(path); // same clear errors as for create's input
   await source.close();
   const bytes = await readFile(path);
+  const first = bytes[0];
+  if (first !== undefined && first !== BENCODE_DICT_START) {
+    // Not bencode at all (an ISO, a CSV, the wrong file): say what a .torrent looks like.
+    throw new MalformedTorrentError(
+      `${path} is not a .torrent: expected a bencoded dictionary (first byte "d"), found byte 0x${first.toString(16).padStart(2, '0')}`,
+    );
+  }
   try {
     return { bytes, summary: parseTorrent(bytes) };
   } catch (error) {
@@ -101,8 +133,9 @@ async function createCommand(args: CreateArgs, io: CliOutput): Promise<void> {
     progress.stop();
   }
   const built = buildTorrent(hashes, torrentOptions);
-  const output = resolve(args.output ?? `${name}.torrent`);
-  await writeFile(output, built.torrent);
+  // The same default names as the torrent API's Content-Disposition: v1 and hybrid never overwrite each other.
+  const output = resolve(args.output ?? (format === TorrentFormat.Hybrid ? `${name}.hybrid.torrent` : `${name}.torrent`));
+  await writeOutput(output, built.torrent);
   const summary = parseTorrent(built.torrent);
   io.out(`wrote:         ${output}`);
   summaryLines(summary).forEach((line) => io.out(line));

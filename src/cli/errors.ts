@@ -8,6 +8,14 @@ class UsageError extends S3TorrentError {
   }
 }
 
+/** No command at all: the CLI has printed the usage text, which is the whole message. */
+class MissingCommandError extends UsageError {
+  public constructor(options?: ErrorOptions) {
+    super('no command given', options);
+    this.name = 'MissingCommandError';
+  }
+}
+
 /** The deployment refused or did not finish a prewarm (403, 404, failed hashing, timeout). */
 class PrewarmError extends S3TorrentError {
   public constructor(message: string, options?: ErrorOptions) {
@@ -24,4 +32,15 @@ class StatusError extends S3TorrentError {
   }
 }
 
-export { PrewarmError, StatusError, UsageError };
+/** A file the command was to write (create's .torrent) could not be written. */
+class OutputUnwritableError extends S3TorrentError {
+  public readonly path: string;
+
+  public constructor(path: string, reason: string, options?: ErrorOptions) {
+    super(`cannot write ${path}: ${reason}`, options);
+    this.name = 'OutputUnwritableError';
+    this.path = path;
+  }
+}
+
+export { MissingCommandError, OutputUnwritableError, PrewarmError, StatusError, UsageError };

@@ -10,18 +10,20 @@ Commands:
   prewarm s3://b/k...      have a deployment hash objects now; exits when they are ready
   status s3://b/k...       what the records say of objects: state, reason, ETag, infohashes
 
-Run 's3-torrent <command> --help' for the options of a command.`,
+Run 's3-torrent <command> --help' for the options of a command, 's3-torrent --version'
+for the version.`,
   create: `Usage: s3-torrent create <file> [options]
 
 Hashes <file> in one pass on every core and writes a single-file .torrent, then prints its
 infohashes and magnet link.
 
 Options:
-  -o, --output PATH         where to write the .torrent (default: <name>.torrent here)
+  -o, --output PATH         where to write the .torrent (default: <name>.torrent here,
+                            <name>.hybrid.torrent with --hybrid)
       --piece-length BYTES  piece length, a power of two from 16k to 64M
                             (default: by file size, see the README's table)
       --announce URL        tracker URL; repeat for more trackers (one tier each)
-      --webseed URL         BEP 19 webseed URL (url-list); repeatable
+      --webseed URL         BEP 19 webseed URL (url-list), http or https; repeatable
       --hybrid              write a hybrid v1+v2 (BEP 52) torrent instead of v1
       --name NAME           name clients save the file as (default: the file's name)
       --comment TEXT        comment stored in the torrent

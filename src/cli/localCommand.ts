@@ -28,7 +28,17 @@ function backendOf(args: LocalArgs): S3Backend | undefined {
   throw new UsageError(`--s3 expects embedded or rgw, not "${args.s3}"`);
 }
 
-/** The commands a newcomer can paste once the stack is up. */
+/**
+ * Where the pasted example commands write: a folder of the project that .gitignore ignores, so
+ * they leave the working tree clean and `npx s3-torrent` still finds the project.
+ */
+const DEMO_DIR = 'demo';
+
+/**
+ * The commands a newcomer can paste once the stack is up, from the project directory.
+ *
+ * @internal exported for its test
+ */
 function examples(s3: string, api: string, bucket: string, backend: S3Backend | undefined): string[] {
   const env = 'AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1';
   return [
@@ -38,14 +48,14 @@ function examples(s3: string, api: string, bucket: string, backend: S3Backend | 
       : backend.kind === 'rgw'
         ? 'S3 is Ceph RGW: ACLs, bucket policies and Block Public Access are enforced.'
         : `S3 is ${backend.endpoint}.`,
-    `The bucket "${bucket}" is public. Try:`,
-    `  head -c 50000000 /dev/urandom > demo.bin`,
-    `  ${env} aws --endpoint-url ${s3} s3 cp demo.bin s3://${bucket}/demo.bin`,
-    `  curl -sS -o demo.bin.torrent -D - '${api}/${bucket}/demo.bin?torrent'`,
-    `  aws s3api get-object-torrent --endpoint-url ${api} --no-sign-request --bucket ${bucket} --key demo.bin demo.torrent`,
-    `  npx s3-torrent inspect demo.torrent`,
+    `The bucket "${bucket}" is public. Try, from the project directory (files go to ${DEMO_DIR}/, which git ignores):`,
+    `  mkdir -p ${DEMO_DIR} && head -c 50000000 /dev/urandom > ${DEMO_DIR}/demo.bin`,
+    `  ${env} aws --endpoint-url ${s3} s3 cp ${DEMO_DIR}/demo.bin s3://${bucket}/demo.bin`,
+    `  curl -sS -o ${DEMO_DIR}/demo.bin.torrent -D - '${api}/${bucket}/demo.bin?torrent'`,
+    `  aws s3api get-object-torrent --endpoint-url ${api} --no-sign-request --bucket ${bucket} --key demo.bin ${DEMO_DIR}/demo.torrent`,
+    `  npx s3-torrent inspect ${DEMO_DIR}/demo.torrent`,
     `  npx s3-torrent prewarm s3://${bucket}/demo.bin --api ${api}`,
-    `  aria2c --dir=downloads --enable-dht=false --bt-enable-lpd=false --seed-time=0 demo.bin.torrent`,
+    `  aria2c --dir=${DEMO_DIR}/downloads --enable-dht=false --bt-enable-lpd=false --seed-time=0 ${DEMO_DIR}/demo.bin.torrent`,
     '',
     'Ctrl-C stops everything.',
   ];
@@ -88,5 +98,5 @@ async function localCommand(
   });
 }
 
-export { localCommand };
+export { DEMO_DIR, examples, localCommand };
 export type { LocalArgs };

@@ -48,16 +48,59 @@ async function keysUnder(s3Endpoint: string | undefined, bucket: string, prefix:
   return keys;
 }
 
+/**
+ * The API URL, checked before any request: fetch would otherwise fail with a bare TypeError.
+ *
+ * @throws UsageError unless `api` is an http or https URL.
+ */
+function assertApiUrl(api: string): void {
+  let protocol: string | undefined;
+  try {
+    protocol = new URL(api).protocol;
+  } catch {
+    protocol = undefined;
+  }
+  if (protocol !== 'http:' && protocol !== 'https:') throw new UsageError(`--api must be an http or https URL, not "${api}"`);
+}
+
+/** Why a request never got a reply, in words: fetch says only "fetch failed" and keeps the reason in `cause`. */
+const UNREACHABLE_REASONS: Readonly<Record<string, string>> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  ENOTFOUND: 'no such host',
+  EAI_AGAIN: 'host name lookup failed',
+  ETIMEDOUT: 'connection timed out',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+};
+
+/** fetch, with a failure to connect turned into a PrewarmError that names the API and the reason. */
+async function fetchApi(api: string, url: string): Promise<Response> {
+  try {
+    return await fetch(url, { method: 'GET' });
+  } catch (error) {
+    const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
+    const code = typeof cause?.code === 'string' ? cause.code : undefined;
+    const message = typeof cause?.message === 'string' ? cause.message : (error as Error).message;
+    const reason =
+      (code === undefined ? undefined : UNREACHABLE_REASONS[code]) ??
+      code ??
+      // fetch never connects to ports such as 1, 25 or 6000 (the WHATWG "bad port" list).
+      (message === 'bad port' ? `fetch does not connect to port ${new URL(url).port}` : message);
+    throw new PrewarmError(`cannot reach the torrent API at ${api}: ${reason}`, { cause: error });
+  }
+}
+
 function torrentUrl(api: string, bucket: string, key: string, format: string | undefined): string {
   return `${objectUrl(api, bucket, key)}?torrent${format === undefined ? '' : `&format=${format}`}`;
 }
 
 /** Asks the API for one object's torrent until it is READY, showing progress from the 202s. */
-async function prewarmOne(url: string, deadline: number, io: CliOutput): Promise<void> {
+async function prewarmOne(api: string, url: string, deadline: number, io: CliOutput): Promise<void> {
   let progress: ReturnType<typeof progressFor> | undefined;
   try {
     for (;;) {
-      const reply = await fetch(url, { method: 'GET' });
+      const reply = await fetchApi(api, url);
       if (reply.status === 200) {
         io.out(`ready ${url} infohash ${reply.headers.get('x-s3torrent-infohash-v1') ?? '?'}`);
         return;
@@ -92,6 +135,7 @@ async function prewarmCommand(args: PrewarmArgs, io: CliOutput): Promise<void> {
   if (args.format !== undefined && args.format !== 'v1' && args.format !== 'hybrid') {
     throw new UsageError(`--format expects v1 or hybrid, not "${args.format}"`);
   }
+  assertApiUrl(args.api);
   const timeout = Number(args.timeoutSeconds ?? DEFAULT_PREWARM_TIMEOUT_S);
   if (!Number.isFinite(timeout) || timeout <= 0) throw new UsageError(`--timeout expects seconds, not "${args.timeoutSeconds}"`);
   const deadline = Date.now() + timeout * 1000;
@@ -99,7 +143,7 @@ async function prewarmCommand(args: PrewarmArgs, io: CliOutput): Promise<void> {
     const { bucket, key } = parseS3Url(target, args.recursive);
     const keys = args.recursive ? await keysUnder(args.s3Endpoint, bucket, key) : [key];
     if (keys.length === 0) throw new PrewarmError(`no objects under ${target}`);
-    for (const each of keys) await prewarmOne(torrentUrl(args.api, bucket, each, args.format), deadline, io);
+    for (const each of keys) await prewarmOne(args.api, torrentUrl(args.api, bucket, each, args.format), deadline, io);
   }
 }
 

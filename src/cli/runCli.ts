@@ -4,7 +4,7 @@ import { S3TorrentError } from '../errors.js';
 import { createCommand, inspectCommand, magnetCommand } from './commands.js';
 import type { LocalHandlers } from '../local/index.js';
 import type { CliOutput } from './commands.js';
-import { UsageError } from './errors.js';
+import { MissingCommandError, UsageError } from './errors.js';
 import { HELP } from './help.js';
 
 /** Where prewarm finds the torrent API unless told: the local stack's default port. */
@@ -20,6 +20,8 @@ interface CliStreams extends CliOutput {
 /** What only the entry point can provide: src/ does not import the Lambda handler modules. */
 interface CliDependencies {
   readonly loadLocalHandlers: () => Promise<LocalHandlers>;
+  /** The package's version (`--version`); the entry point reads it from package.json. */
+  readonly version: () => Promise<string>;
 }
 
 const OPTIONS = {
@@ -63,9 +65,30 @@ const OPTIONS = {
 
 type Command = keyof typeof OPTIONS;
 
+/**
+ * `--threads -1` as `--threads=-1`: parseArgs refuses a value that starts with a dash ("argument
+ * is ambiguous") although the option takes a value, so a negative number would never reach
+ * the option's own range check and its clear message.
+ */
+function joinNegativeValues(command: Command, argv: string[]): string[] {
+  const options: Readonly<Record<string, { readonly type: string }>> = OPTIONS[command];
+  const joined: string[] = [];
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i] as string;
+    const next = argv[i + 1];
+    if (arg.startsWith('--') && options[arg.slice(2)]?.type === 'string' && next !== undefined && /^-\d/.test(next)) {
+      joined.push(`${arg}=${next}`);
+      i += 1;
+    } else {
+      joined.push(arg);
+    }
+  }
+  return joined;
+}
+
 function parse<C extends Command>(command: C, argv: string[]) {
   try {
-    return parseArgs({ args: argv, options: OPTIONS[command], allowPositionals: true, strict: true });
+    return parseArgs({ args: joinNegativeValues(command, argv), options: OPTIONS[command], allowPositionals: true, strict: true });
   } catch (cause) {
     // parseArgs throws TypeErrors with node's wording; keep it, it names the option.
     throw new UsageError((cause as Error).message, { cause });
@@ -81,8 +104,17 @@ function onlyFile(command: Command, positionals: string[]): string {
 
 async function dispatch(argv: string[], io: CliStreams, deps: CliDependencies): Promise<void> {
   const [command, ...rest] = argv;
-  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+  if (command === undefined) {
+    // Nothing asked is a bad command line like any other: usage on stderr, exit 2.
+    io.err(HELP.main);
+    throw new MissingCommandError();
+  }
+  if (command === '--help' || command === '-h' || command === 'help') {
     io.out(HELP.main);
+    return;
+  }
+  if (command === '--version' || command === '-V') {
+    io.out(await deps.version());
     return;
   }
   if (command === 'create') {
@@ -174,6 +206,7 @@ async function runCli(argv: string[], io: CliStreams, deps: CliDependencies): Pr
     await dispatch(argv, io, deps);
     return ExitCode.Ok;
   } catch (error) {
+    if (error instanceof MissingCommandError) return ExitCode.Usage; // the usage text said it all
     if (error instanceof UsageError) {
       io.err(`s3-torrent: ${error.message}`);
       return ExitCode.Usage;

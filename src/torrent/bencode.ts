@@ -38,6 +38,16 @@ const CHAR_0 = 0x30;
 const CHAR_9 = 0x39;
 
 /**
+ * A binary string (one char per byte) fit for an error message: a file that is not a torrent
+ * would otherwise put raw bytes, terminal escapes included, on the user's terminal. Bytes
+ * outside printable ASCII become `\xNN`, a backslash `\\`.
+ */
+function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what we escape
+  return text.replace(/[^\x20-\x7e]|\\/g, (char) => (char === '\\' ? '\\\\' : `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`));
+}
+
+/**
  * Strict bencode decoder. We do not use bencode 4's `decode`: it accepts truncated strings
  * (slicing past the end), turns binary dictionary keys into hex text, and cannot tell where the
  * `info` dictionary's bytes were, which the infohash is computed from (re-encoding a decoded
@@ -90,11 +100,11 @@ class StrictDecoder {
     this.position += 1;
     const text = this.digitsUntil(CHAR_E);
     if (!/^(0|-?[1-9][0-9]*)$/.test(text)) {
-      throw new MalformedTorrentError(`invalid integer "${text.slice(0, 24)}"`, at);
+      throw new MalformedTorrentError(`invalid integer "${printable(text.slice(0, 24))}"`, at);
     }
     const value = Number(text);
     if (!Number.isSafeInteger(value)) {
-      throw new MalformedTorrentError(`integer out of range "${text.slice(0, 24)}"`, at);
+      throw new MalformedTorrentError(`integer out of range "${printable(text.slice(0, 24))}"`, at);
     }
     return value;
   }
@@ -103,7 +113,7 @@ class StrictDecoder {
     const at = this.position;
     const text = this.digitsUntil(CHAR_COLON);
     if (!/^(0|[1-9][0-9]*)$/.test(text)) {
-      throw new MalformedTorrentError(`invalid string length "${text.slice(0, 24)}"`, at);
+      throw new MalformedTorrentError(`invalid string length "${printable(text.slice(0, 24))}"`, at);
     }
     const length = Number(text);
     if (length > this.data.length - this.position) {
@@ -135,7 +145,7 @@ class StrictDecoder {
       const key = Buffer.from(this.bytes()).toString('latin1');
       if (previousKey !== undefined && key <= previousKey) {
         throw new MalformedTorrentError(
-          key === previousKey ? `duplicate key "${key}"` : `keys out of order ("${key}" after "${previousKey}")`,
+          key === previousKey ? `duplicate key "${printable(key)}"` : `keys out of order ("${printable(key)}" after "${printable(previousKey)}")`,
           keyAt,
         );
       }

@@ -60,15 +60,21 @@ interface BuiltTorrent {
   readonly infoHashV2: string | undefined;
 }
 
-function assertUrl(url: string, what: string): void {
+/** URL schemes a client can use: trackers answer over HTTP, UDP (BEP 15) or WebSocket; webseeds (BEP 19) are plain HTTP. */
+const URL_SCHEMES = {
+  tracker: { pattern: /^(https?|udp|wss?):$/, words: 'http, https, udp or ws(s)' },
+  webseed: { pattern: /^https?:$/, words: 'http or https' },
+} as const;
+
+function assertUrl(url: string, what: keyof typeof URL_SCHEMES): void {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch (cause) {
     throw new InvalidMetainfoError(`${what} "${url}" is not a valid URL`, { cause });
   }
-  if (!/^(https?|udp|wss?):$/.test(parsed.protocol)) {
-    throw new InvalidMetainfoError(`${what} "${url}" must be http, https, udp or ws(s)`);
+  if (!URL_SCHEMES[what].pattern.test(parsed.protocol)) {
+    throw new InvalidMetainfoError(`${what} "${url}" must be ${URL_SCHEMES[what].words}`);
   }
 }
 

@@ -1,11 +1,22 @@
 import { readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { tempDir, writeTestFile } from '../helpers/files.js';
-import { libtorrentCreate, runCliProcess, runTool } from '../helpers/tools.js';
+import { libtorrentCreate, projectRoot, runCliProcess, runTool } from '../helpers/tools.js';
 
 // These run the bundled CLI (dist/, built by `npm test` and `npm ci`) exactly as a user does.
 
 const KiB = 1024;
+
+/** A loopback port nothing listens on: one the system just gave out and took back. */
+async function unusedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
 
 describe('CLI: s3-torrent', () => {
   let dir: string;
@@ -27,6 +38,13 @@ describe('CLI: s3-torrent', () => {
       expect(result.stdout).toContain(`magnet:        magnet:?xt=urn:btih:${String(summary.infoHashV1)}&dn=video.mp4`);
       expect(result.stdout).not.toContain('infohash v2');
       expect(summary).toMatchObject({ name: 'video.mp4', size: 5 * 256 * KiB + 4_321, pieceLength: 256 * KiB, pieceCount: 6 });
+    });
+
+    it('writes <name>.hybrid.torrent by default with --hybrid, beside the v1 one', async () => {
+      const result = await runCliProcess(['create', file, '--hybrid', '--no-date'], dir);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain(`wrote:         ${join(dir, 'video.mp4.hybrid.torrent')}`);
+      expect((await runCliProcess(['inspect', join(dir, 'video.mp4.hybrid.torrent')])).stdout).toContain('format:        hybrid v1+v2');
     });
 
     it('applies every option', async () => {
@@ -87,6 +105,54 @@ describe('CLI: s3-torrent', () => {
       await expect(readFile(out)).rejects.toThrow(/ENOENT/);
     });
 
+    it.each([
+      ['an --api that is no URL', ['--api', 'not a url'], 2, 's3-torrent: --api must be an http or https URL, not "not a url"'],
+      ['an --api that is not http', ['--api', 'ftp://example'], 2, 's3-torrent: --api must be an http or https URL, not "ftp://example"'],
+      ['an --api on a port fetch never uses', ['--api', 'http://127.0.0.1:1'], 1,
+        's3-torrent: cannot reach the torrent API at http://127.0.0.1:1: fetch does not connect to port 1'],
+    ])('prewarm rejects %s in one line', async (_label, args, code, message) => {
+      const result = await runCliProcess(['prewarm', 's3://demo-bucket/k', ...args]);
+      expect(result.code).toBe(code);
+      expect(result.stderr.trim()).toBe(message);
+    });
+
+    it('prewarm says so in one line when no torrent API listens (no stack running)', async () => {
+      const port = await unusedPort();
+      const result = await runCliProcess(['prewarm', 's3://demo-bucket/k', '--api', `http://127.0.0.1:${port}`]);
+      expect(result.code).toBe(1);
+      expect(result.stderr.trim()).toBe(`s3-torrent: cannot reach the torrent API at http://127.0.0.1:${port}: connection refused`);
+    });
+
+    it.each([
+      ['into a directory that does not exist', () => '/nonexistent/dir/x.torrent', 'no such directory'],
+      ['onto a directory', () => dir, 'is a directory'],
+    ])('says why it cannot write -o %s', async (_label, output, reason) => {
+      const result = await runCliProcess(['create', file, '-o', output()]);
+      expect(result.code).toBe(1);
+      expect(result.stderr.trim()).toBe(`s3-torrent: cannot write ${output()}: ${reason}`);
+    });
+
+    it.each([
+      ['a udp webseed', ['--webseed', 'udp://x'], 1, 's3-torrent: webseed "udp://x" must be http or https'],
+      ['an ftp webseed', ['--webseed', 'ftp://x'], 1, 's3-torrent: webseed "ftp://x" must be http or https'],
+      ['--threads -1', ['--threads', '-1'], 2, 's3-torrent: --threads expects 0 to 256, not "-1"'],
+      ['--threads=-1', ['--threads=-1'], 2, 's3-torrent: --threads expects 0 to 256, not "-1"'],
+    ])('create rejects %s', async (_label, args, code, message) => {
+      const out = join(dir, 'never-option.torrent');
+      const result = await runCliProcess(['create', file, '-o', out, ...args]);
+      expect(result.code).toBe(code);
+      expect(result.stderr.trim()).toBe(message);
+      await expect(readFile(out)).rejects.toThrow(/ENOENT/);
+    });
+
+    it('shows no raw bytes of a broken torrent, only escapes', async () => {
+      const binary = join(dir, 'binary.torrent');
+      await writeFile(binary, Buffer.from('d12\x01\x1b[2J\xff:a', 'latin1'));
+      const result = await runCliProcess(['inspect', binary]);
+      expect(result.code).toBe(1);
+      expect(result.stderr.trim()).toBe(`s3-torrent: ${binary} is not a valid single-file .torrent: invalid string length "12\\x01\\x1b[2J\\xff" (at byte 1)`);
+    });
+
     it('rejects an empty file with the reason', async () => {
       const empty = await writeTestFile(dir, 'empty.bin', 0);
       const result = await runCliProcess(['create', empty]);
@@ -109,7 +175,9 @@ describe('CLI: s3-torrent', () => {
     it('rejects a file that is not bencode at all', async () => {
       const result = await runCliProcess(['inspect', file]);
       expect(result.code).toBe(1);
-      expect(result.stderr).toContain('is not a valid single-file .torrent: unexpected byte');
+      expect(result.stderr.trim()).toMatch(
+        new RegExp(`^s3-torrent: ${file} is not a \\.torrent: expected a bencoded dictionary \\(first byte "d"\\), found byte 0x[0-9a-f]{2}$`),
+      );
     });
   });
 
@@ -118,6 +186,19 @@ describe('CLI: s3-torrent', () => {
       const result = await runCliProcess([command, '--help']);
       expect(result.code).toBe(0);
       expect(result.stdout).toContain(`Usage: s3-torrent ${command}`);
+    });
+
+    it('prints the version of package.json with --version', async () => {
+      const { version } = JSON.parse(await readFile(join(projectRoot, 'package.json'), 'utf8')) as { version: string };
+      const result = await runCliProcess(['--version'], dir);
+      expect(result).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+    });
+
+    it('prints usage on stderr and exits 2 when given no command', async () => {
+      const result = await runCliProcess([]);
+      expect(result.code).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toContain('Usage: s3-torrent <command>');
     });
 
     it('lists the commands', async () => {

@@ -41,6 +41,8 @@ describe('Flow: ?torrent on the local stack (embedded S3)', () => {
     expect(v1.headers.get('x-s3torrent-infohash-v1')).toBe(reference.v1);
     expect(await infoHashesOf(v1)).toEqual({ v1: reference.v1, v2: undefined });
     expect(hybrid.status).toBe(200);
+    expect(hybrid.headers.get('content-disposition')).toContain('filename="cities of _.csv.hybrid.torrent"');
+    expect(hybrid.headers.get('content-disposition')).toContain(`filename*=UTF-8''${encodeURIComponent('cities of ü.csv.hybrid.torrent')}`);
     expect(await infoHashesOf(hybrid)).toEqual({ v1: reference.hybridV1, v2: reference.hybridV2 });
   });
 
