@@ -117,6 +117,11 @@ class PeerConnection {
     return this.phase === 'handshake' || this.phase === 'resolving';
   }
 
+  /** The swarm the connection serves, once its handshake named one. */
+  public get servedSwarm(): Swarm | undefined {
+    return this.swarm;
+  }
+
   public get infoHashHex(): string | undefined {
     return this.view?.infoHash.toString('hex');
   }
@@ -210,9 +215,11 @@ class PeerConnection {
 
   private onHandshake(handshake: Handshake): void {
     this.peer = handshake.capabilities;
-    if (this.view !== undefined) {
-      // We dialled: the peer must answer for the infohash we offered.
-      if (!handshake.infoHash.equals(this.view.infoHash)) throw new WireProtocolError('peer answered with another infohash');
+    if (this.view !== undefined && this.swarm !== undefined) {
+      // We dialled: the peer must answer for the torrent we offered.
+      const answered = this.swarm.torrent.answeredView(this.view, handshake.infoHash);
+      if (answered === undefined) throw new WireProtocolError('peer answered with another infohash');
+      this.view = answered;
       this.start();
       return;
     }
@@ -226,8 +233,8 @@ class PeerConnection {
           return;
         }
         this.swarm = found.swarm;
-        this.view = found.view;
-        this.send(encodeHandshake({ infoHash: found.view.infoHash, peerId: this.host.peerId, capabilities: this.ourCapabilities() }));
+        this.view = found.swarm.torrent.upgradedView(found.view, handshake.capabilities.v2);
+        this.send(encodeHandshake({ infoHash: this.view.infoHash, peerId: this.host.peerId, capabilities: this.ourCapabilities() }));
         this.start();
         this.socket.resume();
         this.received(Buffer.alloc(0));

@@ -62,7 +62,7 @@ class PeerServer implements PeerHost {
   private readonly settings: PeerServerSettings;
   private readonly connections = new Set<PeerConnection>();
   private readonly perIp = new Map<string, number>();
-  /** `ip:port:infohash` of dials in progress or connected, so a leecher is dialled once. */
+  /** `ip|port|swarm` of dials in progress or connected, so a leecher is dialled once per swarm. */
   private readonly dialled = new Map<PeerConnection, string>();
   private readonly dialKeys = new Set<string>();
   /** Dials not yet connected, per address: they count against the address's limit too. */
@@ -163,11 +163,13 @@ class PeerServer implements PeerHost {
    * seeder dials them). Skipped when it is connected already or a limit is reached.
    */
   public dial(ip: string, port: number, swarm: Swarm, view: TorrentView): void {
-    const key = `${ip}|${port}|${view.infoHash.toString('hex')}`;
+    // One dial per peer and swarm: a hybrid client announces both infohashes, and a second
+    // connection to it would only be closed again as a duplicate peer id.
+    const key = `${ip}|${port}|${swarm.torrent.id}`;
     if (this.dialKeys.has(key) || !this.hasRoomFor(ip, this.pendingDials.get(ip) ?? 0)) return;
     if (this.pendingDialCount >= this.settings.maxPendingDials) return;
     for (const connection of this.connections) {
-      if (connection.remoteAddress === ip && connection.peerListenPort === port && connection.infoHashHex === view.infoHash.toString('hex')) return;
+      if (connection.remoteAddress === ip && connection.peerListenPort === port && connection.servedSwarm === swarm) return;
     }
     this.dialKeys.add(key);
     this.pendingDialCount += 1;

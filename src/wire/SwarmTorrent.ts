@@ -42,6 +42,8 @@ function piecesRootOf(info: BencodeDict, name: string): Buffer | undefined {
  */
 class SwarmTorrent {
   public readonly views: ReadonlyMap<string, TorrentView>;
+  /** The hybrid torrent under its truncated v2 infohash: what a BEP 52 upgrade switches to. */
+  public readonly hybridV2View: TorrentView;
   public readonly size: number;
   public readonly pieceLength: number;
   public readonly pieceCount: number;
@@ -65,12 +67,14 @@ class SwarmTorrent {
     const views = new Map<string, TorrentView>();
     const v1Info = infoOf(torrents.v1);
     const hybridInfo = infoOf(torrents.hybrid);
-    const add = (infoHash: Buffer, metadata: Buffer, isHybrid: boolean): void => {
-      views.set(infoHash.toString('hex'), { infoHash, metadata, hybrid: isHybrid });
+    const add = (infoHash: Buffer, metadata: Buffer, isHybrid: boolean): TorrentView => {
+      const view = { infoHash, metadata, hybrid: isHybrid };
+      views.set(infoHash.toString('hex'), view);
+      return view;
     };
     add(hash('sha1', v1Info.metadata, 'buffer'), v1Info.metadata, false);
     add(hash('sha1', hybridInfo.metadata, 'buffer'), hybridInfo.metadata, true);
-    add(hash('sha256', hybridInfo.metadata, 'buffer').subarray(0, 20), hybridInfo.metadata, true);
+    this.hybridV2View = add(hash('sha256', hybridInfo.metadata, 'buffer').subarray(0, 20), hybridInfo.metadata, true);
     this.views = views;
     const info = hybridInfo.root.get('info') as BencodeDict;
     this.piecesRoot = piecesRootOf(info, hybrid.name);
@@ -82,6 +86,28 @@ class SwarmTorrent {
   /** `bucket/key@etag`: identifies this version in caches and logs. */
   public get id(): string {
     return `${this.object.bucket}/${this.object.key}@${this.object.etag}`;
+  }
+
+  /**
+   * The view a connection continues under once both handshakes are known. BEP 52: a peer that
+   * sets the v2 bit on the hybrid torrent's v1 infohash is upgraded by answering with the
+   * truncated v2 infohash. libtorrent accepts the v2 answer whatever it sent, while a v1 answer is
+   * refused as "invalid info-hash" when its v2 tracker reply arrived during the handshake; with
+   * its default 60 s reconnect delay, that failure stalls qBittorrent.
+   */
+  public upgradedView(view: TorrentView, peerSupportsV2: boolean): TorrentView {
+    return view.hybrid && peerSupportsV2 ? this.hybridV2View : view;
+  }
+
+  /**
+   * Whether a peer we dialled under `offered` may answer with `answered`: the same hash, or the
+   * hybrid torrent's other one (a libtorrent client upgrades a v1 dial to v2, or answers a v2
+   * dial with v1, depending on how it first learnt of us). Returns the view to continue under.
+   */
+  public answeredView(offered: TorrentView, answered: Buffer): TorrentView | undefined {
+    if (answered.equals(offered.infoHash)) return offered;
+    const view = this.views.get(answered.toString('hex'));
+    return view !== undefined && view.hybrid && offered.hybrid ? view : undefined;
   }
 
   public pieceSize(index: number): number {

@@ -40,6 +40,11 @@ interface PeerClientOptions {
   readonly torrent: TorrentInfo;
   /** Handshake with this infohash instead of the torrent's (an unknown or withdrawn one). */
   readonly infoHash?: Buffer;
+  /**
+   * The infohash the seeder must answer with. @default the one we send (a v2-capable peer on a
+   * hybrid torrent's v1 infohash is answered with the truncated v2 one: BEP 52's upgrade).
+   */
+  readonly expectedInfoHash?: Buffer;
   /** @default fast and extended, no v2 */
   readonly capabilities?: Partial<PeerCapabilities>;
   /** Bound of each wait, connecting included. @default 10 s */
@@ -116,10 +121,12 @@ class PeerClient {
   private readonly waiters = new Set<() => void>();
   private readonly timeoutMs: number;
   private readonly infoHash: Buffer;
+  private readonly expectedInfoHash: Buffer;
 
   private constructor(private readonly socket: Socket, public readonly torrent: TorrentInfo, options: PeerClientOptions) {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.infoHash = options.infoHash ?? torrent.infoHash;
+    this.expectedInfoHash = options.expectedInfoHash ?? this.infoHash;
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (error) => this.ended(`socket error: ${error.message}`));
@@ -172,7 +179,7 @@ class PeerClient {
     const got = await this.until(() => this.have !== undefined, 'handshake and have-all/bitfield');
     if (!got.ok) return got;
     const remote = this.remote as Handshake;
-    if (!remote.infoHash.equals(this.infoHash)) return this.invalid('the seeder answered with another infohash');
+    if (!remote.infoHash.equals(this.expectedInfoHash)) return this.invalid(`the seeder answered with infohash ${remote.infoHash.toString('hex')}, not ${this.expectedInfoHash.toString('hex')}`);
     return { ok: true, handshake: remote };
   }
 

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 
 import { freeLoopbackPort } from '../../../src/local/ports.js';
+import { ClientError } from './ClientError.js';
 import { pollUntil, startProcess, superviseClient, within } from './process.js';
 import type { ClientRun, TorrentSource } from './types.js';
 
@@ -22,6 +23,15 @@ const SHUTDOWN_GRACE_MS = 5_000;
  * progress is already 1 while it re-verifies.
  */
 const SEEDING_STATES: ReadonlySet<string> = new Set(['uploading', 'stalledUP', 'queuedUP', 'forcedUP', 'pausedUP', 'stoppedUP']);
+
+/**
+ * The WebUI and peer ports are picked free (src/local/ports.ts) and bound by qBittorrent a
+ * moment later; in that gap another process may take one, and qBittorrent exits with "Unable to
+ * bind". That is the harness's race, not the client's: it starts again on new ports, this often.
+ */
+const MAX_START_ATTEMPTS = 3;
+/** What qBittorrent prints when the WebUI port was taken. */
+const BIND_FAILURE = /Unable to bind to IP/;
 
 /** States that will not finish by waiting. */
 const FAILED_STATES: ReadonlySet<string> = new Set(['error', 'missingFiles']);
@@ -110,6 +120,18 @@ async function addForm(source: TorrentSource, outDir: string): Promise<FormData>
  * @throws ClientError on timeout, early exit or an error state, with qBittorrent's output tail.
  */
 async function downloadWithQbittorrent(source: TorrentSource, run: ClientRun): Promise<string> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await downloadOnce(source, run);
+    } catch (error) {
+      const lostPort = error instanceof ClientError && BIND_FAILURE.test(error.outputTail);
+      if (!lostPort || attempt >= MAX_START_ATTEMPTS) throw error;
+    }
+  }
+}
+
+/** One qBittorrent process from start to shutdown (downloadWithQbittorrent's attempts). */
+async function downloadOnce(source: TorrentSource, run: ClientRun): Promise<string> {
   const outDir = resolve(run.outDir);
   const profile = await mkdtemp(join(tmpdir(), 's3t-qbittorrent-'));
   try {

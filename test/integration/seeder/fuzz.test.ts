@@ -35,6 +35,8 @@ type Kind = keyof typeof PLAN;
 interface Face {
   readonly infoHash: Buffer;
   readonly piecesRoot: Buffer | undefined;
+  /** What the seeder answers a v2-capable peer with: the truncated v2 infohash on a hybrid (BEP 52). */
+  readonly answer: Buffer;
 }
 
 /** The hybrid torrent's v1 infohash, truncated v2 infohash and pieces root. */
@@ -49,9 +51,10 @@ async function hybridFaces(stack: LocalStack): Promise<Face[]> {
   const leaf = file instanceof Map ? file.get('') : undefined;
   const piecesRoot = leaf instanceof Map ? leaf.get('pieces root') : undefined;
   if (!(piecesRoot instanceof Uint8Array) || summary.infoHashV1 === undefined || summary.infoHashV2 === undefined) throw new Error('not a hybrid torrent');
+  const v2 = Buffer.from(summary.infoHashV2, 'hex').subarray(0, 20);
   return [
-    { infoHash: Buffer.from(summary.infoHashV1, 'hex'), piecesRoot: Buffer.from(piecesRoot) },
-    { infoHash: Buffer.from(summary.infoHashV2, 'hex').subarray(0, 20), piecesRoot: Buffer.from(piecesRoot) },
+    { infoHash: Buffer.from(summary.infoHashV1, 'hex'), piecesRoot: Buffer.from(piecesRoot), answer: v2 },
+    { infoHash: v2, piecesRoot: Buffer.from(piecesRoot), answer: v2 },
   ];
 }
 
@@ -83,7 +86,7 @@ describe('Seeder: fuzzed peer wire and tracker', () => {
     stack = await startTestStack(join(dir, 'data'), { env: { S3TORRENT_LOCAL_WEBSEEDS: 'off' } });
     // 13 pieces of 256 KiB, the last one 12,345 bytes: the odd tail is where off-by-ones live.
     torrent = await publish(stack, KEY, pseudoRandomBytes(3 * MiB + 12_345, 'seeder-fuzz'));
-    faces = [{ infoHash: torrent.infoHash, piecesRoot: undefined }, ...(await hybridFaces(stack))];
+    faces = [{ infoHash: torrent.infoHash, piecesRoot: undefined, answer: torrent.infoHash }, ...(await hybridFaces(stack))];
   }, 120_000);
 
   afterAll(async () => {
@@ -113,7 +116,7 @@ describe('Seeder: fuzzed peer wire and tracker', () => {
       client.close();
       return;
     }
-    const opened = await PeerClient.open({ port: peerPort, torrent, infoHash: face.infoHash, capabilities: { fast, v2: face.piecesRoot !== undefined }, timeoutMs: WAIT_MS });
+    const opened = await PeerClient.open({ port: peerPort, torrent, infoHash: face.infoHash, expectedInfoHash: face.answer, capabilities: { fast, v2: face.piecesRoot !== undefined }, timeoutMs: WAIT_MS });
     if (!opened.ok) {
       tally.problems.push(`${label}: handshake failed: ${opened.detail}`);
       return;

@@ -34,9 +34,9 @@ async function torrentOf(stack: LocalStack, key: string, bucket = stack.demoBuck
 }
 
 
-/** A well-formed announce query for `infoHash` (a leecher on port 6881 missing `left` bytes). */
-function announceQuery(infoHash: Uint8Array, left = 1000): string {
-  return `info_hash=${escapeBytes(infoHash)}&peer_id=${escapeBytes(Buffer.alloc(20, 0x41))}&port=6881&uploaded=0&downloaded=0&left=${left}&compact=1`;
+/** A well-formed announce query for `infoHash` (a leecher on `peerPort` missing `left` bytes). */
+function announceQuery(infoHash: Uint8Array, left = 1000, peerPort = 6881): string {
+  return `info_hash=${escapeBytes(infoHash)}&peer_id=${escapeBytes(Buffer.alloc(20, 0x41))}&port=${peerPort}&uploaded=0&downloaded=0&left=${left}&compact=1`;
 }
 
 /** GETs `path` from the tracker's HTTP side as is; status and body. */
@@ -55,9 +55,9 @@ async function trackerGet(port: number, path: string): Promise<{ status: number;
 }
 
 
-/** An HTTP announce of `infoHash`: the failure reason, or the compact IPv4 peers as `ip:port`. */
-async function httpAnnounce(port: number, infoHash: Uint8Array): Promise<{ failure: string } | { peers: string[]; interval: number }> {
-  const reply = await trackerGet(port, `/announce?${announceQuery(infoHash)}`);
+/** An HTTP announce of `infoHash` by a leecher listening on `peerPort`: the failure reason, or the compact IPv4 peers as `ip:port`. */
+async function httpAnnounce(port: number, infoHash: Uint8Array, peerPort = 6881): Promise<{ failure: string } | { peers: string[]; interval: number }> {
+  const reply = await trackerGet(port, `/announce?${announceQuery(infoHash, 1000, peerPort)}`);
   const dict = decodeBencode(reply.body);
   if (!(dict instanceof Map)) throw new Error('tracker reply is not a dictionary');
   const failure = dict.get('failure reason');
