@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { resolve } from 'node:path';
+import { access, readFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { LocalStackError, RgwStartError } from './errors.js';
@@ -16,8 +17,52 @@ const RGW_STOP_TIMEOUT_MS = 15_000;
 /** What `rgwAvailable` looks for on PATH: the daemons and tools `rgw.sh` runs. */
 const RGW_BINARIES = ['ceph-mon', 'ceph-osd', 'radosgw', 'radosgw-admin', 'monmaptool', 'ceph', 'python3'] as const;
 
-/** The script, relative to this module: src/local/rgw.ts → scripts/rgw.sh at the project root. */
-const RGW_SCRIPT = fileURLToPath(new URL('../../scripts/rgw.sh', import.meta.url));
+/** The package whose `scripts/rgw.sh` starts the gateway: the one this module belongs to. */
+const PACKAGE_NAME = 's3-torrent';
+/** Where the script sits in that package. */
+const RGW_SCRIPT_IN_PACKAGE = join('scripts', 'rgw.sh');
+
+/** The package.json's `name` in `dir`, or undefined when there is none (or it is unreadable). */
+async function packageNameIn(dir: string): Promise<string | undefined> {
+  try {
+    const parsed = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as { name?: unknown };
+    return typeof parsed.name === 'string' ? parsed.name : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * `scripts/rgw.sh` of this package. This module runs from two places: src/local/ (tsx, jest) and
+ * an esbuild chunk in dist/ (`npm start`, `npx s3-torrent`), at different depths below the
+ * package root, so a fixed relative URL is right for one of them only. Walking up to the
+ * package.json named s3-torrent finds the root from both, and from any later layout of dist/.
+ * (The script is not copied into dist/: it stays the one file users run by hand.)
+ */
+async function findRgwScript(): Promise<string> {
+  const start = dirname(fileURLToPath(import.meta.url));
+  // Ends at the filesystem root, where dirname(dir) === dir.
+  for (let dir = start; ; dir = dirname(dir)) {
+    if ((await packageNameIn(dir)) === PACKAGE_NAME) {
+      const script = join(dir, RGW_SCRIPT_IN_PACKAGE);
+      await access(script).catch((error: unknown) => {
+        throw new LocalStackError(`${script} is missing from the ${PACKAGE_NAME} package at ${dir}`, { cause: error });
+      });
+      return script;
+    }
+    if (dirname(dir) === dir) throw new LocalStackError(`no package.json named ${PACKAGE_NAME} above ${start}: cannot find ${RGW_SCRIPT_IN_PACKAGE}`);
+  }
+}
+
+let rgwScript: Promise<string> | undefined;
+/** `findRgwScript`, searched once per process (a failed search is tried again). */
+function rgwScriptPath(): Promise<string> {
+  rgwScript ??= findRgwScript().catch((error: unknown) => {
+    rgwScript = undefined;
+    throw error;
+  });
+  return rgwScript;
+}
 
 interface StartRgwOptions {
   /** S3 port on 127.0.0.1 (not 0: the gateway is a child process). The mon takes the next free one. */
@@ -53,7 +98,7 @@ interface ExecFailure {
 
 async function stopRgw(dataDir: string): Promise<void> {
   try {
-    await run('bash', [RGW_SCRIPT, 'stop', dataDir], { timeout: RGW_STOP_TIMEOUT_MS });
+    await run('bash', [await rgwScriptPath(), 'stop', dataDir], { timeout: RGW_STOP_TIMEOUT_MS });
   } catch (error) {
     const failure = error as ExecFailure;
     throw new LocalStackError(`rgw.sh stop ${dataDir} failed: ${(failure.stderr ?? '').trim() || String(error)}`, { cause: error });
@@ -84,11 +129,17 @@ async function startRgw(options: StartRgwOptions): Promise<RgwHandle> {
   if (!Number.isInteger(port) || port < 1 || port > 65_535) {
     throw new RgwStartError(port, dataDir, 'the port must be an integer from 1 to 65535');
   }
+  let script: string;
+  try {
+    script = await rgwScriptPath();
+  } catch (error) {
+    throw new RgwStartError(port, dataDir, error instanceof Error ? error.message : String(error), { cause: error });
+  }
   let stdout: string;
   try {
     // SIGKILL on timeout: a TERMed script would first finish its current (bounded) step, and
     // could still spawn a daemon after the `stop` below has run.
-    ({ stdout } = await run('bash', [RGW_SCRIPT, 'start', dataDir, String(port)], {
+    ({ stdout } = await run('bash', [script, 'start', dataDir, String(port)], {
       timeout: options.timeoutMs ?? RGW_START_TIMEOUT_MS,
       killSignal: 'SIGKILL',
     }));

@@ -1,0 +1,120 @@
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { freeLocalStackPorts } from '../../src/local/localConfig.js';
+import { freeLoopbackPort } from '../../src/local/ports.js';
+import { rgwAvailable, startRgw } from '../../src/local/rgw.js';
+import type { RgwHandle } from '../../src/local/rgw.js';
+import { pseudoRandomBytes, tempDir } from '../helpers/files.js';
+import { runCliProcess } from '../helpers/tools.js';
+import { killStack, startStackProcess } from '../integration/flow/stackProcess.js';
+import type { RunningStack } from '../integration/flow/stackProcess.js';
+
+// `s3-torrent local` as users run it (`npm start` runs `node dist/s3-torrent.js local`), in each
+// of its S3 modes: the bundle, not the TypeScript sources, so that a path or an import that only
+// resolves from src/ (as scripts/rgw.sh once did) fails here. Each test starts the stack, does
+// what the hints it prints suggest (upload, `prewarm`, fetch `?torrent`) and stops it.
+
+const MiB = 1024 * 1024;
+const KEY = 'hello/world.bin';
+/** A stop (Ctrl-C) takes a few seconds: the daemons, DynamoDB Local. */
+const STOP_TIMEOUT_MS = 30_000;
+/** A stack start (bounded by startStackProcess), an upload and a hashing, with margin. */
+const TEST_TIMEOUT_MS = 180_000;
+
+/** The endpoints the `ready` line names, e.g. `ready s3=http://… api=http://… …`. */
+function endpointsOf(stack: RunningStack): { s3: string; api: string } {
+  const ready = stack.output.find((line) => line.startsWith('ready '));
+  const field = (name: string): string => {
+    const value = new RegExp(`\\b${name}=(\\S+)`).exec(ready ?? '')?.[1];
+    if (value === undefined) throw new Error(`no ${name}= in the ready line: ${ready ?? '(none)'}`);
+    return value;
+  };
+  return { s3: field('s3'), api: field('api') };
+}
+
+/** Ctrl-C, as a user stops it: SIGINT to the whole process group. Resolves with the exit code. */
+async function interrupt(stack: RunningStack): Promise<number | null> {
+  const exited = new Promise<number | null>((resolve) => stack.child.once('exit', (code) => resolve(code)));
+  await killStack(stack, 'SIGINT');
+  return exited;
+}
+
+/**
+ * Uploads a file with the stack's credentials, prewarms it with the built CLI and fetches its
+ * `?torrent`: the infohash must be what `s3-torrent create` computes for the same bytes. `seed`
+ * makes the bytes (a new object, so a new hashing, for each call).
+ */
+async function publishAndCheck(stack: RunningStack, dir: string, seed: string): Promise<void> {
+  const { s3, api } = endpointsOf(stack);
+  const bytes = pseudoRandomBytes(3 * MiB + 5, seed);
+  const file = join(dir, `${seed}.bin`);
+  await writeFile(file, bytes);
+  const publisher = new S3Client({
+    endpoint: s3, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+  try {
+    await publisher.send(new PutObjectCommand({ Bucket: 'public', Key: KEY, Body: bytes }));
+  } finally {
+    publisher.destroy();
+  }
+  const created = await runCliProcess(['create', file, '--name', 'world.bin', '-o', join(dir, `${seed}.torrent`), '--no-date']);
+  expect(created.code).toBe(0);
+  const infoHash = /^infohash v1: +([0-9a-f]{40})$/m.exec(created.stdout)?.[1];
+  expect(infoHash).toMatch(/^[0-9a-f]{40}$/);
+
+  const prewarmed = await runCliProcess(['prewarm', `s3://public/${KEY}`, '--api', api]);
+  expect({ code: prewarmed.code, stderr: prewarmed.stderr }).toEqual({ code: 0, stderr: '' });
+  expect(prewarmed.stdout).toContain(`infohash ${infoHash ?? ''}`);
+  const reply = await fetch(`${api}/public/${KEY}?torrent`);
+  expect(reply.status).toBe(200);
+  expect(reply.headers.get('content-type')).toBe('application/x-bittorrent');
+  expect(reply.headers.get('x-s3torrent-infohash-v1')).toBe(infoHash);
+}
+
+describe('CLI: s3-torrent local, built (dist/), in each S3 mode', () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  let stack: RunningStack | undefined;
+  let rgw: RgwHandle | undefined;
+
+  beforeAll(async () => {
+    if (!(await rgwAvailable())) {
+      throw new Error('Ceph is not installed: run `bash .ci/run` (Debian packages radosgw ceph-mon ceph-osd ceph-common)');
+    }
+    ({ dir, cleanup } = await tempDir('cli-local'));
+  });
+  afterEach(async () => {
+    if (stack !== undefined) await killStack(stack, 'SIGKILL');
+    stack = undefined;
+    await rgw?.stop();
+    rgw = undefined;
+  }, STOP_TIMEOUT_MS);
+  afterAll(() => cleanup());
+
+  it('runs with the embedded s3rver (the default): upload, prewarm, ?torrent', async () => {
+    const ports = await freeLocalStackPorts();
+    stack = await startStackProcess(join(dir, 'embedded'), ports.env);
+    await publishAndCheck(stack, dir, 'embedded');
+    expect(await interrupt(stack)).toBe(0);
+  }, TEST_TIMEOUT_MS);
+
+  it('runs with --s3 rgw: upload, prewarm, ?torrent', async () => {
+    const ports = await freeLocalStackPorts();
+    stack = await startStackProcess(join(dir, 'rgw'), ports.env, { args: ['--s3', 'rgw'] });
+    await publishAndCheck(stack, dir, 'rgw');
+    // (The hints follow the ready line: by now they have arrived.)
+    expect(stack.output).toContain('S3 is Ceph RGW: ACLs, bucket policies and Block Public Access are enforced.');
+    expect(await interrupt(stack)).toBe(0);
+  }, TEST_TIMEOUT_MS);
+
+  it('runs with --s3-endpoint (an S3 the user runs: here a Ceph RGW)', async () => {
+    rgw = await startRgw({ port: await freeLoopbackPort(), dataDir: join(dir, 'own-rgw') });
+    const ports = await freeLocalStackPorts();
+    stack = await startStackProcess(join(dir, 'external'), ports.env, { args: ['--s3-endpoint', rgw.endpoint] });
+    await publishAndCheck(stack, dir, 'external');
+    expect(stack.output).toContain(`S3 is ${rgw.endpoint}.`);
+    expect(await interrupt(stack)).toBe(0);
+  }, TEST_TIMEOUT_MS);
+});
