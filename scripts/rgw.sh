@@ -45,13 +45,18 @@ show_logs() {
   done
 }
 
-# Succeeds when nothing listens on 127.0.0.1:$1 and it can be bound.
+# Succeeds when nothing listens on 127.0.0.1:$1: when radosgw or the mon could listen there.
+# It binds as they do (both set SO_REUSEADDR before bind and listen; Node's servers too), so the
+# TIME_WAIT connections a stack stopped a moment ago leaves on its port (for 60 s) do not count
+# as "in use", while a live listener still does.
 port_free() {
   python3 - "$1" <<'PY' 2>/dev/null
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
 try:
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind(("127.0.0.1", int(sys.argv[1])))
+    s.listen()
 finally:
     s.close()
 PY

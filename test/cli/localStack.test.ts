@@ -1,5 +1,5 @@
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { freeLocalStackPorts } from '../../src/local/localConfig.js';
 import { freeLoopbackPort } from '../../src/local/ports.js';
@@ -19,8 +19,8 @@ const MiB = 1024 * 1024;
 const KEY = 'hello/world.bin';
 /** A stop (Ctrl-C) takes a few seconds: the daemons, DynamoDB Local. */
 const STOP_TIMEOUT_MS = 30_000;
-/** A stack start (bounded by startStackProcess), an upload and a hashing, with margin. */
-const TEST_TIMEOUT_MS = 180_000;
+/** Two stack starts (each bounded by startStackProcess), an upload and a hashing, with margin. */
+const TEST_TIMEOUT_MS = 300_000;
 
 /** The endpoints the `ready` line names, e.g. `ready s3=http://… api=http://… …`. */
 function endpointsOf(stack: RunningStack): { s3: string; api: string } {
@@ -73,6 +73,22 @@ async function publishAndCheck(stack: RunningStack, dir: string, seed: string): 
   expect(reply.headers.get('x-s3torrent-infohash-v1')).toBe(infoHash);
 }
 
+/** TCP state 06 in /proc/net/tcp (include/net/tcp_states.h). */
+const TCP_TIME_WAIT = '06';
+
+/**
+ * IPv4 sockets in TIME_WAIT whose local end is port `port`, from the kernel's own table (no
+ * dependency on `ss`): lines of /proc/net/tcp, where `local_address` is `0100007F:<PORT in hex>`.
+ */
+async function timeWaitSockets(port: number): Promise<string[]> {
+  const table = await readFile('/proc/net/tcp', 'utf8');
+  const portHex = port.toString(16).toUpperCase().padStart(4, '0');
+  return table.split('\n').slice(1).filter((line) => {
+    const [, local, , state] = line.trim().split(/\s+/);
+    return local?.endsWith(`:${portHex}`) === true && state === TCP_TIME_WAIT;
+  });
+}
+
 describe('CLI: s3-torrent local, built (dist/), in each S3 mode', () => {
   let dir: string;
   let cleanup: () => Promise<void>;
@@ -100,12 +116,25 @@ describe('CLI: s3-torrent local, built (dist/), in each S3 mode', () => {
     expect(await interrupt(stack)).toBe(0);
   }, TEST_TIMEOUT_MS);
 
-  it('runs with --s3 rgw: upload, prewarm, ?torrent', async () => {
+  it('runs with --s3 rgw, and starts again on the same ports at once after Ctrl-C', async () => {
+    // Prepare
     const ports = await freeLocalStackPorts();
-    stack = await startStackProcess(join(dir, 'rgw'), ports.env, { args: ['--s3', 'rgw'] });
-    await publishAndCheck(stack, dir, 'rgw');
+    const dataDir = join(dir, 'rgw');
+    stack = await startStackProcess(dataDir, ports.env, { args: ['--s3', 'rgw'] });
+    await publishAndCheck(stack, dir, 'rgw-first');
     // (The hints follow the ready line: by now they have arrived.)
     expect(stack.output).toContain('S3 is Ceph RGW: ACLs, bucket policies and Block Public Access are enforced.');
+
+    // Act: stop; radosgw closes its open connections first, which leaves them in TIME_WAIT
+    // on its own port (for 60 s on Linux). Then start again, as a user re-running `npm start`.
+    expect(await interrupt(stack)).toBe(0);
+    const lingering = await timeWaitSockets(ports.s3);
+    stack = await startStackProcess(dataDir, ports.env, { args: ['--s3', 'rgw'] });
+
+    // Assess: the premise held (else this test would prove nothing), and the new stack serves.
+    expect(lingering).not.toEqual([]);
+    expect(endpointsOf(stack).s3).toBe(`http://127.0.0.1:${ports.s3}`);
+    await publishAndCheck(stack, dir, 'rgw-again');
     expect(await interrupt(stack)).toBe(0);
   }, TEST_TIMEOUT_MS);
 
