@@ -1,4 +1,4 @@
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { freeLocalStackPorts } from '../../src/local/localConfig.js';
@@ -7,6 +7,7 @@ import { rgwAvailable, startRgw } from '../../src/local/rgw.js';
 import type { RgwHandle } from '../../src/local/rgw.js';
 import { pseudoRandomBytes, tempDir } from '../helpers/files.js';
 import { runCliProcess } from '../helpers/tools.js';
+import { eventually } from '../integration/flow/localStackHarness.js';
 import { killStack, startStackProcess } from '../integration/flow/stackProcess.js';
 import type { RunningStack } from '../integration/flow/stackProcess.js';
 
@@ -21,6 +22,36 @@ const KEY = 'hello/world.bin';
 const STOP_TIMEOUT_MS = 30_000;
 /** Two stack starts (each bounded by startStackProcess), an upload and a hashing, with margin. */
 const TEST_TIMEOUT_MS = 300_000;
+
+/**
+ * A deliberately small RGW (S3TORRENT_RGW_CAPACITY_BYTES; the default is 64 GiB), filled with
+ * FILL_OBJECT_BYTES objects: exactly four fit.
+ */
+const SMALL_CAPACITY = 32 * MiB;
+const FILL_OBJECT_BYTES = 8 * MiB;
+/**
+ * Bound on one upload. A refusal is immediate; the bound turns a hang (what a full cluster did:
+ * its writes wait for space forever) into a failure of this test rather than of its timeout.
+ */
+const UPLOAD_BOUND_MS = 90_000;
+
+/** The publisher's S3 client (the stack's credentials), one attempt per request. */
+function publisherOf(endpoint: string): S3Client {
+  return new S3Client({
+    endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED', maxAttempts: 1,
+  });
+}
+
+/** PUTs `bytes` at public/`key`; resolves with the error S3 answered, or undefined on success. */
+async function put(s3: S3Client, key: string, bytes: Buffer): Promise<unknown> {
+  try {
+    await s3.send(new PutObjectCommand({ Bucket: 'public', Key: key, Body: bytes }), { abortSignal: AbortSignal.timeout(UPLOAD_BOUND_MS) });
+    return undefined;
+  } catch (error) {
+    return error;
+  }
+}
 
 /** The endpoints the `ready` line names, e.g. `ready s3=http://… api=http://… …`. */
 function endpointsOf(stack: RunningStack): { s3: string; api: string } {
@@ -50,10 +81,7 @@ async function publishAndCheck(stack: RunningStack, dir: string, seed: string): 
   const bytes = pseudoRandomBytes(3 * MiB + 5, seed);
   const file = join(dir, `${seed}.bin`);
   await writeFile(file, bytes);
-  const publisher = new S3Client({
-    endpoint: s3, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+  const publisher = publisherOf(s3);
   try {
     await publisher.send(new PutObjectCommand({ Bucket: 'public', Key: KEY, Body: bytes }));
   } finally {
@@ -135,6 +163,44 @@ describe('CLI: s3-torrent local, built (dist/), in each S3 mode', () => {
     expect(lingering).not.toEqual([]);
     expect(endpointsOf(stack).s3).toBe(`http://127.0.0.1:${ports.s3}`);
     await publishAndCheck(stack, dir, 'rgw-again');
+    expect(await interrupt(stack)).toBe(0);
+  }, TEST_TIMEOUT_MS);
+
+  it('with --s3 rgw, refuses at once an upload past the capacity, says why, and takes uploads again after a delete', async () => {
+    // Prepare
+    const ports = await freeLocalStackPorts();
+    stack = await startStackProcess(join(dir, 'rgw-small'), { ...ports.env, S3TORRENT_RGW_CAPACITY_BYTES: String(SMALL_CAPACITY) }, { args: ['--s3', 'rgw'] });
+    const publisher = publisherOf(endpointsOf(stack).s3);
+    const running = stack;
+    try {
+      // Act: fill it, one more object than fits at most; then a small one; then make room.
+      const outcomes: unknown[] = [];
+      for (let i = 0; i <= SMALL_CAPACITY / FILL_OBJECT_BYTES && outcomes.at(-1) === undefined; i += 1) {
+        outcomes.push(await put(publisher, `fill/${i}.bin`, pseudoRandomBytes(FILL_OBJECT_BYTES, `fill-${i}`)));
+      }
+      const small = await put(publisher, 'fill/small.bin', pseudoRandomBytes(MiB, 'small'));
+      await publisher.send(new DeleteObjectCommand({ Bucket: 'public', Key: 'fill/0.bin' }));
+      const afterDelete = await put(publisher, 'fill/small.bin', pseudoRandomBytes(MiB, 'small'));
+
+      // Assess: what fits is taken; the next upload fails, and not by this test's bound (the SDK
+      // reports that as an AbortError). RGW answers 403 before it has read the body and closes
+      // the connection: the client sees the 403 or, if still sending, a reset (which the SDK
+      // names TimeoutError). A small upload, sent whole, gets S3's error code.
+      expect(outcomes.slice(0, -1)).toEqual(Array.from({ length: SMALL_CAPACITY / FILL_OBJECT_BYTES }, () => undefined));
+      expect(outcomes.at(-1)).toBeInstanceOf(Error);
+      expect((outcomes.at(-1) as Error).name).not.toBe('AbortError');
+      expect(small).toMatchObject({ name: 'QuotaExceeded', $metadata: { httpStatusCode: 403 } });
+      expect(afterDelete).toBeUndefined();
+      // The stack's terminal says why, in one line.
+      const report = await eventually(async () => running.output.find((line) => line.includes('S3 storage is full')), 30_000);
+      expect(report.trim()).toBe(
+        `S3 storage is full: the local Ceph RGW refused PUT /public/fill/4.bin (403 QuotaExceeded), its capacity of ${SMALL_CAPACITY} bytes `
+        + 'is used up; delete objects, or restart with a larger S3TORRENT_RGW_CAPACITY_BYTES (the cluster starts empty)',
+      );
+      expect(running.output).toContain('It holds 32 MiB of objects (S3TORRENT_RGW_CAPACITY_BYTES); past that, uploads are refused (403 QuotaExceeded).');
+    } finally {
+      publisher.destroy();
+    }
     expect(await interrupt(stack)).toBe(0);
   }, TEST_TIMEOUT_MS);
 
