@@ -9,6 +9,7 @@ import {
 import type { LocalHandlers, S3Backend } from '../local/index.js';
 import type { CliOutput } from './commands.js';
 import { UsageError } from './errors.js';
+import { formatBytes } from './sizes.js';
 
 interface LocalArgs {
   readonly s3?: string | undefined;
@@ -39,7 +40,7 @@ const DEMO_DIR = 'demo';
  *
  * @internal exported for its test
  */
-function examples(s3: string, api: string, bucket: string, backend: S3Backend | undefined): string[] {
+function examples(s3: string, api: string, bucket: string, backend: S3Backend | undefined, s3CapacityBytes?: number): string[] {
   const env = 'AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1';
   return [
     '',
@@ -48,6 +49,9 @@ function examples(s3: string, api: string, bucket: string, backend: S3Backend | 
       : backend.kind === 'rgw'
         ? 'S3 is Ceph RGW: ACLs, bucket policies and Block Public Access are enforced.'
         : `S3 is ${backend.endpoint}.`,
+    ...(s3CapacityBytes === undefined
+      ? []
+      : [`It holds ${formatBytes(s3CapacityBytes)} of objects (S3TORRENT_RGW_CAPACITY_BYTES); past that, uploads are refused (403 QuotaExceeded).`]),
     `The bucket "${bucket}" is public. Try, from the project directory (files go to ${DEMO_DIR}/, which git ignores):`,
     `  mkdir -p ${DEMO_DIR} && head -c 50000000 /dev/urandom > ${DEMO_DIR}/demo.bin`,
     `  ${env} aws --endpoint-url ${s3} s3 cp ${DEMO_DIR}/demo.bin s3://${bucket}/demo.bin`,
@@ -85,7 +89,7 @@ async function localCommand(
   const { s3, api, dynamoDb, sqs } = stack.endpoints;
   const seeding = stack.seeder === undefined ? '' : ` peer-port=${stack.seeder.peerPort} tracker=${stack.seeder.trackerUrls.join(',')}`;
   io.out(`ready s3=${s3} api=${api} dynamodb=${dynamoDb} sqs=${sqs}${seeding} data=${config.dataDir}`);
-  examples(s3, api, stack.demoBucket, backend).forEach((line) => io.out(line));
+  examples(s3, api, stack.demoBucket, backend, stack.s3CapacityBytes).forEach((line) => io.out(line));
   await new Promise<void>((resolve) => {
     const stop = (): void => {
       process.off('SIGINT', stop);

@@ -15,6 +15,7 @@ import type { LocalStackConfig, S3Backend } from './localConfig.js';
 import { LocalResourceError } from './errors.js';
 import { DEFAULT_DEMO_BUCKET, LocalQueueNames, createLocalResources } from './resources.js';
 import { startRgw } from './rgw.js';
+import { watchRgwStorage } from './rgwOpsLog.js';
 import { startSchedule } from './schedule.js';
 import { startNotificationReceiver, subscribeRgwBucket } from './rgwNotifications.js';
 import { eventBridgeEventFor } from './s3Events.js';
@@ -87,6 +88,8 @@ const REMEMBERED_STOPPED_SWARMS = 1_000;
 
 interface LocalStack {
   readonly endpoints: { readonly s3: string; readonly api: string; readonly dynamoDb: string; readonly sqs: string };
+  /** Bytes of objects S3 holds before it refuses uploads: known for the stack's own RGW only. */
+  readonly s3CapacityBytes: number | undefined;
   readonly seeder: LocalSeeder | undefined;
   readonly demoBucket: string;
   readonly hashQueueUrl: string;
@@ -254,14 +257,18 @@ async function startLocalStack(
   try {
     let s3Endpoint: string;
     let s3rver: Awaited<ReturnType<typeof startS3rver>> | undefined;
+    let s3CapacityBytes: number | undefined;
     if (config.s3.kind === 'embedded') {
       s3rver = await startS3rver({ port: config.ports.s3, dataDir: join(config.dataDir, 's3') });
       started.push(s3rver);
       s3Endpoint = s3rver.endpoint;
     } else if (config.s3.kind === 'rgw') {
-      const rgw = await startRgw({ port: config.ports.s3, dataDir: join(config.dataDir, 'rgw') });
+      const rgw = await startRgw({ port: config.ports.s3, dataDir: join(config.dataDir, 'rgw'), capacityBytes: config.rgwCapacityBytes });
       started.push(rgw);
+      // RGW refuses an upload past its capacity with an empty message: say here why.
+      started.push(watchRgwStorage(rgw, log));
       s3Endpoint = rgw.endpoint;
+      s3CapacityBytes = rgw.capacityBytes;
     } else {
       s3Endpoint = config.s3.endpoint;
     }
@@ -361,6 +368,7 @@ async function startLocalStack(
     let stopping: Promise<void> | undefined;
     return {
       endpoints: { s3: s3Endpoint, api: api.url, dynamoDb: dynamo.endpoint, sqs: sqsEmulator.endpoint },
+      s3CapacityBytes,
       seeder,
       demoBucket: resources.demoBucket,
       hashQueueUrl: hashQueue.url,

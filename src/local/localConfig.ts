@@ -12,6 +12,7 @@ import {
 } from '../config.js';
 import type { Env } from '../config.js';
 import { freeLoopbackPort } from './ports.js';
+import { MIN_RGW_CAPACITY_BYTES } from './rgw.js';
 
 /** Which S3 the local stack uses. */
 type S3Backend = { readonly kind: 'embedded' } | { readonly kind: 'rgw' } | { readonly kind: 'external'; readonly endpoint: string };
@@ -25,12 +26,21 @@ const LOCAL_SWEEP_SECONDS = 5;
 /** Locally a job untouched this long is re-queued: above the local hash queue's visibility timeout (120 s). */
 const LOCAL_STALE_JOB_SECONDS = 300;
 
+/** Bytes of objects the local Ceph RGW (`--s3 rgw`) holds; unset: rgw.sh's default (64 GiB). */
+const RGW_CAPACITY_ENV = 'S3TORRENT_RGW_CAPACITY_BYTES';
+
 /** Default ports: what scripts and the README rely on. Each has an environment override. */
 const DEFAULT_PORTS = { s3: 9000, api: 8080, dynamoDb: 8000, sqs: 9324, peer: 6881, tracker: 6969 } as const;
 
 interface LocalStackConfig {
   readonly dataDir: string;
   readonly s3: S3Backend;
+  /**
+   * With `--s3 rgw`: bytes of objects the gateway holds before it refuses uploads
+   * (S3TORRENT_RGW_CAPACITY_BYTES); undefined for rgw.sh's default, 64 GiB. Either is cut to
+   * what the data directory's disk has room for.
+   */
+  readonly rgwCapacityBytes: number | undefined;
   readonly ports: {
     readonly s3: number;
     readonly api: number;
@@ -89,6 +99,7 @@ function localStackConfigFrom(
   return Object.freeze({
     dataDir: overrides.dataDir ?? reader.string('S3TORRENT_DATA_DIR', '.s3-torrent'),
     s3,
+    rgwCapacityBytes: reader.optionalString(RGW_CAPACITY_ENV) === undefined ? undefined : reader.integer(RGW_CAPACITY_ENV, 0, MIN_RGW_CAPACITY_BYTES),
     ports: {
       s3: port('S3TORRENT_S3_PORT', DEFAULT_PORTS.s3),
       api: port('S3TORRENT_API_PORT', DEFAULT_PORTS.api),

@@ -7,8 +7,11 @@ import {
   PutPublicAccessBlockCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { tempDir } from '../helpers/files.js';
+import { RgwStartError } from '../../src/local/errors.js';
 import { freeLoopbackPort } from '../../src/local/ports.js';
 import { rgwAvailable, startRgw } from '../../src/local/rgw.js';
 import type { RgwHandle } from '../../src/local/rgw.js';
@@ -187,5 +190,23 @@ describe('Function: startRgw', () => {
     expect(response.status).toBe(206);
     expect(response.headers.get('content-range')).toBe(`bytes ${first}-${last}/${BODY.length}`);
     expect(bytes.equals(BODY.subarray(first, last + 1))).toBe(true);
+  });
+
+  it('refuses a port something already listens on, and says so', async () => {
+    // Prepare: a Node server (which binds with SO_REUSEADDR, as radosgw does) holds the port.
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const { port } = holder.address() as AddressInfo;
+    const temp = await tempDir('rgw-taken');
+    try {
+      // Act
+      const attempt = startRgw({ port, dataDir: join(temp.dir, 'ceph') });
+      // Assess
+      await expect(attempt).rejects.toThrow(RgwStartError);
+      await expect(attempt).rejects.toThrow(`rgw.sh: 127.0.0.1:${port} is in use`);
+    } finally {
+      await new Promise((resolve) => holder.close(resolve));
+      await temp.cleanup();
+    }
   });
 });
