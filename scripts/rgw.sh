@@ -212,7 +212,9 @@ osd data = $D/osd.0
 # Objects live in the OSD's RAM: nothing to format, nothing left on disk.
 osd objectstore = memstore
 memstore device bytes = 1073741824
-osd max object name len = 460
+# Ceph's default, as S3: RGW names a RADOS object after the bucket and the key, and S3 keys run
+# to 1,024 bytes (460, the limit for ext4-backed OSDs, made RGW answer 500 to such keys).
+osd max object name len = 2048
 osd max object namespace len = 64
 
 [client.rgw]
@@ -220,6 +222,9 @@ osd max object namespace len = 64
 ms mon client mode = crc
 rgw frontends = beast endpoint=127.0.0.1:$port
 rgw data = $D/rgw
+# SSE-C over plain HTTP on loopback (RGW refuses customer keys without TLS by default), so that
+# tests can store an object only its key opens, as on S3.
+rgw crypt require ssl = false
 EOF
 
   cli monmaptool --create --fsid "$fsid" --addv a "[v2:127.0.0.1:$mon_port]" "$D/monmap" >/dev/null \
