@@ -3,7 +3,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { httpApiResult, s3Error, serveTorrent, torrentRequestFromHttpApi } from '../src/api/index.js';
+import { failureReply, httpApiResult, serveTorrent, torrentRequestFromHttpApi } from '../src/api/index.js';
 import { serviceConfigFrom } from '../src/config.js';
 import { buildContexts } from '../src/service/buildContexts.js';
 import { HandlerMetrics, METRICS_NAMESPACE, answeredMetricName } from '../src/service/metricNames.js';
@@ -24,7 +24,8 @@ export const handler = async (event: APIGatewayProxyEventV2): Promise<APIGateway
       reply = await serveTorrent(torrentApi, request);
     } catch (error) {
       logger.error('torrent request failed', { requestId: request.requestId, error: error as Error });
-      reply = s3Error('InternalError', `/${request.bucket}/${request.key}`, request.requestId);
+      // A failing S3 or DynamoDB is a 503 with Retry-After; only our own failures are a 500.
+      reply = failureReply(error, request);
     }
   }
   // One count per answer class: 200 served, 202 still hashing, 4xx refused, 5xx failed.

@@ -269,7 +269,9 @@ bluestore cache size = 134217728
 # close it a dozen times, and each close waits out the aio thread's poll.
 bluestore fsck on mkfs = false
 bdev aio poll ms = 20
-osd max object name len = 460
+# Ceph's default, as S3: RGW names a RADOS object after the bucket and the key, and S3 keys run
+# to 1,024 bytes (460, the limit for ext4-backed OSDs, made RGW answer 500 to such keys).
+osd max object name len = 2048
 osd max object namespace len = 64
 
 [client.rgw]
@@ -292,6 +294,9 @@ rgw ops log socket path = $D/run/ops-log.sock
 # A RADOS operation waits this long at most: should the OSD ever be full (or gone), a request
 # fails (RGW answers 408 or 500) instead of hanging forever. Healthy, one takes milliseconds.
 rados osd op timeout = 60
+# SSE-C over plain HTTP on loopback (RGW refuses customer keys without TLS by default), so that
+# tests can store an object only its key opens, as on S3.
+rgw crypt require ssl = false
 EOF
 
   cli monmaptool --create --fsid "$fsid" --addv a "[v2:127.0.0.1:$mon_port]" "$D/monmap" >/dev/null \

@@ -121,15 +121,31 @@ async function cachedTorrent(context: TorrentApiContext, request: TorrentRequest
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** S3's code for a bucket that does not exist. */
+const NO_SUCH_BUCKET = 'NoSuchBucket';
+
 /**
  * The reply to an object S3 does not serve to the public. Readable from here but not public to
  * the internet is refused exactly as a private object (no record, no job); the message tells the
- * publisher why.
+ * publisher why. A 404 or 400 says no more than its status: S3's own code and message are
+ * asked for (`explain`) to tell a missing bucket from a missing key, and to say why S3 will not
+ * serve an object to anyone anonymously (an SSE-C object, for one).
  */
-function refusal(readable: Exclude<Readability, { kind: 'public' }>, resource: string, requestId: string): ApiReply {
-  if (readable.kind === 'missing') return s3Error('NoSuchKey', resource, requestId);
-  const detail = readable.reason === ForbiddenReason.NetworkOnly ? `Access Denied: the object is ${readable.reason}.` : undefined;
-  return s3Error('AccessDenied', resource, requestId, detail);
+async function refusal(context: TorrentApiContext, request: TorrentRequest, readable: Exclude<Readability, { kind: 'public' }>): Promise<ApiReply> {
+  const { bucket, key, requestId } = request;
+  const resource = `/${bucket}/${key}`;
+  if (readable.kind === 'forbidden') {
+    const detail = readable.reason === ForbiddenReason.NetworkOnly ? `Access Denied: the object is ${readable.reason}.` : undefined;
+    return s3Error('AccessDenied', resource, requestId, detail);
+  }
+  const why = await context.publicAccess.explain(bucket, key);
+  if (readable.kind === 'missing') {
+    return why?.code === NO_SUCH_BUCKET ? s3Error('NoSuchBucket', resource, requestId, 'The specified bucket does not exist.') : s3Error('NoSuchKey', resource, requestId);
+  }
+  const s3Said = why === undefined ? '400 Bad Request' : `${why.status} ${why.code}${why.message === undefined ? '' : `: ${why.message}`}`;
+  return s3Error('InvalidArgument', resource, requestId,
+    `S3 will not serve the object anonymously (${s3Said}), so it cannot be published. ` +
+    'An object encrypted with a customer-provided key (SSE-C), for one, is served only to requests that send the key.');
 }
 
 /**
@@ -144,8 +160,7 @@ async function serveTorrent(context: TorrentApiContext, request: TorrentRequest)
   if (request.method !== 'GET' && request.method !== 'HEAD') return s3Error('MethodNotAllowed', resource, requestId);
   if (!isValidBucketName(bucket)) return s3Error('InvalidBucketName', resource, requestId);
   const problem = keyProblem(key);
-  if (problem === 'too long') return s3Error('KeyTooLongError', resource, requestId);
-  if (problem !== undefined) return s3Error('InvalidArgument', resource, requestId, `The key is ${problem}.`);
+  if (problem !== undefined) return s3Error(problem.code, resource, requestId, problem.detail);
   const format = request.format ?? context.defaultFormat;
   if (format !== TorrentFormat.V1 && format !== TorrentFormat.Hybrid) {
     return s3Error('InvalidArgument', resource, requestId, `format must be v1 or hybrid, not "${format}".`);
@@ -153,10 +168,7 @@ async function serveTorrent(context: TorrentApiContext, request: TorrentRequest)
   if (context.publishedBuckets !== '*' && !context.publishedBuckets.has(bucket)) return s3Error('NoSuchBucket', resource, requestId);
 
   const readable = await context.publicAccess.check(bucket, key);
-  if (readable.kind !== 'public') return refusal(readable, resource, requestId);
-  if (readable.sseCustomer) {
-    return s3Error('InvalidArgument', resource, requestId, 'Objects encrypted with a customer-provided key (SSE-C) cannot be published.');
-  }
+  if (readable.kind !== 'public') return refusal(context, request, readable);
   if (readable.size === 0) return s3Error('InvalidArgument', resource, requestId, 'An empty object cannot be made into a torrent.');
   if (readable.size > MAX_S3_OBJECT_SIZE) return s3Error('InvalidArgument', resource, requestId, 'The object is larger than 5 TiB.');
 
@@ -169,7 +181,7 @@ async function serveTorrent(context: TorrentApiContext, request: TorrentRequest)
     // that caused it (a policy narrowed to our network is invisible to the HEAD): ask afresh.
     context.publicAccess.forgetBucket(bucket);
     const fresh = await context.publicAccess.check(bucket, key);
-    if (fresh.kind !== 'public') return refusal(fresh, resource, requestId);
+    if (fresh.kind !== 'public') return refusal(context, request, fresh);
     if (fresh.etag !== readable.etag) return progressReply(record, request, 5);
   }
   if (record?.state === RecordState.Revoked && record.etag === readable.etag && record.torrents !== undefined) {

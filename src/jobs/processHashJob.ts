@@ -17,9 +17,9 @@ type JobOutcome =
   | { readonly kind: 'dropped'; readonly reason: string };
 
 /** Why a version that is not publishable is dropped (and its record revoked). */
-function refusal(readable: Readability): string {
+function refusal(readable: Exclude<Readability, { kind: 'public' }>): string {
   if (readable.kind === 'forbidden') return `object is ${readable.reason}`;
-  return readable.kind === 'missing' ? 'object no longer exists' : 'object is encrypted with a customer-provided key (SSE-C)';
+  return readable.kind === 'missing' ? 'object no longer exists' : 'S3 serves the object to no anonymous request (400; SSE-C, for one)';
 }
 
 function isCurrent(record: ObjectRecord | undefined, job: HashJob): record is ObjectRecord {
@@ -68,7 +68,7 @@ async function hashSegment(context: HashJobContext, job: SegmentJob, attemptId: 
  */
 async function planObject(context: HashJobContext, job: ObjectJob, record: ObjectRecord): Promise<JobOutcome> {
   const readable = await context.publicAccess.check(job.bucket, job.key);
-  if (readable.kind !== 'public' || readable.sseCustomer) {
+  if (readable.kind !== 'public') {
     // REVOKED, as for a private object: the API puts it back to PENDING once S3 calls it public
     // (FAILED would stay a 500, and a PENDING record left alone would stay a 202).
     const reason = refusal(readable);
@@ -110,7 +110,7 @@ async function planObject(context: HashJobContext, job: ObjectJob, record: Objec
  */
 async function prewarmUpload(context: HashJobContext, event: UploadEvent): Promise<JobOutcome> {
   const readable = await context.publicAccess.check(event.bucket, event.key);
-  if (readable.kind !== 'public' || readable.sseCustomer) return { kind: 'dropped', reason: refusal(readable) };
+  if (readable.kind !== 'public') return { kind: 'dropped', reason: refusal(readable) };
   if (readable.etag !== event.etag) return { kind: 'dropped', reason: 'object changed since the upload' };
   if (readable.size === 0) return { kind: 'dropped', reason: 'empty object' };
   const { record, enqueue } = await context.records.ensurePending(event.bucket, event.key, event.etag, event.size);

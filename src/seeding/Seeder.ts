@@ -144,7 +144,7 @@ class Seeder {
     }
     if (!(cause instanceof ObjectChangedError) || clients.sqs === undefined || settings.hashQueueUrl === undefined) return;
     const now = await clients.publicAccess.check(bucket, key);
-    if (now.kind !== 'public' || now.sseCustomer || now.size === 0) return;
+    if (now.kind !== 'public' || now.size === 0) return;
     const ensured = await clients.records.ensurePending(bucket, key, now.etag, now.size);
     if (ensured.enqueue) {
       await sendHashJobs(clients.sqs, settings.hashQueueUrl, [{ type: JobType.Object, bucket, key, etag: now.etag, size: now.size }]);

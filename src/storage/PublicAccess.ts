@@ -1,4 +1,4 @@
-import { GetBucketPolicyStatusCommand, GetObjectAclCommand, HeadObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
+import { GetBucketPolicyStatusCommand, GetObjectAclCommand, GetObjectCommand, HeadObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
 import type { Grant, S3Client } from '@aws-sdk/client-s3';
 import { PublicVerdict } from '../config.js';
 import type { PublicVerdictMode } from '../config.js';
@@ -44,10 +44,33 @@ type ForbiddenReason = (typeof ForbiddenReason)[keyof typeof ForbiddenReason];
 
 /** What S3 says about publishing an object. */
 type Readability =
-  /** Public: anyone on the internet may read this version. An SSE-C object answers 400 without its key: `sseCustomer`. */
-  | { readonly kind: 'public'; readonly etag: string; readonly size: number; readonly sseCustomer: boolean }
+  /** Public: anyone on the internet may read this version. */
+  | { readonly kind: 'public'; readonly etag: string; readonly size: number }
   | { readonly kind: 'forbidden'; readonly reason: ForbiddenReason }
-  | { readonly kind: 'missing' };
+  /** 404: no such key, or no such bucket (`explain` tells which). */
+  | { readonly kind: 'missing' }
+  /**
+   * 400: S3 serves the object to no anonymous request, whoever may read it. An object encrypted
+   * with a customer-provided key (SSE-C) is one: only a request that sends the key gets it.
+   * `explain` gives S3's reason.
+   */
+  | { readonly kind: 'unreadable' };
+
+/** S3's own error for a request: its HTTP status, its code and, when it sent one, its message. */
+interface S3Refusal {
+  readonly status: number;
+  readonly code: string;
+  readonly message: string | undefined;
+}
+
+/** The SDK's names for an error reply that carried no code (a HEAD's, or an empty body). */
+const NO_ERROR_CODE: ReadonlySet<string> = new Set(['Unknown', 'UnknownError']);
+
+/** What the SDK puts as the message of an error reply that carried none (RGW sends `<Message/>`). */
+const NO_ERROR_MESSAGE = 'UnknownError';
+
+/** One byte: the cheapest GET that S3 answers exactly as it would answer a HEAD. */
+const FIRST_BYTE = 'bytes=0-0';
 
 interface CachedVerdict {
   /** Whether the bucket policy makes the bucket public; shared by concurrent checks. */
@@ -68,18 +91,14 @@ function grantsEveryoneRead(grant: Grant): boolean {
 async function headAnonymously(client: S3Client, bucket: string, key: string): Promise<Readability> {
   try {
     const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-    return {
-      kind: 'public',
-      etag: head.ETag ?? '',
-      size: head.ContentLength ?? 0,
-      sseCustomer: head.SSECustomerAlgorithm !== undefined,
-    };
+    return { kind: 'public', etag: head.ETag ?? '', size: head.ContentLength ?? 0 };
   } catch (error) {
     const status = statusOf(error);
     if (status === 403) return { kind: 'forbidden', reason: ForbiddenReason.NotAnonymouslyReadable };
     if (status === 404) return { kind: 'missing' };
-    // An object encrypted with a customer key (SSE-C) answers 400 to a request without the key.
-    if (status === 400) return { kind: 'public', etag: '', size: 0, sseCustomer: true };
+    // An object encrypted with a customer key (SSE-C) answers 400 to a request without the key;
+    // so does a key the server will not take (RGW: a NUL in it). Either way no one reads it anonymously.
+    if (status === 400) return { kind: 'unreadable' };
     throw readError(error, bucket, key, undefined);
   }
 }
@@ -135,6 +154,26 @@ class PublicAccess {
     return byAcl ? head : { kind: 'forbidden', reason: ForbiddenReason.NetworkOnly };
   }
 
+  /**
+   * S3's own error for an anonymous read of the object, for a reply to a person: a HEAD's error
+   * reply has no body, so `check` knows only its status (404: of the key or of the bucket? 400:
+   * why?). The same read as a GET of one byte says S3's code and message. One more request,
+   * worth it only where someone reads the answer. Best effort, never throws: undefined when S3
+   * does not refuse the GET (the object appeared meanwhile), fails (5xx, no answer: the HEAD's
+   * answer stands), or names no code.
+   */
+  public async explain(bucket: string, key: string): Promise<S3Refusal | undefined> {
+    try {
+      const reply = await this.anonymous.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: FIRST_BYTE }));
+      await reply.Body?.transformToByteArray();
+      return undefined;
+    } catch (error) {
+      if (!(error instanceof S3ServiceException) || error.$fault === 'server' || NO_ERROR_CODE.has(error.name)) return undefined;
+      const message = error.message === NO_ERROR_MESSAGE || error.message === '' ? undefined : error.message;
+      return { status: error.$metadata.httpStatusCode ?? 0, code: error.name, message };
+    }
+  }
+
   /** Drops the cached policy verdict of `bucket`: its policy or Block Public Access changed. */
   public forgetBucket(bucket: string): void {
     this.verdicts.delete(bucket);
@@ -181,4 +220,4 @@ class PublicAccess {
 }
 
 export { ALL_USERS_URI, BUCKET_VERDICT_TTL_MS, ForbiddenReason, MAX_CACHED_BUCKETS, PublicAccess };
-export type { Readability };
+export type { Readability, S3Refusal };

@@ -16,4 +16,4 @@ export { readStoredTorrent } from './storedTorrent.js';
 export { AnonymousRangeReader } from './anonymousRangeReader.js';
 export { keyPath, objectUrl } from './objectUrl.js';
 export { anonymousS3Client, baseS3Config } from './s3Clients.js';
-export type { Readability } from './PublicAccess.js';
+export type { Readability, S3Refusal } from './PublicAccess.js';

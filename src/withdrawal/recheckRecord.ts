@@ -38,7 +38,8 @@ const RevokeReason = {
   NotPublic: 'no longer public: S3 refused an anonymous HEAD',
   /** S3 still serves it to our network (a policy narrowed to a source IP or VPC endpoint), but does not call it public. */
   NetworkOnly: 'no longer public: readable from this network only, S3 does not call its access public',
-  CustomerKey: 'encrypted with a customer-provided key (SSE-C): S3 serves it to no one without the key',
+  /** S3 answers an anonymous HEAD 400: an SSE-C object, for one, is served only to requests that send its key. */
+  Unreadable: 'S3 serves it to no anonymous request (400: encrypted with a customer-provided key, SSE-C, for one)',
   Replaced: (etag: string): string => `replaced: S3 now serves ETag ${etag}`,
 } as const;
 
@@ -65,7 +66,7 @@ async function revoke(context: WithdrawalContext, record: ObjectRecord, why: str
 
 /**
  * Makes sure the version S3 serves now has a record and, for the one caller whose write created
- * or reset it, a hashing job. Empty objects and SSE-C objects are never hashed.
+ * or reset it, a hashing job. Empty objects are never hashed.
  */
 async function queueHashing(
   context: WithdrawalContext,
@@ -73,7 +74,7 @@ async function queueHashing(
   readable: Extract<Readability, { kind: 'public' }>,
   reinstateRevoked: boolean,
 ): Promise<boolean> {
-  if (readable.sseCustomer || readable.size === 0) return false;
+  if (readable.size === 0) return false;
   const { bucket, key } = target;
   const ensured = await context.records.ensurePending(bucket, key, readable.etag, readable.size, { reinstateRevoked });
   if (ensured.enqueue) {
@@ -122,11 +123,11 @@ async function recheckRecord(
       : readable.reason === ForbiddenReason.NetworkOnly ? RevokeReason.NetworkOnly : RevokeReason.NotPublic;
     return revoke(context, record, why, trigger);
   }
-  if (readable.sseCustomer) return revoke(context, record, RevokeReason.CustomerKey, trigger);
+  if (readable.kind === 'unreadable') return revoke(context, record, RevokeReason.Unreadable, trigger);
   if (readable.etag !== record.etag) {
     const old = await revoke(context, record, RevokeReason.Replaced(readable.etag), trigger);
     const queued = await queueHashing(context, record, readable, false);
-    // Not queued: someone else queued it, or the new version cannot be published (empty, SSE-C).
+    // Not queued: someone else queued it, or the new version cannot be published (empty).
     return queued ? { kind: 'rehash-queued', etag: readable.etag, revoked: old.kind === 'revoked' ? old.reason : undefined } : old;
   }
   if (record.state === RecordState.Ready) return { kind: 'unchanged' };

@@ -1,9 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { TABLE_NAME } from '../../../src/local/index.js';
 import { freeLocalStackPorts } from '../../../src/local/localConfig.js';
 import { RecordState, RecordStore } from '../../../src/records/index.js';
@@ -13,6 +11,7 @@ import { writeCloudAssembly } from '../../helpers/cloudAssembly.js';
 import { pseudoRandomBytes, tempDir } from '../../helpers/files.js';
 import { node22Binary } from '../../helpers/node22.js';
 import { projectRoot, runCliProcess } from '../../helpers/tools.js';
+import { synthCloudAssembly } from './cdkSynth.js';
 import { eventually } from './localStackHarness.js';
 import { killStack, startStackProcess } from './stackProcess.js';
 import type { RunningStack } from './stackProcess.js';
@@ -21,10 +20,7 @@ import type { RunningStack } from './stackProcess.js';
 // files (not lambdas/*.ts) in the local stack, on the Node of Lambda's nodejs22.x, so that a
 // bundle that would fail its cold start on Lambda fails here.
 
-const run = promisify(execFile);
 const MiB = 1024 * 1024;
-/** `cdk synth` bundles both Lambdas and runs cdk-nag: about 10 s here; bounded well above. */
-const SYNTH_TIMEOUT_MS = 240_000;
 /** Bound on the upload and on the hashing of the object. */
 const STEP_TIMEOUT_MS = 90_000;
 /** Small segments: the object below is hashed by fan-out, one hash-worker invocation each. */
@@ -51,14 +47,7 @@ describe('Flow: the Lambda bundles of cdk synth, run by the local stack on Node 
 
   it('serves ?torrent through the shipped bundles, hashed in segments as on Lambda', async () => {
     // Prepare: synthesise with the CDK CLI as a user does, publishing the local stack's bucket.
-    // `--app` is cdk.json's app without its `npm run build` step: that step starts from an empty
-    // dist/, which test files running beside this one use (npm test built dist/ already).
-    const assembly = join(dir, 'cdk.out');
-    await run(join(projectRoot, 'node_modules', '.bin', 'cdk'), ['synth', '-q', '--app', 'npx tsx bin/app.ts', '-c', 'buckets=public', '-o', assembly], {
-      cwd: projectRoot,
-      timeout: SYNTH_TIMEOUT_MS,
-      maxBuffer: 16 * MiB,
-    });
+    const assembly = await synthCloudAssembly(join(dir, 'cdk.out'), ['public']);
     const ports = await freeLocalStackPorts();
     stack = await startStackProcess(join(dir, 'data'), {
       ...ports.env,

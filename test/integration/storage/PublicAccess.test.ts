@@ -6,6 +6,7 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { PublicVerdict } from '../../../src/config.js';
 import type { AwsConfig } from '../../../src/config.js';
@@ -127,7 +128,7 @@ describe('Class: PublicAccess (Ceph RGW)', () => {
       const readable = await access.check(bucket, 'open.bin');
 
       // Assess
-      expect(readable).toEqual({ kind: 'public', etag, size: BODY.length, sseCustomer: false });
+      expect(readable).toEqual({ kind: 'public', etag, size: BODY.length });
       expect(signed.sent.get('GetObjectAclCommand')).toBeUndefined();
       signed.client.destroy();
     });
@@ -141,7 +142,7 @@ describe('Class: PublicAccess (Ceph RGW)', () => {
       const readable = await access.check(bucket, 'acl.bin');
 
       // Assess
-      expect(readable).toEqual({ kind: 'public', etag, size: BODY.length, sseCustomer: false });
+      expect(readable).toEqual({ kind: 'public', etag, size: BODY.length });
     });
 
     it('answers a private object from the unsigned HEAD alone, with no signed call', async () => {
@@ -170,7 +171,7 @@ describe('Class: PublicAccess (Ceph RGW)', () => {
       const readable = await access.check(bucket, 'head-only.bin');
 
       // Assess
-      expect(readable).toEqual({ kind: 'public', etag, size: BODY.length, sseCustomer: false });
+      expect(readable).toEqual({ kind: 'public', etag, size: BODY.length });
       expect(signed.sent.size).toBe(0);
       signed.client.destroy();
     });
@@ -189,6 +190,54 @@ describe('Class: PublicAccess (Ceph RGW)', () => {
       await expect(checked).rejects.toMatchObject({ operation: VerdictOperation.BucketPolicyStatus, bucket, key: 'unknown-signer.bin' });
       await expect(checked).rejects.toThrow(/S3 would not say whether s3:\/\/s3t-verdict-\d+\/unknown-signer\.bin is public: GetBucketPolicyStatus failed/);
       stranger.client.destroy();
+    });
+  });
+
+  describe('Method: explain', () => {
+    it('calls an SSE-C object unreadable without a signed call, and explain gives S3\'s reason from a one-byte GET', async () => {
+      // Prepare: public by policy, but encrypted with a customer-provided key.
+      const { bucket } = await bucketWith('plain.bin', { policy: (b) => getObjectPolicy(b) });
+      const customerKey = Buffer.alloc(32, 7);
+      await publisher.send(new PutObjectCommand({
+        Bucket: bucket, Key: 'sealed.bin', Body: BODY, SSECustomerAlgorithm: 'AES256', SSECustomerKey: customerKey.toString('base64'),
+        SSECustomerKeyMD5: createHash('md5').update(customerKey).digest('base64'),
+      }));
+      const signed = countingClient(aws);
+      const access = new PublicAccess(anonymous, signed.client);
+
+      // Act
+      const readable = await access.check(bucket, 'sealed.bin');
+      const why = await access.explain(bucket, 'sealed.bin');
+
+      // Assess
+      expect(readable).toEqual({ kind: 'unreadable' });
+      expect(signed.sent.size).toBe(0);
+      expect(why).toEqual({ status: 400, code: 'InvalidArgument', message: expect.stringContaining('Server Side Encryption with Customer provided keys') });
+      signed.client.destroy();
+    });
+
+    it('tells a missing bucket from a missing key, where the HEAD says 404 for both', async () => {
+      // Prepare: a bucket whose policy lets anyone list it, so that a missing key is 404, not 403.
+      const { bucket } = await bucketWith('here.bin', {
+        policy: (b) => JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: '*', Action: ['s3:GetObject', 's3:ListBucket'], Resource: [`arn:aws:s3:::${b}`, `arn:aws:s3:::${b}/*`] }],
+        }),
+      });
+      const access = new PublicAccess(anonymous, publisher);
+
+      // Act
+      const answers = await Promise.all([access.check(bucket, 'gone.bin'), access.check('s3t-no-such-bucket', 'k')]);
+      const reasons = await Promise.all([access.explain(bucket, 'gone.bin'), access.explain('s3t-no-such-bucket', 'k')]);
+
+      // Assess
+      expect(answers).toEqual([{ kind: 'missing' }, { kind: 'missing' }]);
+      expect(reasons.map((why) => `${why?.status} ${why?.code}`)).toEqual(['404 NoSuchKey', '404 NoSuchBucket']);
+    });
+
+    it('gives nothing for an object S3 serves', async () => {
+      const { bucket } = await bucketWith('open.bin', { policy: (b) => getObjectPolicy(b) });
+      expect(await new PublicAccess(anonymous, publisher).explain(bucket, 'open.bin')).toBeUndefined();
     });
   });
 

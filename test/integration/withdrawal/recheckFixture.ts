@@ -30,7 +30,7 @@ function freshBucket(): string {
 
 /** S3's answer for an object anyone may read, at `etag`. */
 function isPublic(etag: string, size = 16 * KiB): Readability {
-  return { kind: 'public', etag, size, sseCustomer: false };
+  return { kind: 'public', etag, size };
 }
 
 function fakeTorrents(seed: string): Torrents {

@@ -161,7 +161,7 @@ describe('Module: withdrawal, one object (DynamoDB Local and fauxqs)', () => {
       // Prepare
       const bucket = freshBucket();
       await bench.readyRecord(bucket, 'ssec.bin');
-      bench.answers.set(`${bucket}/ssec.bin`, { kind: 'public', etag: '', size: 0, sseCustomer: true });
+      bench.answers.set(`${bucket}/ssec.bin`, { kind: 'unreadable' });
 
       // Act & Assess
       expect((await recheckObject(bench.context(), bucket, 'ssec.bin', 'sweep')).kind).toBe('revoked');

@@ -40,6 +40,17 @@ describe('Function: s3Error and httpApiResult', () => {
     );
   });
 
+  it('writes every character XML 1.0 cannot hold percent-encoded, so that the body stays well-formed', () => {
+    const reply = s3Error('InvalidArgument', '/b/a\u0000\r\u001b\u007f\ud800\uffff😀', 'r1', 'not "v1\u0001"');
+    expect(reply.body).toContain('<Message>not &#34;v1%01&#34;</Message><Resource>/b/a%00%0D%1B%7F%EF%BF%BD%EF%BF%BF😀</Resource>');
+  });
+
+  it('adds the headers it is given', () => {
+    expect(s3Error('ServiceUnavailable', '/b/k', 'r1', undefined, { 'retry-after': '5' })).toMatchObject({
+      status: 503, headers: { 'content-type': 'application/xml', 'x-amz-request-id': 'r1', 'retry-after': '5' },
+    });
+  });
+
   it('base64-encodes binary bodies only', () => {
     expect(httpApiResult({ status: 200, headers: {}, body: new Uint8Array([0, 255]) })).toMatchObject({ body: 'AP8=', isBase64Encoded: true });
     expect(httpApiResult({ status: 202, headers: {}, body: '{}' })).toMatchObject({ body: '{}', isBase64Encoded: false });
@@ -52,8 +63,17 @@ describe('Function: isValidBucketName and keyProblem', () => {
     expect(isValidBucketName(name)).toBe(false));
   it('judges keys by their UTF-8 length', () => {
     expect(keyProblem('é'.repeat(512))).toBeUndefined();
-    expect(keyProblem('é'.repeat(513))).toBe('too long');
-    expect(keyProblem('')).toBe('empty');
-    expect(keyProblem('\ud800')).toBe('not valid Unicode');
+    expect(keyProblem('é'.repeat(513))).toEqual({ code: 'KeyTooLongError', detail: undefined });
+    expect(keyProblem('')).toEqual({ code: 'InvalidArgument', detail: 'The key is empty.' });
+    expect(keyProblem('\ud800')).toEqual({ code: 'InvalidArgument', detail: 'The key is not valid Unicode.' });
+  });
+  it.each([['\u0000', 'U+0000'], ['\t', 'U+0009'], ['\u001b', 'U+001B'], ['\u007f', 'U+007F']])('rejects a key with the control character %j', (c, name) => {
+    expect(keyProblem(`dir/a${c}b.bin`)).toEqual({
+      code: 'InvalidArgument',
+      detail: `The key contains a control character (${name}): keys with control characters (U+0000 to U+001F, U+007F) cannot be published.`,
+    });
+  });
+  it('takes C1 controls and other Unicode S3 takes', () => {
+    expect(keyProblem('a\u0085b \u00a0\u2028 😀.bin')).toBeUndefined();
   });
 });
