@@ -1,16 +1,14 @@
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { freeLocalStackPorts } from '../../../src/local/localConfig.js';
-import { LOCAL_CREDENTIALS } from '../../../src/service/credentials.js';
 import { SDK_NODE_VERSION_WARNING_DISABLED } from '../../../src/service/sdkNodeVersionWarning.js';
 import { startSeederService, stopSeederService } from '../../e2e/seeder/seederService.js';
 import type { SeederService } from '../../e2e/seeder/seederService.js';
 import { pseudoRandomBytes, tempDir } from '../../helpers/files.js';
 import { node22Binary } from '../../helpers/node22.js';
 import { runCliProcess } from '../../helpers/tools.js';
-import { killStack, startStackProcess } from './stackProcess.js';
+import { killStack, startStackProcess, uploadToStack } from './stackProcess.js';
 import type { RunningStack } from './stackProcess.js';
 
 // What a user runs from dist/ prints no AWS SDK NodeVersionSupportWarning, on this machine's
@@ -57,12 +55,7 @@ describe('No NodeVersionSupportWarning from the built tools', () => {
     const at = (port: number): string => `http://127.0.0.1:${port}`;
     endpoints = { s3: at(ports.s3), api: at(ports.api), dynamoDb: at(ports.dynamoDb), sqs: at(ports.sqs) };
     stack = await startStackProcess(join(dir, 'data'), ports.env);
-    const s3 = new S3Client({
-      region: 'us-east-1', endpoint: endpoints.s3, forcePathStyle: true, credentials: { ...LOCAL_CREDENTIALS },
-      requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED',
-    });
-    await s3.send(new PutObjectCommand({ Bucket: 'public', Key: 'warning/object.bin', Body: pseudoRandomBytes(300_000, 'node-warning') }));
-    s3.destroy();
+    await uploadToStack(stack, 'public', 'warning/object.bin', pseudoRandomBytes(300_000, 'node-warning'));
   }, 150_000);
 
   afterAll(async () => {
