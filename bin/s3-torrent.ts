@@ -2,11 +2,11 @@
 // The s3-torrent command line: parse nothing here, run src/cli, set the exit code.
 import { readFile } from 'node:fs/promises';
 import { runCli } from '../src/cli/index.js';
+import { silenceSdkNodeVersionWarning } from '../src/service/sdkNodeVersionWarning.js';
 
-// Failures are one line on stderr. On Node 20 the AWS SDK adds a multi-line warning that its
-// releases from 2027 need Node 22: advice for this project's maintainers (package.json engines),
-// not for someone running a command. Set the variable to "false" to see it.
-process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
+// Failures are one line on stderr: no ten-line SDK notice about Node 20 before them (the README
+// says which Node to use). Only that warning; Node's others still print.
+silenceSdkNodeVersionWarning();
 
 // `s3-torrent inspect x | head` closes stdout early: that is not an error worth a stack trace.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {

@@ -4,7 +4,12 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { RecordStore } from '../src/records/index.js';
 import { Seeder, seederConfigFrom } from '../src/seeding/index.js';
 import { awsClients } from '../src/service/awsClients.js';
+import { silenceSdkNodeVersionWarning } from '../src/service/sdkNodeVersionWarning.js';
 import { AnonymousRangeReader, BUCKET_VERDICT_TTL_MS, PublicAccess, anonymousS3Client } from '../src/storage/index.js';
+
+// The image runs Node 22, where the SDK has nothing to say; run by hand on Node 20, its
+// ten-line NodeVersionSupportWarning would be the first thing in the log. Only that warning goes.
+silenceSdkNodeVersionWarning();
 
 const logger = new Logger({ serviceName: 's3-torrent', logLevel: 'INFO' });
 logger.appendKeys({ component: 'seeder' });
@@ -28,7 +33,6 @@ const seeder = await Seeder.start(
     error: (message, error) => logger.error(message, { error: error instanceof Error ? error.message : String(error) }),
   },
 );
-logger.info('seeding', { peerPort: seeder.peers.listenPort, trackerPort: seeder.tracker.port, hosts: config.hosts });
 
 const stop = (): void => {
   logger.info('stopping');
@@ -42,3 +46,6 @@ const stop = (): void => {
 };
 process.once('SIGTERM', stop);
 process.once('SIGINT', stop);
+// Only now: whoever waits for this line may stop the service at once, and a SIGTERM that came
+// before the handlers would kill it without closing anything (exit by signal, not 0).
+logger.info('seeding', { peerPort: seeder.peers.listenPort, trackerPort: seeder.tracker.port, hosts: config.hosts });

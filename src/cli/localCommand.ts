@@ -36,23 +36,61 @@ function backendOf(args: LocalArgs): S3Backend | undefined {
 const DEMO_DIR = 'demo';
 
 /**
+ * The bucket of the private-object example: the stack gives no bucket but the demo one a bucket
+ * policy, so what is uploaded there is private until an object ACL says otherwise.
+ */
+const PRIVATE_EXAMPLE_BUCKET = 'private';
+
+/** The header line of the private-object example, for the tests that find it. */
+const PRIVATE_EXAMPLE_HEADER = 'A private object:';
+
+/** What the first lines say of the S3 the stack runs on. */
+function describeS3(backend: S3Backend | undefined): string {
+  if (backend === undefined || backend.kind === 'embedded') return 'S3 is the embedded s3rver: it has no access control, so every object in it is public.';
+  if (backend.kind === 'rgw') return 'S3 is Ceph RGW: ACLs, bucket policies and Block Public Access are enforced.';
+  return `S3 is ${backend.endpoint}.`;
+}
+
+/**
+ * Making an object private and public again, where S3 enforces access (RGW, another endpoint). Not
+ * in the demo bucket: its bucket policy lets anyone read every object whatever the object's ACL.
+ */
+function privateObjectExample(s3: string, api: string, env: string): string[] {
+  const bucket = PRIVATE_EXAMPLE_BUCKET;
+  const aws = `${env} aws --endpoint-url ${s3}`;
+  const torrent = `'${api}/${bucket}/demo.bin?torrent'`;
+  return [
+    `${PRIVATE_EXAMPLE_HEADER} a new bucket has no bucket policy, so its objects are private until an object ACL says otherwise.`,
+    `Upload one there: an anonymous GET gets 403, and so does ?torrent (AccessDenied: nothing is published):`,
+    `  ${aws} s3 mb s3://${bucket}`,
+    `  ${aws} s3 cp ${DEMO_DIR}/demo.bin s3://${bucket}/demo.bin`,
+    `  curl -sS -o /dev/null -w 'anonymous GET: %{http_code}\\n' ${s3}/${bucket}/demo.bin`,
+    `  curl -sS -D - ${torrent}`,
+    'Grant anonymous read with the object ACL: ?torrent answers 200. Take it back: 403 again, and the seeder drops it within seconds:',
+    `  ${aws} s3api put-object-acl --bucket ${bucket} --key demo.bin --acl public-read`,
+    `  curl -sS -o ${DEMO_DIR}/${bucket}.demo.bin.torrent -D - ${torrent}`,
+    `  ${aws} s3api put-object-acl --bucket ${bucket} --key demo.bin --acl private`,
+  ];
+}
+
+/**
  * The commands a newcomer can paste once the stack is up, from the project directory.
  *
  * @internal exported for its test
  */
 function examples(s3: string, api: string, bucket: string, backend: S3Backend | undefined, s3CapacityBytes?: number): string[] {
   const env = 'AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1';
+  const enforced = backend !== undefined && backend.kind !== 'embedded';
   return [
     '',
-    backend === undefined || backend.kind === 'embedded'
-      ? `S3 is the embedded s3rver: it has no access control, so every object in it is public.`
-      : backend.kind === 'rgw'
-        ? 'S3 is Ceph RGW: ACLs, bucket policies and Block Public Access are enforced.'
-        : `S3 is ${backend.endpoint}.`,
+    describeS3(backend),
     ...(s3CapacityBytes === undefined
       ? []
       : [`It holds ${formatBytes(s3CapacityBytes)} of objects (S3TORRENT_RGW_CAPACITY_BYTES); past that, uploads are refused (403 QuotaExceeded).`]),
-    `The bucket "${bucket}" is public. Try, from the project directory (files go to ${DEMO_DIR}/, which git ignores):`,
+    enforced
+      ? `The bucket "${bucket}" is public by its bucket policy (anyone may GetObject), so an object ACL cannot make an object private there.`
+      : `The bucket "${bucket}" is public.`,
+    `Try, from the project directory (files go to ${DEMO_DIR}/, which git ignores):`,
     `  mkdir -p ${DEMO_DIR} && head -c 50000000 /dev/urandom > ${DEMO_DIR}/demo.bin`,
     `  ${env} aws --endpoint-url ${s3} s3 cp ${DEMO_DIR}/demo.bin s3://${bucket}/demo.bin`,
     `  curl -sS -o ${DEMO_DIR}/demo.bin.torrent -D - '${api}/${bucket}/demo.bin?torrent'`,
@@ -60,6 +98,10 @@ function examples(s3: string, api: string, bucket: string, backend: S3Backend | 
     `  npx s3-torrent inspect ${DEMO_DIR}/demo.torrent`,
     `  npx s3-torrent prewarm s3://${bucket}/demo.bin --api ${api}`,
     `  aria2c --dir=${DEMO_DIR}/downloads --enable-dht=false --bt-enable-lpd=false --seed-time=0 ${DEMO_DIR}/demo.bin.torrent`,
+    '',
+    ...(enforced
+      ? privateObjectExample(s3, api, env)
+      : ['A private object needs an S3 that enforces access: run npm start -- --s3 rgw (Ceph RGW) to try one.']),
     '',
     'Ctrl-C stops everything.',
   ];
@@ -102,5 +144,5 @@ async function localCommand(
   });
 }
 
-export { DEMO_DIR, examples, localCommand };
+export { DEMO_DIR, PRIVATE_EXAMPLE_BUCKET, PRIVATE_EXAMPLE_HEADER, examples, localCommand };
 export type { LocalArgs };

@@ -1,7 +1,9 @@
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { LOCAL_CREDENTIALS } from '../../../src/service/credentials.js';
 import { projectRoot } from '../../helpers/tools.js';
 
 /** Longest the built CLI may take to print its `ready` line. */
@@ -11,6 +13,8 @@ interface RunningStack {
   readonly child: ChildProcess;
   /** stdout lines and stderr chunks, in arrival order. */
   readonly output: string[];
+  /** The fields of the `ready` line: `s3`, `api`, `dynamodb`, `sqs`, `tracker` (comma-separated URLs)… */
+  readonly ready: Readonly<Record<string, string>>;
 }
 
 /**
@@ -34,12 +38,17 @@ async function startStackProcess(
   const output: string[] = [];
   child.stderr?.on('data', (data: Buffer) => output.push(data.toString()));
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+  const ready: Record<string, string> = {};
   try {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no ready line: ${output.join('')}`)), READY_LINE_TIMEOUT_MS);
       lines.on('line', (line) => {
         output.push(line);
         if (line.startsWith('ready ')) {
+          for (const field of line.split(' ').slice(1)) {
+            const at = field.indexOf('=');
+            if (at > 0) ready[field.slice(0, at)] = field.slice(at + 1);
+          }
           clearTimeout(timer);
           resolve();
         }
@@ -50,10 +59,23 @@ async function startStackProcess(
       });
     });
   } catch (error) {
-    await killStack({ child, output }, 'SIGKILL');
+    await killStack({ child, output, ready }, 'SIGKILL');
     throw error;
   }
-  return { child, output };
+  return { child, output, ready };
+}
+
+/** Uploads `bytes` to `bucket` of a stack's S3 (the `s3` of its ready line), signed, as a publisher does. */
+async function uploadToStack(stack: RunningStack, bucket: string, key: string, bytes: Uint8Array): Promise<void> {
+  const s3 = new S3Client({
+    region: 'us-east-1', endpoint: stack.ready['s3'], forcePathStyle: true, credentials: { ...LOCAL_CREDENTIALS },
+    requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+  try {
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: bytes }));
+  } finally {
+    s3.destroy();
+  }
 }
 
 /** Kills the whole process group (the stack and the DynamoDB Local it started) and waits. */
@@ -66,5 +88,5 @@ async function killStack(stack: RunningStack, signal: NodeJS.Signals): Promise<v
   await new Promise((resolve) => setTimeout(resolve, 500));
 }
 
-export { killStack, startStackProcess };
+export { killStack, startStackProcess, uploadToStack };
 export type { RunningStack };
