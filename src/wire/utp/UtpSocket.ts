@@ -71,6 +71,13 @@ interface OutgoingPacket {
   acked: boolean;
   /** Counted lost (timeout or selective acks past it): sent again before any new data. */
   lost: boolean;
+  /** Sent again already because of selective acks: only a timeout sends it once more. */
+  fastResent: boolean;
+}
+
+/** Counted in bytesInFlight: sent, and neither acknowledged nor given up as lost. */
+function inFlight(packet: OutgoingPacket): boolean {
+  return packet.transmissions > 0 && !packet.acked && !packet.lost;
 }
 
 type State = 'syn-sent' | 'connected' | 'closed';
@@ -205,12 +212,7 @@ class UtpSocket extends Duplex {
     }
     this.control.timedOut();
     this.lastProgressAt = now;
-    for (const packet of this.outgoing) {
-      if (packet.transmissions > 0 && !packet.acked && !packet.lost) {
-        packet.lost = true;
-        this.bytesInFlight -= packet.payload.length;
-      }
-    }
+    for (const packet of this.outgoing) if (inFlight(packet)) this.markLost(packet);
     this.flush(true);
   }
 
@@ -296,14 +298,20 @@ class UtpSocket extends Duplex {
     const now = Date.now();
     let bytes = 0;
     let rtt: number | undefined;
+    let advanced = false;
     while (this.outgoing.length > 0 && seqDistance((this.outgoing[0] as OutgoingPacket).seq, packet.ack) >= 0) {
       const done = this.outgoing.shift() as OutgoingPacket;
-      if (!done.acked) bytes += this.settle(done);
+      advanced = true;
+      if (done.acked) continue;
+      // Karn: a round trip only from a packet sent once, and acknowledged by this very packet.
       if (done.transmissions === 1) rtt = now - done.sentAt;
+      bytes += this.settle(done);
     }
     const sack = packet.selectiveAck;
-    if (sack !== undefined && this.outgoing.length > 0) bytes += this.selectivelyAcked(packet.ack, sack, now);
-    if (bytes > 0 || rtt !== undefined) {
+    if (sack !== undefined && this.outgoing.length > 0) bytes += this.selectivelyAcked(packet.ack, sack);
+    // The retransmission timer restarts only when the cumulative ack moves: selective acks
+    // past a hole whose resend was lost too must not keep it waiting.
+    if (advanced) {
       this.lastProgressAt = now;
       this.consecutiveTimeouts = 0;
     }
@@ -317,12 +325,18 @@ class UtpSocket extends Duplex {
 
   /** Bytes a newly acknowledged packet frees. */
   private settle(packet: OutgoingPacket): number {
+    if (inFlight(packet)) this.bytesInFlight -= packet.payload.length;
     packet.acked = true;
-    if (packet.transmissions > 0 && !packet.lost) this.bytesInFlight -= packet.payload.length;
+    packet.lost = false;
     return packet.payload.length;
   }
 
-  private selectivelyAcked(ack: number, sack: Buffer, now: number): number {
+  private markLost(packet: OutgoingPacket): void {
+    if (inFlight(packet)) this.bytesInFlight -= packet.payload.length;
+    packet.lost = true;
+  }
+
+  private selectivelyAcked(ack: number, sack: Buffer): number {
     const first = (this.outgoing[0] as OutgoingPacket).seq;
     let bytes = 0;
     let ackedAfter = 0;
@@ -337,9 +351,9 @@ class UtpSocket extends Duplex {
       if (bit) {
         if (!packet.acked) bytes += this.settle(packet);
         ackedAfter += 1;
-      } else if (!packet.acked && !packet.lost && packet.transmissions > 0 && ackedAfter >= DUPLICATE_ACKS_FOR_LOSS) {
-        packet.lost = true;
-        this.bytesInFlight -= packet.payload.length;
+      } else if (inFlight(packet) && !packet.fastResent && ackedAfter >= DUPLICATE_ACKS_FOR_LOSS) {
+        this.markLost(packet);
+        packet.fastResent = true;
         resend.push(packet);
         if (this.lossRecoveryUntil === undefined || seqDistance(this.lossRecoveryUntil, packet.seq) > 0) {
           this.control.lost();
@@ -349,7 +363,6 @@ class UtpSocket extends Duplex {
     }
     // Fast retransmit: a hole with three packets acknowledged past it goes again at once.
     for (const packet of resend.reverse()) this.transmit(packet);
-    if (bytes > 0) this.lastProgressAt = now;
     return bytes;
   }
 
@@ -396,13 +409,17 @@ class UtpSocket extends Duplex {
     let allowance = Math.min(this.control.window, this.peerWindow) - this.bytesInFlight;
     // With nothing in flight one packet always goes: it probes a zero window or a lost ack.
     if (this.bytesInFlight === 0) allowance = Math.max(allowance, PAYLOAD_SIZE);
+    let resendsLeft = false;
     for (const packet of this.outgoing) {
-      if (!packet.lost) continue;
-      if (allowance < packet.payload.length) return;
+      if (!packet.lost || packet.acked) continue;
+      if (allowance < packet.payload.length) {
+        resendsLeft = true;
+        break;
+      }
       allowance -= packet.payload.length;
       this.transmit(packet);
     }
-    while (this.unsentBytes > 0 && allowance > 0 && this.outgoing.length < MAX_PACKETS_IN_FLIGHT) {
+    while (!resendsLeft && this.unsentBytes > 0 && allowance > 0 && this.outgoing.length < MAX_PACKETS_IN_FLIGHT) {
       const size = Math.min(PAYLOAD_SIZE, this.unsentBytes);
       if (size > allowance && this.bytesInFlight > 0) break;
       allowance -= size;
@@ -412,7 +429,7 @@ class UtpSocket extends Duplex {
   }
 
   private resendLost(): void {
-    for (const packet of this.outgoing) if (packet.lost || packet.transmissions === 0) this.transmit(packet);
+    for (const packet of this.outgoing) if (!packet.acked && (packet.lost || packet.transmissions === 0)) this.transmit(packet);
   }
 
   private takeUnsent(size: number): Buffer {
@@ -435,15 +452,18 @@ class UtpSocket extends Duplex {
   }
 
   private queuePacket(type: PacketType, payload: Buffer): OutgoingPacket {
-    const packet: OutgoingPacket = { seq: this.seq, type, payload, sentAt: 0, transmissions: 0, acked: false, lost: false };
+    const packet: OutgoingPacket = { seq: this.seq, type, payload, sentAt: 0, transmissions: 0, acked: false, lost: false, fastResent: false };
     this.seq = (this.seq + 1) & 0xffff;
     this.outgoing.push(packet);
     return packet;
   }
 
   private transmit(packet: OutgoingPacket): void {
-    if (packet.transmissions === 0 || packet.lost) this.bytesInFlight += packet.payload.length;
-    if (this.bytesInFlight === packet.payload.length) this.lastProgressAt = Date.now();
+    if (!inFlight(packet)) {
+      // Into an empty flight: the retransmission timer starts now, not at the last ack.
+      if (this.bytesInFlight === 0) this.lastProgressAt = Date.now();
+      this.bytesInFlight += packet.payload.length;
+    }
     packet.lost = false;
     packet.transmissions += 1;
     packet.sentAt = Date.now();

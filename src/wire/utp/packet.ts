@@ -26,8 +26,9 @@ const Extension = { None: 0, SelectiveAck: 1 } as const;
 const MAX_EXTENSIONS = 8;
 
 /**
- * A selective-ack bitmask is a multiple of 4 bytes (BEP 29). 32 bytes covers 256 packets past
- * the cumulative ack, more than any window we keep in flight; libtorrent sends at most that too.
+ * Selective-ack bytes we send at most: 256 packets past the cumulative ack (libtorrent's limit
+ * too). We send multiples of 4 as BEP 29 says; libtorrent sends any length from 1 byte (as
+ * many as its bits need), so any non-empty length is accepted.
  */
 const MAX_SELECTIVE_ACK_BYTES = 32;
 
@@ -87,9 +88,7 @@ function decodePacket(datagram: Buffer): UtpPacket {
     offset += 2;
     if (offset + length > datagram.length) throw new UtpPacketError(`uTP extension of ${length} bytes runs past the datagram`);
     if (extension === Extension.SelectiveAck) {
-      if (length === 0 || length % 4 !== 0 || length > MAX_SELECTIVE_ACK_BYTES) {
-        throw new UtpPacketError(`selective ack of ${length} bytes (a multiple of 4, at most ${MAX_SELECTIVE_ACK_BYTES})`);
-      }
+      if (length === 0) throw new UtpPacketError('empty selective ack');
       selectiveAck = datagram.subarray(offset, offset + length);
     }
     // Other extensions (libtorrent's close reason, extension bits) carry nothing we act on.

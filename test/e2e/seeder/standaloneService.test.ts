@@ -1,17 +1,14 @@
-import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { ARTIFACTS_BUCKET, TABLE_NAME } from '../../../src/local/index.js';
 import type { LocalStack } from '../../../src/local/index.js';
 import { magnetLink } from '../../../src/torrent/index.js';
 import { pseudoRandomBytes, tempDir } from '../../helpers/files.js';
 import { node22Binary } from '../../helpers/node22.js';
-import { projectRoot } from '../../helpers/tools.js';
 import { fetchWhenReady, startTestStack, torrentUrl, upload } from '../../integration/flow/localStackHarness.js';
 import { downloadWithAria2c, downloadWithLibtorrent } from '../clients/index.js';
+import { startSeederService } from './seederService.js';
 
 // The seeder service as the container runs it (`node --enable-source-maps dist/seeder.js`,
 // configured only by its environment), in its own process next to a local stack that runs none:
@@ -20,48 +17,9 @@ import { downloadWithAria2c, downloadWithLibtorrent } from '../clients/index.js'
 
 const OBJECT_SIZE = 2 * 1024 * 1024 + 777;
 const KEY = 'service/object.bin';
-const START_TIMEOUT_MS = 30_000;
 const RUN_TIMEOUT_MS = 60_000;
 
 const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
-
-/** Starts dist/seeder.js and waits for its `seeding` log line (JSON, Powertools) with the ports. */
-async function startSeederService(stack: LocalStack, node: string): Promise<{ child: ChildProcess; peerPort: number; trackerPort: number }> {
-  const child = spawn(node, ['--enable-source-maps', join(projectRoot, 'dist', 'seeder.js')], {
-    env: {
-      ...process.env,
-      S3TORRENT_S3_ENDPOINT: stack.endpoints.s3,
-      S3TORRENT_DYNAMODB_ENDPOINT: stack.endpoints.dynamoDb,
-      S3TORRENT_SQS_ENDPOINT: stack.endpoints.sqs,
-      S3TORRENT_TABLE: TABLE_NAME,
-      S3TORRENT_ARTIFACTS_BUCKET: ARTIFACTS_BUCKET,
-      S3TORRENT_HASH_QUEUE_URL: stack.hashQueueUrl,
-      S3TORRENT_SEEDER_HOSTS: '127.0.0.1',
-      S3TORRENT_PEER_PORT: '0',
-      S3TORRENT_TRACKER_PORT: '0',
-      // The stack's S3 is the embedded s3rver: no access control and no GetBucketPolicyStatus.
-      S3TORRENT_PUBLIC_VERDICT: 'anonymous-head',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const lines: string[] = [];
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no "seeding" line within ${START_TIMEOUT_MS} ms:\n${lines.join('\n')}`)), START_TIMEOUT_MS);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`dist/seeder.js exited with ${String(code)}:\n${lines.join('\n')}`));
-    });
-    createInterface({ input: child.stderr as NodeJS.ReadableStream }).on('line', (line) => lines.push(line));
-    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
-      lines.push(line);
-      if (!line.includes('"seeding"')) return;
-      const parsed = JSON.parse(line) as { peerPort: number; trackerPort: number };
-      clearTimeout(timer);
-      child.removeAllListeners('exit');
-      resolve({ child, peerPort: parsed.peerPort, trackerPort: parsed.trackerPort });
-    });
-  });
-}
 
 describe('The seeder service process (dist/seeder.js)', () => {
   let stack: LocalStack;
