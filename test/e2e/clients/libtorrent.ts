@@ -62,10 +62,13 @@ interface LibtorrentDownloadOptions {
   readonly noTrackers?: boolean;
 }
 
-/** A finished download and when its first payload byte arrived, seconds after the torrent was added. */
+/** A finished download, timed by the client from the moment the torrent was added. */
 interface LibtorrentDownload {
   readonly path: string;
+  /** When the first payload byte arrived. */
   readonly firstByteSeconds: number;
+  /** When every piece had passed its hash check. */
+  readonly doneSeconds: number;
 }
 
 /**
@@ -103,7 +106,7 @@ async function timedLibtorrentDownload(source: TorrentSource, run: ClientRun, op
     if (event.path === undefined) throw new Error('done event without a path');
     // The script reports first_byte before done, always.
     const first = await firstByte.event;
-    return { path: event.path, firstByteSeconds: first.seconds ?? Number.NaN };
+    return { path: event.path, firstByteSeconds: first.seconds ?? Number.NaN, doneSeconds: event.seconds ?? Number.NaN };
   });
 }
 

@@ -7,8 +7,8 @@ SOURCE is a .torrent path (v1, hybrid or v2) or a magnet link (urn:btih and/or u
 --peer connects to that peer at once; --no-trackers drops the .torrent's trackers (the infohash
 is unchanged), so that peer is the only one.
 Prints {"event":"listening","port":N}, {"event":"first_byte","seconds":S} when the first
-payload byte arrived (S from adding the torrent), then {"event":"done","name":...,"path":...}
-once every piece has passed its hash check, and exits 0. The harness bounds the run and kills
+payload byte arrived (S from adding the torrent), then {"event":"done","name":...,"path":...,
+"seconds":S} once every piece has passed its hash check, and exits 0. The harness bounds the run and kills
 it on timeout.
 """
 import os
@@ -73,7 +73,7 @@ def main() -> None:
         # is_seeding: every wanted piece downloaded and hash-checked (v1 SHA-1 and/or v2 Merkle).
         if status.has_metadata and status.is_seeding and status.total_wanted_done == status.total_wanted:
             name = handle.torrent_file().name()
-            emit("done", name=name, path=os.path.join(out_dir, name), bytes=status.total_wanted)
+            emit("done", name=name, path=os.path.join(out_dir, name), bytes=status.total_wanted, seconds=time.monotonic() - added)
             return
         if status.errc.value() != 0:
             print(f"torrent error: {status.errc.message()}", file=sys.stderr, flush=True)
