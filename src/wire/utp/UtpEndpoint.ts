@@ -16,13 +16,22 @@ const TICK_MS = 50;
  */
 const SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
 
+/**
+ * Connections answered (ST_STATE sent) whose peer has not sent its first DATA yet. They hold no
+ * connection slot of the owner; this bounds what SYNs from spoofed addresses can make us keep.
+ */
+const MAX_HALF_OPEN = 1024;
+
+/** A half-open connection whose peer sends no DATA by then is forgotten (libtorrent gives up on a SYN after 3 s). */
+const HALF_OPEN_TIMEOUT_MS = 5000;
+
 interface UtpEndpointOptions {
   /** Address to bind ('127.0.0.1', '::', ...). */
   readonly host: string;
   /** UDP port; 0 = any free one. */
   readonly port: number;
   readonly budget: SendBudget;
-  /** A peer connected to us (its SYN was answered). */
+  /** A peer connected to us: its SYN was answered and its first DATA acknowledged our answer. */
   readonly onConnection: (socket: UtpSocket) => void;
   /** A datagram that is not uTP was dropped (counted for logs; a DHT query to the peer port, say). */
   readonly onDropped?: ((error: UtpPacketError) => void) | undefined;
@@ -35,6 +44,8 @@ interface UtpEndpointOptions {
  */
 class UtpEndpoint implements UtpTransport {
   private readonly connections = new Map<string, UtpSocket>();
+  /** Answered SYNs waiting for the peer's first DATA, and when they were answered. */
+  private readonly halfOpen = new Map<UtpSocket, number>();
   private readonly timer: NodeJS.Timeout;
 
   private constructor(private readonly udp: UdpSocket, private readonly options: UtpEndpointOptions) {
@@ -91,6 +102,7 @@ class UtpEndpoint implements UtpTransport {
   public forget(socket: UtpSocket): void {
     const id = key(socket.remoteAddress, socket.remotePort, socket.receiveId);
     if (this.connections.get(id) === socket) this.connections.delete(id);
+    this.halfOpen.delete(socket);
   }
 
   public async close(): Promise<void> {
@@ -127,10 +139,17 @@ class UtpEndpoint implements UtpTransport {
       answering.repeatedSyn();
       return;
     }
-    const socket = UtpSocket.accept({ transport: this, budget: this.options.budget, address: remote.address, port: remote.port }, packet);
+    if (this.halfOpen.size >= MAX_HALF_OPEN) {
+      this.reset(packet, remote);
+      return;
+    }
+    const socket = UtpSocket.accept({ transport: this, budget: this.options.budget, address: remote.address, port: remote.port }, packet, () => {
+      this.halfOpen.delete(socket);
+      // The owner may refuse it (limits) by destroying it at once.
+      this.options.onConnection(socket);
+    });
     this.connections.set(key(remote.address, remote.port, socket.receiveId), socket);
-    // The owner may refuse it (limits) by destroying it at once.
-    this.options.onConnection(socket);
+    this.halfOpen.set(socket, Date.now());
   }
 
   private reset(packet: UtpPacket, remote: RemoteInfo): void {
@@ -148,6 +167,7 @@ class UtpEndpoint implements UtpTransport {
 
   private tick(): void {
     const now = Date.now();
+    for (const [socket, answeredAt] of [...this.halfOpen]) if (now - answeredAt > HALF_OPEN_TIMEOUT_MS) socket.destroy();
     for (const socket of [...this.connections.values()]) socket.tick(now);
   }
 }

@@ -131,6 +131,11 @@ class UtpSocket extends Duplex {
   /** Sequence number sent last when we last halved the window: one halving per window of losses. */
   private lossRecoveryUntil: number | undefined;
   private onConnect: (() => void) | undefined;
+  /**
+   * Answering side: set until the peer's first DATA acknowledges our random sequence number,
+   * proof that the SYN came from the address it names (a spoofed SYN never sees our ST_STATE).
+   */
+  private onEstablished: (() => void) | undefined;
 
   private constructor(init: UtpSocketInit) {
     super({ allowHalfOpen: false });
@@ -142,9 +147,13 @@ class UtpSocket extends Duplex {
     this.sendId = init.sendId;
   }
 
-  /** The answering side: a SYN arrived; we acknowledge it at once (ST_STATE). */
-  public static accept(init: Omit<UtpSocketInit, 'receiveId' | 'sendId'>, syn: UtpPacket): UtpSocket {
+  /**
+   * The answering side: a SYN arrived; we acknowledge it at once (ST_STATE). `established` runs
+   * when the peer's first DATA acknowledges that ST_STATE; nothing it sends counts before.
+   */
+  public static accept(init: Omit<UtpSocketInit, 'receiveId' | 'sendId'>, syn: UtpPacket, established: () => void): UtpSocket {
     const socket = new UtpSocket({ ...init, receiveId: (syn.connectionId + 1) & 0xffff, sendId: syn.connectionId });
+    socket.onEstablished = established;
     socket.ack = syn.seq;
     socket.noteArrival(syn);
     socket.sendState();
@@ -182,6 +191,13 @@ class UtpSocket extends Duplex {
     if (packet.type === PacketType.Reset) {
       this.destroy(new UtpConnectionError('connection reset by peer'));
       return;
+    }
+    if (this.onEstablished !== undefined) {
+      // The peer acknowledges the sequence number before the first one we will send.
+      if (packet.type !== PacketType.Data || packet.ack !== ((this.seq - 1) & 0xffff)) return;
+      const established = this.onEstablished;
+      this.onEstablished = undefined;
+      established();
     }
     this.noteArrival(packet);
     if (this.state === 'syn-sent') {

@@ -37,6 +37,8 @@ describe('Class: PeerServer over uTP', () => {
       for (let i = 0; i < 2; i += 1) {
         const socket = client.connect(HOST, server.listenPort);
         await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+        // The seeder takes a uTP connection in once its peer sends data: a handshake's first byte.
+        socket.write(Buffer.from([19]));
         sockets.push(socket);
       }
       const [first, second] = sockets as [UtpSocket, UtpSocket];

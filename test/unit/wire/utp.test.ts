@@ -189,6 +189,24 @@ describe('Class: UtpEndpoint', () => {
     }
   }, 45_000);
 
+  it('hands a connection to its owner only once the peer sent data acknowledging our answer (a spoofed SYN never does)', async () => {
+    const { server, client, accepted, close } = await endpoints();
+    try {
+      let handed = false;
+      void accepted.then(() => {
+        handed = true;
+      });
+      const outgoing = client.connect(HOST, server.port);
+      await new Promise<void>((resolve) => outgoing.once('connect', () => resolve()));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(handed).toBe(false);
+      outgoing.write(Buffer.from('x'));
+      expect((await readAll(await accepted, 1, 5000)).toString()).toBe('x');
+    } finally {
+      await close();
+    }
+  });
+
   it('answers a packet for an unknown connection with ST_RESET and ignores what is not uTP', async () => {
     const { server, close } = await endpoints();
     const probe = createSocket('udp4');
