@@ -21,7 +21,7 @@ const CHILD_TIMEOUT_MS = 120_000;
 
 /**
  * Debian's libtorrent bindings live in the system Python; a `python3` earlier on PATH (pyenv)
- * may not import them (see /work/shared/notes/bittorrent-clients.md).
+ * may not import them (see ../shared/notes/bittorrent-clients.md).
  */
 const SYSTEM_PYTHON = '/usr/bin/python3';
 const LIBTORRENT_SCRIPT = join(here, 'libtorrent_create.py');

@@ -4,6 +4,8 @@
 //            cached `?torrent` latency against S3 serving the same bytes.
 //   tracker: UDP announces per second against opentracker and bittorrent-tracker.
 //   seeder:  aria2c downloading 1 GiB from our seeder against python3-libtorrent seeding it.
+//   transports: python3-libtorrent with default, TCP-only and uTP-only transports, downloading
+//            from our seeder and from a python3-libtorrent seeder: first byte and MiB/s.
 // One part only: `npm run bench -- flow` or `BENCH_ONLY=flow npm run bench` (comma-separated
 // names for several). Parts run sequentially so that they never compete for the CPUs.
 import { runFlowBench } from './flow/index.js';
@@ -14,6 +16,7 @@ const PARTS = {
   flow: runFlowBench,
   tracker: async () => (await import('./tracker.js')).runTrackerBench(),
   seeder: async () => (await import('./seeder.js')).runSeederBench(),
+  transports: async () => (await import('./transports.js')).runTransportsBench(),
 } as const;
 type PartName = keyof typeof PARTS;
 

@@ -76,7 +76,8 @@ class SeederNetwork extends Construct {
       // Out: S3, DynamoDB, SQS over HTTPS and peers on any port (the seeder dials leechers).
       allowAllOutbound: true,
     });
-    const ports = [ec2.Port.tcp(props.peerPort), ec2.Port.tcp(props.trackerPort), ec2.Port.udp(props.trackerPort)];
+    // Peer wire over TCP and uTP (UDP), tracker over HTTP (TCP) and BEP 15 (UDP): same numbers.
+    const ports = [ec2.Port.tcp(props.peerPort), ec2.Port.udp(props.peerPort), ec2.Port.tcp(props.trackerPort), ec2.Port.udp(props.trackerPort)];
     for (const port of ports) {
       this.loadBalancerSecurityGroup.addIngressRule(ec2.Peer.anyIpv4(), port, 'BitTorrent clients');
       this.loadBalancerSecurityGroup.addEgressRule(this.taskSecurityGroup, port, 'to the seeder tasks');

@@ -55,9 +55,10 @@ interface SeederServiceProps {
 
 /**
  * Flow 4: the seeder and tracker (dist/seeder.js in a Node 22 image) on Fargate ARM64 behind the
- * NLB of {@link SeederNetwork}. Peer wire on TCP 6881; tracker on 6969, HTTP over TCP and BEP 15
- * over UDP through one TCP_UDP listener (AWS refuses a TCP and a UDP listener on one port). Client
- * IPs are preserved so the tracker sees real peers. The task role reads records and marks them
+ * NLB of {@link SeederNetwork}. Peer wire on 6881, over TCP and over uTP (BEP 29, UDP: what
+ * libtorrent-based clients try first); tracker on 6969, HTTP over TCP and BEP 15 over UDP. Each
+ * port is one TCP_UDP listener (AWS refuses a TCP and a UDP listener on one port). Client IPs are
+ * preserved so the tracker sees real peers and the per-address limits count real addresses. The task role reads records and marks them
  * revoked, queues re-hash jobs, reads large .torrent files of the artifacts bucket and asks S3
  * whether the published buckets' objects are public (policy status and ACLs); it cannot read
  * their objects (every read of them is anonymous).
@@ -106,6 +107,7 @@ class SeederService extends Construct {
       },
       portMappings: [
         { containerPort: this.peerPort, protocol: ecs.Protocol.TCP },
+        { containerPort: this.peerPort, protocol: ecs.Protocol.UDP },
         { containerPort: this.trackerPort, protocol: ecs.Protocol.TCP },
         { containerPort: this.trackerPort, protocol: ecs.Protocol.UDP },
       ],
@@ -135,7 +137,7 @@ class SeederService extends Construct {
       maxHealthyPercent: 200,
     });
 
-    const peers = this.listen('Peers', elbv2.Protocol.TCP, this.peerPort, this.service.loadBalancerTarget({ containerName: container.containerName, containerPort: this.peerPort, protocol: ecs.Protocol.TCP }));
+    const peers = this.listen('Peers', elbv2.Protocol.TCP_UDP, this.peerPort, this.service.loadBalancerTarget({ containerName: container.containerName, containerPort: this.peerPort, protocol: ecs.Protocol.TCP }));
     const tracker = this.listen('Tracker', elbv2.Protocol.TCP_UDP, this.trackerPort, this.service.loadBalancerTarget({ containerName: container.containerName, containerPort: this.trackerPort, protocol: ecs.Protocol.TCP }));
     this.targetGroups = { peers, tracker };
 

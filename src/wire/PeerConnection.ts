@@ -1,4 +1,4 @@
-import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { compactAddress, normalizeAddress } from './addresses.js';
 import { allowedFastSet } from './allowedFast.js';
 import { fullBitfield, isComplete } from './bitfield.js';
@@ -32,6 +32,16 @@ const SOCKET_HIGH_WATER = 1024 * 1024;
  * gets here).
  */
 const MAX_UNSENT_BYTES = 4 * SOCKET_HIGH_WATER;
+
+/**
+ * The byte stream a peer connection runs on: a TCP socket (node:net) or a uTP connection
+ * (UtpSocket), which offer the same stream, addresses and write back-pressure.
+ */
+type PeerSocket = Duplex & {
+  readonly remoteAddress?: string | undefined;
+  readonly remotePort?: number | undefined;
+  setNoDelay(noDelay?: boolean): unknown;
+};
 
 /** What a connection needs from the server that owns it. */
 interface PeerHost {
@@ -88,7 +98,7 @@ class PeerConnection {
    *   incoming connection, whose infohash comes from the peer's handshake.
    */
   public constructor(
-    private readonly socket: Socket,
+    private readonly socket: PeerSocket,
     private readonly host: PeerHost,
     outgoing?: { swarm: Swarm; view: TorrentView },
   ) {
@@ -395,4 +405,4 @@ class PeerConnection {
 }
 
 export { PeerConnection };
-export type { PeerHost };
+export type { PeerHost, PeerSocket };

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { createConnection, createServer } from 'node:net';
-import type { Server, Socket } from 'node:net';
+import type { Server } from 'node:net';
 import { Choker } from './Choker.js';
 import { normalizeAddress } from './addresses.js';
 import { PeerConnection } from './PeerConnection.js';
-import type { PeerHost } from './PeerConnection.js';
+import type { PeerHost, PeerSocket } from './PeerConnection.js';
+import { UtpEndpoint } from './utp/index.js';
 import type { Swarm } from './Swarm.js';
 import type { TorrentView } from './SwarmTorrent.js';
 
@@ -33,6 +34,9 @@ const PeerServerDefaults = {
    */
   maxBlockBytes: 128 * 1024 * 1024,
 } as const;
+
+/** Tries at a free port (port 0) whose UDP twin turns out to be taken. */
+const FREE_PORT_ATTEMPTS = 5;
 
 type PeerServerSettings = { -readonly [K in keyof typeof PeerServerDefaults]: number };
 
@@ -74,6 +78,9 @@ class PeerServer implements PeerHost {
   /** Connections that found the block budget spent, pumped again as bytes are released. */
   private readonly starved = new Set<PeerConnection>();
 
+  /** uTP (BEP 29) on the same port number over UDP, one endpoint per host. */
+  private readonly utp: UtpEndpoint[] = [];
+
   private constructor(private readonly servers: Server[], private readonly options: PeerServerOptions) {
     this.settings = { ...PeerServerDefaults };
     for (const key of Object.keys(PeerServerDefaults) as Array<keyof PeerServerSettings>) {
@@ -83,12 +90,30 @@ class PeerServer implements PeerHost {
     this.choker = new Choker<PeerConnection>(this.settings.maxUnchoked);
   }
 
-  /** Listens on every host (same port). @throws the listen error (address in use, ...). */
+  /**
+   * Listens on every host, TCP and uTP (UDP) on the same port number.
+   * @throws the listen error (address in use, ...).
+   */
   public static async start(options: PeerServerOptions): Promise<PeerServer> {
-    const server = new PeerServer([], options);
-    let port = options.port;
-    for (const host of options.hosts) {
-      const listener = createServer({ pauseOnConnect: false }, (socket) => server.accept(socket));
+    for (let attempt = 1; ; attempt += 1) {
+      const server = new PeerServer([], options);
+      try {
+        await server.listen();
+        server.startTimers();
+        return server;
+      } catch (error) {
+        await server.close();
+        // With port 0 the kernel picks a free TCP port; the same number may be taken on UDP.
+        const taken = (error as NodeJS.ErrnoException).code === 'EADDRINUSE';
+        if (!taken || options.port !== 0 || attempt >= FREE_PORT_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  private async listen(): Promise<void> {
+    let port = this.options.port;
+    for (const host of this.options.hosts) {
+      const listener = createServer({ pauseOnConnect: false }, (socket) => this.accept(socket));
       await new Promise<void>((resolve, reject) => {
         listener.once('error', reject);
         listener.listen({ host, port, ipv6Only: host.includes(':') }, () => {
@@ -98,11 +123,17 @@ class PeerServer implements PeerHost {
       });
       const address = listener.address();
       if (typeof address === 'object' && address !== null) port = address.port;
-      server.servers.push(listener);
+      this.servers.push(listener);
+      // libtorrent (and qBittorrent, Deluge) try uTP first: with nothing on UDP at this port
+      // every connection would wait for that attempt to time out before trying TCP.
+      this.utp.push(await UtpEndpoint.bind({
+        host,
+        port,
+        budget: { take: (bytes) => this.takeBlockBytes(bytes), release: (bytes) => this.releaseBlockBytes(bytes) },
+        onConnection: (socket) => this.accept(socket),
+      }));
     }
-    server.listenPortValue = port;
-    server.startTimers();
-    return server;
+    this.listenPortValue = port;
   }
 
   public get listenPort(): number {
@@ -128,6 +159,11 @@ class PeerServer implements PeerHost {
     }
     this.blockBytes += bytes;
     return true;
+  }
+
+  /** Counts bytes held in a uTP send buffer (our heap, not the kernel's) without refusing them. */
+  private takeBlockBytes(bytes: number): void {
+    this.blockBytes += bytes;
   }
 
   public releaseBlockBytes(bytes: number): void {
@@ -208,10 +244,13 @@ class PeerServer implements PeerHost {
   public async close(): Promise<void> {
     for (const timer of this.timers) clearInterval(timer);
     for (const connection of [...this.connections]) connection.close('seeder stopping');
-    await Promise.all(this.servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+    await Promise.all([
+      ...this.servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))),
+      ...this.utp.map((endpoint) => endpoint.close()),
+    ]);
   }
 
-  private accept(socket: Socket): void {
+  private accept(socket: PeerSocket): void {
     this.admit(socket, undefined);
   }
 
@@ -220,7 +259,7 @@ class PeerServer implements PeerHost {
       && (this.perIp.get(ip) ?? 0) + alsoPending < this.settings.maxConnectionsPerIp;
   }
 
-  private admit(socket: Socket, outgoing: { swarm: Swarm; view: TorrentView } | undefined): PeerConnection | undefined {
+  private admit(socket: PeerSocket, outgoing: { swarm: Swarm; view: TorrentView } | undefined): PeerConnection | undefined {
     const ip = normalizeAddress(socket.remoteAddress ?? '');
     if (!this.hasRoomFor(ip)) {
       socket.destroy();

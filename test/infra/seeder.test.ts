@@ -29,6 +29,8 @@ import type { TemplateJson } from './synth.js';
 /** The BitTorrent ports the internet reaches: peer wire over TCP, the tracker over TCP (HTTP) and UDP (BEP 15). */
 const OPEN_PORTS = [
   { protocol: 'tcp', port: DEFAULT_PEER_PORT },
+  // uTP (BEP 29): libtorrent-based clients try it before TCP.
+  { protocol: 'udp', port: DEFAULT_PEER_PORT },
   { protocol: 'tcp', port: DEFAULT_TRACKER_PORT },
   { protocol: 'udp', port: DEFAULT_TRACKER_PORT },
 ];
@@ -146,7 +148,7 @@ describe('Class: SeederService', () => {
       expect(filesUnder(join(assembly.directory, source.directory))).toEqual(['.dockerignore', 'dist/seeder.js', 'dist/seeder.js.map', 'seeder/Dockerfile']);
     });
 
-    it('maps the peer port over TCP and the tracker port over TCP and UDP, and nothing else', () => {
+    it('maps the peer port and the tracker port over TCP and UDP, and nothing else', () => {
       // Prepare & Act
       const { json } = synthesize();
 
@@ -321,14 +323,14 @@ describe('Class: SeederNetwork', () => {
       expect(json.Outputs?.SeederAddresses).toMatchObject({ Value: { 'Fn::Join': [',', addresses.map((id) => ({ 'Fn::GetAtt': [id, 'PublicIp'] }))] } });
     });
 
-    it('listens on TCP 6881 and TCP_UDP 6969, never a TCP and a UDP listener on one port', () => {
+    it('listens on TCP_UDP 6881 (peer wire over TCP and uTP) and TCP_UDP 6969, never a TCP and a UDP listener on one port', () => {
       // Prepare & Act
       const { stack, json } = synthesize();
 
       // Assess
       const listeners = resourcesOfType(json, 'AWS::ElasticLoadBalancingV2::Listener').map(([, listener]) => listener.Properties ?? {});
       expect(listeners.map((listener) => ({ port: listener.Port, protocol: listener.Protocol }))).toEqual(expect.arrayContaining([
-        { port: DEFAULT_PEER_PORT, protocol: 'TCP' },
+        { port: DEFAULT_PEER_PORT, protocol: 'TCP_UDP' },
         { port: DEFAULT_TRACKER_PORT, protocol: 'TCP_UDP' },
       ]));
       expect(listeners).toHaveLength(2);
@@ -342,18 +344,19 @@ describe('Class: SeederNetwork', () => {
       expect(forwardsTo(DEFAULT_TRACKER_PORT)).toEqual([{ Type: 'forward', TargetGroupArn: { Ref: logicalIdOf(stack.seeder.targetGroups.tracker) } }]);
     });
 
-    it('sends to IP target groups checked over TCP, the TCP one preserving client IPs', () => {
+    it('sends to IP target groups checked over TCP that preserve client IPs', () => {
       // Prepare & Act
       const { stack, json } = synthesize();
 
       // Assess
       const peers = json.Resources[logicalIdOf(stack.seeder.targetGroups.peers)]?.Properties ?? {};
       const tracker = json.Resources[logicalIdOf(stack.seeder.targetGroups.tracker)]?.Properties ?? {};
-      expect(peers).toMatchObject({ Port: DEFAULT_PEER_PORT, Protocol: 'TCP', TargetType: 'ip', HealthCheckProtocol: 'TCP' });
+      expect(peers).toMatchObject({ Port: DEFAULT_PEER_PORT, Protocol: 'TCP_UDP', TargetType: 'ip', HealthCheckProtocol: 'TCP' });
       expect(tracker).toMatchObject({ Port: DEFAULT_TRACKER_PORT, Protocol: 'TCP_UDP', TargetType: 'ip', HealthCheckProtocol: 'TCP' });
-      expect(peers.TargetGroupAttributes).toContainEqual({ Key: 'preserve_client_ip.enabled', Value: 'true' });
       // UDP and TCP_UDP target groups always preserve client IPs; AWS refuses the attribute "false".
-      expect(tracker.TargetGroupAttributes).not.toContainEqual({ Key: 'preserve_client_ip.enabled', Value: 'false' });
+      for (const group of [peers, tracker]) {
+        expect(group.TargetGroupAttributes).not.toContainEqual({ Key: 'preserve_client_ip.enabled', Value: 'false' });
+      }
       expect(resourcesOfType(json, 'AWS::ElasticLoadBalancingV2::TargetGroup')).toHaveLength(2);
     });
   });

@@ -65,7 +65,7 @@ type Case = readonly [name: string, start: (fixture: Fixture, run: ClientRun) =>
 
 /**
  * The matrix. aria2c 1.36 and Transmission 3.00 cannot read hybrid torrents (see
- * /work/shared/notes/bittorrent-clients.md), so they get v1 only.
+ * ../shared/notes/bittorrent-clients.md), so they get v1 only.
  */
 const CASES: readonly Case[] = [
   ['aria2c v1 torrent', (f, run) => downloadWithAria2c({ torrentFile: f.v1.torrentFile }, run)],

@@ -1,13 +1,13 @@
 export { ClientError } from './ClientError.js';
 export { downloadWithAria2c } from './aria2c.js';
-export { downloadWithLibtorrent, seedWithLibtorrent } from './libtorrent.js';
+export { downloadWithLibtorrent, seedWithLibtorrent, timedLibtorrentDownload } from './libtorrent.js';
 export { announcedHashes, magnetFor, makeTorrent } from './makeTorrent.js';
 export { startOpentracker } from './opentracker.js';
 export { downloadWithQbittorrent } from './qbittorrent.js';
 export { startRangeServer } from './rangeServer.js';
 export { downloadWithTransmission } from './transmission.js';
 export type { Aria2cRun } from './aria2c.js';
-export type { LibtorrentSeedOptions } from './libtorrent.js';
+export type { LibtorrentDownload, LibtorrentDownloadOptions, LibtorrentSeedOptions, LibtorrentTransport } from './libtorrent.js';
 export type { MadeTorrent, MakeTorrentOptions } from './makeTorrent.js';
 export type { OpentrackerOptions, RunningTracker } from './opentracker.js';
 export type { RunningRangeServer } from './rangeServer.js';

@@ -20,6 +20,7 @@ interface ScriptEvent {
   readonly event: string;
   readonly port?: number;
   readonly path?: string;
+  readonly seconds?: number;
 }
 
 function parseEvent(line: string): ScriptEvent | undefined {
@@ -44,6 +45,32 @@ function eventWaiter(name: string): { readonly onLine: (line: string) => void; r
   return { onLine, event };
 }
 
+/** How libtorrent may connect: its defaults (uTP tried first, then TCP), TCP only, or uTP only. */
+type LibtorrentTransport = 'default' | 'tcp' | 'utp';
+
+/** Options of {@link downloadWithLibtorrent}. */
+interface LibtorrentDownloadOptions {
+  /** @default 'default' (as a user has it) */
+  readonly transport?: LibtorrentTransport;
+  /** A peer to connect to at once (127.0.0.1 and its port). */
+  readonly peer?: { readonly host: string; readonly port: number };
+  /**
+   * Drops the .torrent's trackers (the infohash stays the same), so `peer` is the only one:
+   * nothing dials the client and nothing else competes with the transport being measured.
+   * @default false
+   */
+  readonly noTrackers?: boolean;
+}
+
+/** A finished download, timed by the client from the moment the torrent was added. */
+interface LibtorrentDownload {
+  readonly path: string;
+  /** When the first payload byte arrived. */
+  readonly firstByteSeconds: number;
+  /** When every piece had passed its hash check. */
+  readonly doneSeconds: number;
+}
+
 /**
  * Downloads with python3-libtorrent 2.0 (test/e2e/clients/libtorrent_download.py): v1, hybrid
  * and v2 .torrent files, v1 magnets (`urn:btih:`) and v2 magnets (`urn:btmh:1220…`), peers from
@@ -52,16 +79,34 @@ function eventWaiter(name: string): { readonly onLine: (line: string) => void; r
  * @returns the path of the downloaded file (`outDir/<torrent name>`).
  * @throws ClientError on timeout or early exit, with the script's alert log.
  */
-async function downloadWithLibtorrent(source: TorrentSource, run: ClientRun): Promise<string> {
+async function downloadWithLibtorrent(source: TorrentSource, run: ClientRun, options: LibtorrentDownloadOptions = {}): Promise<string> {
+  return (await timedLibtorrentDownload(source, run, options)).path;
+}
+
+/**
+ * {@link downloadWithLibtorrent}, also reporting when the first payload byte arrived.
+ * @throws ClientError on timeout or early exit, with the script's alert log.
+ */
+async function timedLibtorrentDownload(source: TorrentSource, run: ClientRun, options: LibtorrentDownloadOptions = {}): Promise<LibtorrentDownload> {
   const outDir = resolve(run.outDir);
   await mkdir(outDir, { recursive: true });
   const argument = 'torrentFile' in source ? resolve(source.torrentFile) : sourceArgument(source);
+  const flags = [`--transport=${options.transport ?? 'default'}`];
+  if (options.peer !== undefined) flags.push(`--peer=${options.peer.host}:${options.peer.port}`);
+  if (options.noTrackers === true) flags.push('--no-trackers');
   const done = eventWaiter('done');
-  const proc = startProcess(SYSTEM_PYTHON, [join(here, 'libtorrent_download.py'), argument, outDir], { onStdoutLine: done.onLine });
+  const firstByte = eventWaiter('first_byte');
+  const onLine = (line: string): void => {
+    done.onLine(line);
+    firstByte.onLine(line);
+  };
+  const proc = startProcess(SYSTEM_PYTHON, [join(here, 'libtorrent_download.py'), argument, outDir, ...flags], { onStdoutLine: onLine });
   return superviseClient(CLIENT, run, proc, async () => {
     const event = await done.event;
     if (event.path === undefined) throw new Error('done event without a path');
-    return event.path;
+    // The script reports first_byte before done, always.
+    const first = await firstByte.event;
+    return { path: event.path, firstByteSeconds: first.seconds ?? Number.NaN, doneSeconds: event.seconds ?? Number.NaN };
   });
 }
 
@@ -102,5 +147,5 @@ async function seedWithLibtorrent(
   return { port: started.port, stop: () => proc.stop() };
 }
 
-export { downloadWithLibtorrent, seedWithLibtorrent };
-export type { LibtorrentSeedOptions };
+export { downloadWithLibtorrent, seedWithLibtorrent, timedLibtorrentDownload };
+export type { LibtorrentDownload, LibtorrentDownloadOptions, LibtorrentSeedOptions, LibtorrentTransport };

@@ -1,7 +1,9 @@
 """Session setup shared by libtorrent_download.py and libtorrent_seed.py.
 
-Every peer in the tests is 127.0.0.1, so the settings that matter are the ones that let many
-connections from one address through quickly (see /work/shared/notes/bittorrent-clients.md).
+Clients run as users configure them: libtorrent's default transports (uTP first, then TCP) and
+encryption policy. Every peer in the tests is 127.0.0.1, so the only settings changed are the
+ones loopback itself needs: many connections from one address, quick reconnects, no discovery
+(see ../shared/notes/bittorrent-clients.md).
 Progress and results go to stdout as one JSON object per line; diagnostics go to stderr, which
 the TypeScript side keeps as the output tail for failure messages.
 """
@@ -24,7 +26,15 @@ if os.environ.get("S3T_LIBTORRENT_PEER_LOG") == "1":
     ALERT_MASK |= lt.alert.category_t.peer_log_notification
 
 
-def make_session(port: int) -> lt.session:
+# Transports a test may force; "default" leaves libtorrent's own (uTP tried first, then TCP).
+TRANSPORTS = {
+    "default": {},
+    "tcp": {"enable_outgoing_utp": False, "enable_incoming_utp": False},
+    "utp": {"enable_outgoing_tcp": False, "enable_incoming_tcp": False},
+}
+
+
+def make_session(port: int, transport: str = "default") -> lt.session:
     """A session listening on 127.0.0.1:port (0: the kernel picks) with no discovery at all."""
     return lt.session({
         "listen_interfaces": f"127.0.0.1:{port}",
@@ -35,9 +45,6 @@ def make_session(port: int) -> lt.session:
         "enable_natpmp": False,
         # Every peer is 127.0.0.1: without this libtorrent keeps one connection per IP.
         "allow_multiple_connections_per_ip": True,
-        # A uTP attempt to a TCP-only peer costs a 3 s timeout per connection.
-        "enable_outgoing_utp": False,
-        "enable_incoming_utp": False,
         # Reconnect fast to a peer that was not ready yet (the default waits 60 s).
         "min_reconnect_time": 1,
         "max_failcount": 1000,
@@ -47,6 +54,7 @@ def make_session(port: int) -> lt.session:
         "announce_to_all_trackers": True,
         "announce_to_all_tiers": True,
         "alert_mask": ALERT_MASK,
+        **TRANSPORTS[transport],
     })
 
 

@@ -49,10 +49,11 @@ interface TorrentInfo {
 
 /**
  * The profile, written before the first start: a default profile turns on DHT, LSD and UPnP on
- * every interface. uTP off (a TCP-only peer costs a uTP timeout first); several connections per
- * IP (every peer is 127.0.0.1); SSRF mitigation off (it refuses webseeds on localhost with a
- * query string, such as presigned URLs); queueing off (a queued torrent never starts). The
- * WebUI answers loopback without login.
+ * every interface. Transports and encryption stay as a user has them ("TCP and µTP", uTP tried
+ * first). Only what loopback needs changes: several connections per IP (every peer is
+ * 127.0.0.1); SSRF mitigation off (it refuses webseeds on localhost with a query string, such
+ * as presigned URLs); queueing off (a queued torrent never starts). The WebUI answers loopback
+ * without login.
  */
 function config(outDir: string, peerPort: number, webUiPort: number): string {
   return [
@@ -70,7 +71,6 @@ function config(outDir: string, peerPort: number, webUiPort: number): string {
     `Session\\DefaultSavePath=${outDir}`,
     'Session\\TempPathEnabled=false',
     'Session\\MultiConnectionsPerIp=true',
-    'Session\\BTProtocol=TCP',
     'Session\\SSRFMitigation=false',
     'Session\\QueueingSystemEnabled=false',
     '',
