@@ -4,6 +4,7 @@
 //            cached `?torrent` latency against S3 serving the same bytes.
 //   tracker: UDP announces per second against opentracker and bittorrent-tracker.
 //   seeder:  aria2c downloading 1 GiB from our seeder against python3-libtorrent seeding it.
+//   seeder-cpu: the seeder service's CPU per GiB served, cold and warm, against libtorrent's.
 // One part only: `npm run bench -- flow` or `BENCH_ONLY=flow npm run bench` (comma-separated
 // names for several). Parts run sequentially so that they never compete for the CPUs.
 import { runFlowBench } from './flow/index.js';
@@ -14,6 +15,7 @@ const PARTS = {
   flow: runFlowBench,
   tracker: async () => (await import('./tracker.js')).runTrackerBench(),
   seeder: async () => (await import('./seeder.js')).runSeederBench(),
+  'seeder-cpu': async () => (await import('./seederCpu.js')).runSeederCpuBench(),
 } as const;
 type PartName = keyof typeof PARTS;
 
