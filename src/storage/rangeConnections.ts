@@ -61,6 +61,7 @@ class RangeConnection {
   public constructor(
     url: URL,
     private readonly timeoutMs: number,
+    ca: string | undefined,
     private readonly onIdle: (connection: RangeConnection) => void,
     private readonly onClose: (connection: RangeConnection) => void,
   ) {
@@ -69,7 +70,7 @@ class RangeConnection {
     const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
     // tls.connect takes `onread` like net.connect (Node passes it to the socket it creates);
     // @types/node 20 does not declare it.
-    const tlsOptions: ConnectionOptions = { host, port, servername: host, ...{ onread } };
+    const tlsOptions: ConnectionOptions = { host, port, servername: host, ...(ca === undefined ? {} : { ca }), ...{ onread } };
     this.socket = url.protocol === 'https:' ? tlsConnect(tlsOptions) : netConnect({ host, port, onread });
     this.socket.setNoDelay(true);
     this.socket.on('timeout', () => this.socket.destroy(new Error(this.pending === undefined ? 'idle' : `no answer within ${this.timeoutMs} ms`)));
@@ -179,7 +180,11 @@ class RangeConnections {
   private readonly idle = new Map<string, RangeConnection[]>();
   private readonly all = new Set<RangeConnection>();
 
-  public constructor(private readonly timeoutMs: number) {}
+  /** @param ca trusted certificates (PEM) instead of Node's own: for servers of tests. */
+  public constructor(
+    private readonly timeoutMs: number,
+    private readonly ca?: string,
+  ) {}
 
   /**
    * GETs `length` bytes from `offset` of `url` with the extra headers. A request that fails on a
@@ -218,6 +223,7 @@ class RangeConnections {
     const connection = new RangeConnection(
       url,
       this.timeoutMs,
+      this.ca,
       (free) => {
         const list = this.idle.get(origin) ?? [];
         this.idle.set(origin, list);

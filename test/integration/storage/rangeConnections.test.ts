@@ -1,8 +1,12 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { join } from 'node:path';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { RangeConnections } from '../../../src/storage/rangeConnections.js';
-import { pseudoRandomBytes } from '../../helpers/files.js';
+import { pseudoRandomBytes, tempDir } from '../../helpers/files.js';
 
 // RangeConnections against node:http servers on loopback that answer as S3 does, and as
 // S3-compatible servers sometimes do (ignoring Range, chunked bodies, closing idle connections).
@@ -126,6 +130,33 @@ describe('Class: RangeConnections', () => {
       await expect(pool.get(server.url, 0, 10, { 'If-Match': '"a"\r\nX-Evil: 1' })).rejects.toThrow('header If-Match holds a line break');
     } finally {
       await server.close();
+    }
+  });
+
+  it('reads over TLS the same way (S3 on AWS is https)', async () => {
+    // A certificate for localhost, made for this test and trusted by this pool only.
+    const { dir, cleanup } = await tempDir('range-tls');
+    try {
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
+        '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost'], { stdio: 'ignore' });
+      const cert = readFileSync(join(dir, 'cert.pem'), 'utf8');
+      const server = createHttpsServer({ key: readFileSync(join(dir, 'key.pem')), cert }, s3Like);
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const tlsPool = new RangeConnections(5_000, cert);
+      try {
+        const url = new URL(`https://localhost:${(server.address() as AddressInfo).port}/bucket/key`);
+        const first = await tlsPool.get(url, 0, 200_000, {});
+        const second = await tlsPool.get(url, 200_000, data.length - 200_000, {});
+        expect(first.body?.equals(data.subarray(0, 200_000))).toBe(true);
+        expect(second.body?.equals(data.subarray(200_000))).toBe(true);
+        await expect(new RangeConnections(5_000).get(url, 0, 10, {})).rejects.toThrow(/self[- ]signed/);
+      } finally {
+        tlsPool.destroy();
+        server.closeAllConnections();
+        server.close();
+      }
+    } finally {
+      await cleanup();
     }
   });
 });
