@@ -2,7 +2,7 @@
 // openssl, mktorrent and libtorrent, measured in one run on one file, and whether our torrents
 // match theirs. Run through npm: the script builds dist/ first, and the bench times that bundle.
 import { constants, rmSync } from 'node:fs';
-import { access, mkdtemp } from 'node:fs/promises';
+import { access, mkdtemp, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { COMPARISONS, CONTEXT, GOALS, benchCases } from './cases.js';
@@ -12,7 +12,7 @@ import { measure } from './measure.js';
 import type { Measurement } from './measure.js';
 import { formatContext, formatGoals, formatNoise, formatRuns, formatTable } from './report.js';
 import { killAllRunning } from './run.js';
-import { measureStartup } from './startup.js';
+import { EXTRA_CA_VARIABLE, benchEnvironment, measureStartup } from './startup.js';
 import { settleAndWarm, writeTestFile } from './testFile.js';
 import { infoHashChecks } from './verify.js';
 import type { Check } from './verify.js';
@@ -53,7 +53,7 @@ async function runHashingBench(): Promise<number> {
     const cases = benchCases(file, dir, cores);
     const results = new Map<CaseId, Measurement>();
     const failures: string[] = [];
-    const options = { runs, cwd: PROJECT_ROOT, gnuTime, timeReport: join(dir, 'time-report.txt'), cores };
+    const options = { runs, cwd: PROJECT_ROOT, gnuTime, timeReport: join(dir, 'time-report.txt'), cores, env: benchEnvironment() };
     for (const benchCase of cases) {
       progress(`measuring ${benchCase.label} (1 warm-up + ${runs}) ...`);
       try {
@@ -63,7 +63,9 @@ async function runHashingBench(): Promise<number> {
       }
     }
     progress('measuring process start-up ...');
-    const startup = await measureStartup(runs, options);
+    const tiny = { file: join(dir, 'tiny.bin'), torrent: join(dir, 'tiny.torrent') };
+    await writeFile(tiny.file, Buffer.alloc(1024, 1));
+    const startup = await measureStartup(runs, options, tiny);
 
     const checks: Check[] = [];
     for (const check of infoHashChecks(cases)) {
@@ -79,6 +81,7 @@ async function runHashingBench(): Promise<number> {
     out();
     out(`${cpus()[0]?.model ?? 'unknown CPU'}, ${cores} cores; Node ${process.version}; median of ${runs} runs after 1 warm-up; wall time of the whole process.`);
     formatNoise(cases, results).forEach((line) => out(line));
+    if (process.env[EXTRA_CA_VARIABLE] !== undefined) out(`Every command runs without ${EXTRA_CA_VARIABLE} (set in this shell; Node 20 parses it at every start, see start-up below).`);
     if (gnuTime === undefined) out(`${GNU_TIME} is missing (Debian package \`time\`): peak RSS and competing load not measured.`);
     out();
     formatTable(cases, results, COMPARISONS, FILE_SIZE).forEach((line) => out(line));

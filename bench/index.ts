@@ -6,6 +6,7 @@
 //   seeder:  aria2c downloading 1 GiB from our seeder against python3-libtorrent seeding it.
 //   transports: python3-libtorrent with default, TCP-only and uTP-only transports, downloading
 //            from our seeder and from a python3-libtorrent seeder: first byte and MiB/s.
+//   seeder-cpu: the seeder service's CPU per GiB served, cold and warm, against libtorrent's.
 // One part only: `npm run bench -- flow` or `BENCH_ONLY=flow npm run bench` (comma-separated
 // names for several). Parts run sequentially so that they never compete for the CPUs.
 import { runFlowBench } from './flow/index.js';
@@ -17,6 +18,7 @@ const PARTS = {
   tracker: async () => (await import('./tracker.js')).runTrackerBench(),
   seeder: async () => (await import('./seeder.js')).runSeederBench(),
   transports: async () => (await import('./transports.js')).runTransportsBench(),
+  'seeder-cpu': async () => (await import('./seederCpu.js')).runSeederCpuBench(),
 } as const;
 type PartName = keyof typeof PARTS;
 

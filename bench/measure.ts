@@ -33,6 +33,8 @@ interface MeasureOptions {
   readonly timeReport: string;
   /** Cores of the machine: the capacity the foreign share is measured against. */
   readonly cores: number;
+  /** The commands' environment. @default process.env */
+  readonly env?: NodeJS.ProcessEnv | undefined;
 }
 
 /**
@@ -49,6 +51,7 @@ async function measure(benchCase: Command, options: MeasureOptions): Promise<Mea
       cwd: options.cwd,
       gnuTime: options.gnuTime,
       timeReport: options.timeReport,
+      env: options.env,
     });
     const failure = failureOf(result);
     if (failure !== undefined) throw new Error(`${benchCase.label} failed: ${failure}`);

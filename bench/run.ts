@@ -29,6 +29,8 @@ interface RunOptions {
   readonly timeoutMs?: number;
   /** Send stdout to /dev/null (`cat` of 1 GiB must not be collected into a string). */
   readonly discardStdout?: boolean;
+  /** The child's environment. @default process.env */
+  readonly env?: NodeJS.ProcessEnv | undefined;
 }
 
 /** Process groups still running, so an interrupted bench can stop exactly what it started. */
@@ -82,7 +84,7 @@ async function runBounded(command: string, args: ReadonlyArray<string>, options:
   const started = process.hrtime.bigint();
   // detached: its own process group, so a timeout can kill the tool together with GNU time.
   const stdoutMode = options.discardStdout === true ? 'ignore' : 'pipe';
-  const child = spawn(file, argv, { cwd: options.cwd, detached: true, stdio: ['ignore', stdoutMode, 'pipe'] });
+  const child = spawn(file, argv, { cwd: options.cwd, env: options.env ?? process.env, detached: true, stdio: ['ignore', stdoutMode, 'pipe'] });
   const pid = child.pid;
   if (pid !== undefined) running.add(pid);
   let stdout = '';

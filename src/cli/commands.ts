@@ -120,7 +120,7 @@ async function createCommand(args: CreateArgs, io: CliOutput): Promise<void> {
   await source.close();
   assertValidTorrentOptions(torrentOptions); // before minutes of hashing, not after
   pieceLength ??= pieceLengthFor(size);
-  const progress = progressFor('bytes', size);
+  const progress = await progressFor('bytes', size);
   let hashes;
   try {
     hashes = await hashFile(args.file, {

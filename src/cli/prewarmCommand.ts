@@ -1,5 +1,6 @@
 import { objectUrl } from '../storage/index.js';
 import { progressFor } from './progress.js';
+import type { Progress } from './progress.js';
 import type { CliOutput } from './commands.js';
 import { PrewarmError, UsageError } from './errors.js';
 import { parseS3Url } from './s3Url.js';
@@ -97,7 +98,7 @@ function torrentUrl(api: string, bucket: string, key: string, format: string | u
 
 /** Asks the API for one object's torrent until it is READY, showing progress from the 202s. */
 async function prewarmOne(api: string, url: string, deadline: number, io: CliOutput): Promise<void> {
-  let progress: ReturnType<typeof progressFor> | undefined;
+  let progress: Progress | undefined;
   try {
     for (;;) {
       const reply = await fetchApi(api, url);
@@ -113,7 +114,7 @@ async function prewarmOne(api: string, url: string, deadline: number, io: CliOut
       }
       const body = JSON.parse(text) as { piecesDone?: number; piecesTotal?: number };
       if (body.piecesTotal !== undefined && body.piecesTotal > 0) {
-        progress ??= progressFor('pieces', body.piecesTotal);
+        progress ??= await progressFor('pieces', body.piecesTotal);
         progress.update(body.piecesDone ?? 0, body.piecesTotal);
       }
       if (Date.now() > deadline) throw new PrewarmError(`${url}: not ready before the timeout`);

@@ -1,15 +1,14 @@
-import { Agent as HttpAgent, request as httpRequest } from 'node:http';
-import type { IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { AwsConfig } from '../config.js';
 import { ObjectChangedError, ObjectMissingError, ObjectNotPublicError, StorageUnavailableError } from './errors.js';
 import { keyPath, objectUrl } from './objectUrl.js';
+import { RangeConnections } from './rangeConnections.js';
+import type { RangeReply } from './rangeConnections.js';
 
 /** One ranged GET may take this long, headers and body, before it counts as failed. */
 const RANGE_GET_TIMEOUT_MS = 30_000;
 
-/** Keep-alive sockets to S3: one per GET in flight (the seeder bounds those itself). */
-const MAX_SOCKETS = 128;
+/** Who is asking, in S3's access logs. */
+const USER_AGENT = 's3-torrent-seeder';
 
 /** A bucket S3 can address as `<bucket>.s3.<region>.amazonaws.com` (no dots: TLS wildcard). */
 const VIRTUAL_HOSTABLE = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
@@ -23,18 +22,13 @@ interface ObjectTarget {
 /**
  * Anonymous ranged reads of one version of an object as plain HTTP GETs with `Range` and
  * `If-Match`: the requests anyone on the internet could make, so S3 applies its public-access
- * rules to them. The seeder makes one per piece; without the SDK's middleware each costs half
- * the CPU (measured against s3rver), which is the seeder's bottleneck.
+ * rules to them. The seeder makes one per piece, the most of its CPU on a cold cache: without
+ * the SDK's middleware, and without node:http (see RangeConnections).
  */
 class AnonymousRangeReader {
-  private readonly agent: HttpAgent | HttpsAgent;
-  private readonly https: boolean;
+  private readonly connections = new RangeConnections(RANGE_GET_TIMEOUT_MS);
 
-  public constructor(private readonly aws: AwsConfig) {
-    this.https = (aws.s3Endpoint ?? 'https:').startsWith('https:');
-    const options = { keepAlive: true, maxSockets: MAX_SOCKETS };
-    this.agent = this.https ? new HttpsAgent(options) : new HttpAgent(options);
-  }
+  public constructor(private readonly aws: AwsConfig) {}
 
   /** The URL of an object: path-style under a custom endpoint, virtual-hosted on AWS when it can be. */
   public urlOf(bucket: string, key: string): string {
@@ -49,48 +43,23 @@ class AnonymousRangeReader {
    * @throws ObjectChangedError (412, or another ETag served), ObjectNotPublicError (403),
    *   ObjectMissingError (404), StorageUnavailableError (anything else, timeouts included).
    */
-  public read(target: ObjectTarget, offset: number, length: number): Promise<Buffer> {
+  public async read(target: ObjectTarget, offset: number, length: number): Promise<Buffer> {
     const { bucket, key, etag } = target;
-    const send = this.https ? httpsRequest : httpRequest;
-    return new Promise<Buffer>((resolve, reject) => {
-      const request = send(this.urlOf(bucket, key), {
-        agent: this.agent,
-        headers: { range: `bytes=${offset}-${offset + length - 1}`, 'if-match': etag },
-        timeout: RANGE_GET_TIMEOUT_MS,
-      }, (reply) => {
-        const failure = replyError(reply, { ...target, offset }, length);
-        if (failure !== undefined) {
-          reply.resume();
-          reject(failure);
-          return;
-        }
-        const body = Buffer.allocUnsafe(length);
-        let filled = 0;
-        reply.on('data', (chunk: Buffer) => {
-          const wanted = Math.min(chunk.length, length - filled);
-          chunk.copy(body, filled, 0, wanted);
-          filled += wanted;
-          // A server may send more than asked (a wider range, or the whole object from byte 0):
-          // the bytes asked for are in, the rest is not read.
-          if (filled === length && wanted < chunk.length) {
-            resolve(body);
-            reply.destroy();
-          }
-        });
-        reply.once('error', (error) => reject(unavailable(target, error)));
-        reply.once('end', () => {
-          if (filled === length) resolve(body);
-          else reject(new StorageUnavailableError(`s3://${bucket}/${key} ended after ${filled} of ${length} bytes`, bucket, key));
-        });
-      });
-      request.once('timeout', () => request.destroy(new Error(`no answer within ${RANGE_GET_TIMEOUT_MS} ms`)));
-      request.once('error', (error) => reject(unavailable(target, error)));
-      request.end();
-    });
+    let reply: RangeReply;
+    try {
+      reply = await this.connections.get(new URL(this.urlOf(bucket, key)), offset, length, { 'If-Match': etag, 'User-Agent': USER_AGENT });
+    } catch (error) {
+      throw unavailable(target, error);
+    }
+    const failure = replyError(reply, { ...target, offset }, length);
+    if (failure !== undefined) throw failure;
+    const body = reply.body as Buffer;
+    if (body.length !== length) throw new StorageUnavailableError(`s3://${bucket}/${key} ended after ${body.length} of ${length} bytes`, bucket, key);
+    return body;
   }
 
   public destroy(): void {
-    this.agent.destroy();
+    this.connections.destroy();
   }
 }
 
@@ -100,20 +69,19 @@ function unavailable(target: ObjectTarget, cause: unknown): StorageUnavailableEr
 }
 
 /** The typed error a reply stands for, or undefined when it carries the bytes asked for. */
-function replyError(reply: IncomingMessage, target: ObjectTarget & { readonly offset: number }, length: number): Error | undefined {
+function replyError(reply: RangeReply, target: ObjectTarget & { readonly offset: number }, length: number): Error | undefined {
   const { bucket, key, etag } = target;
-  const status = reply.statusCode ?? 0;
+  const { status } = reply;
   if (status === 412) return new ObjectChangedError(bucket, key, etag);
   if (status === 403) return new ObjectNotPublicError(bucket, key);
   if (status === 404) return new ObjectMissingError(bucket, key);
   // Some S3-compatible servers ignore If-Match: the ETag they answer with still tells.
-  const served = reply.headers.etag;
-  if ((status === 206 || status === 200) && served !== undefined && served !== etag) return new ObjectChangedError(bucket, key, etag);
+  if ((status === 206 || status === 200) && reply.etag !== undefined && reply.etag !== etag) return new ObjectChangedError(bucket, key, etag);
   // The body must start at `offset`: a 206 says where it starts, a 200 starts at byte 0.
-  const range = /^bytes (\d+)-(\d+)\//.exec(reply.headers['content-range'] ?? '');
+  const range = /^bytes (\d+)-(\d+)\//.exec(reply.contentRange ?? '');
   const startsAt = status === 200 ? 0 : range === null ? Number.NaN : Number(range[1]);
   if ((status === 206 || status === 200) && startsAt === target.offset) return undefined;
-  return new StorageUnavailableError(`reading s3://${bucket}/${key} answered HTTP ${status} (${reply.headers['content-range'] ?? 'no Content-Range'}) for ${length} bytes`, bucket, key);
+  return new StorageUnavailableError(`reading s3://${bucket}/${key} answered HTTP ${status} (${reply.contentRange ?? 'no Content-Range'}) for ${length} bytes`, bucket, key);
 }
 
 export { AnonymousRangeReader, RANGE_GET_TIMEOUT_MS };

@@ -3,6 +3,7 @@ import { compactAddress, normalizeAddress } from './addresses.js';
 import { allowedFastSet } from './allowedFast.js';
 import { fullBitfield, isComplete } from './bitfield.js';
 import type { Choker } from './Choker.js';
+import type { PieceMessages } from './pieceMessages.js';
 import { ALLOWED_FAST_SET_SIZE, HANDSHAKE_LENGTH, MAX_BLOCK_LENGTH, PROTOCOL, UT_METADATA_ID } from './constants.js';
 import { WireProtocolError } from './errors.js';
 import { decodeExtensionHandshake, decodeMetadataMessage, encodeExtensionHandshake, metadataReply } from './extensions.js';
@@ -58,6 +59,8 @@ interface PeerHost {
    */
   reserveBlockBytes(connection: PeerConnection, bytes: number): boolean;
   releaseBlockBytes(bytes: number): void;
+  /** Buffers for outgoing piece messages, shared by every connection. */
+  readonly pieceMessages: PieceMessages;
 }
 
 type Phase = 'handshake' | 'resolving' | 'active' | 'closed';
@@ -384,12 +387,14 @@ class PeerConnection {
             this.host.releaseBlockBytes(ref.length);
             return;
           }
-          // A copy: the socket may hold the block a while, and a view would pin the whole span.
-          const block = Buffer.from(span);
-          this.send(encode.pieceHeader(ref.index, ref.begin, block.length));
-          this.send(block, () => this.host.releaseBlockBytes(ref.length));
-          this.uploaded += block.length;
-          swarm.recordServed(block.length);
+          // A copy (see PieceMessages), into a buffer reused once the socket is done with it.
+          const message = this.host.pieceMessages.take(ref.index, ref.begin, span);
+          this.send(message, () => {
+            this.host.pieceMessages.release(message);
+            this.host.releaseBlockBytes(ref.length);
+          });
+          this.uploaded += span.length;
+          swarm.recordServed(span.length);
           this.pump();
         },
         (error: unknown) => {

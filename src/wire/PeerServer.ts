@@ -4,6 +4,7 @@ import type { Server } from 'node:net';
 import { Choker } from './Choker.js';
 import { normalizeAddress } from './addresses.js';
 import { PeerConnection } from './PeerConnection.js';
+import { PieceMessages } from './pieceMessages.js';
 import type { PeerHost, PeerSocket } from './PeerConnection.js';
 import { UtpEndpoint } from './utp/index.js';
 import type { Swarm } from './Swarm.js';
@@ -51,6 +52,13 @@ interface PeerServerOptions extends Partial<PeerServerSettings> {
   readonly onClose?: ((connection: PeerConnection, reason: string) => void) | undefined;
 }
 
+/**
+ * Idle piece-message buffers kept for reuse (16 KiB each, 16 MiB in all): enough for the
+ * messages of a busy tick to find buffers ready; the rest of a burst's buffers are left to the
+ * garbage collector, so that memory after a burst is not pinned at the block budget.
+ */
+const MAX_IDLE_PIECE_MESSAGES = 1024;
+
 /** Azureus-style peer id: `-S30100-` then 12 random bytes. */
 function newPeerId(): Buffer {
   return Buffer.concat([Buffer.from('-S30100-', 'latin1'), randomBytes(12)]);
@@ -63,6 +71,7 @@ function newPeerId(): Buffer {
 class PeerServer implements PeerHost {
   public readonly peerId = newPeerId();
   public readonly choker: Choker<PeerConnection>;
+  public readonly pieceMessages = new PieceMessages(MAX_IDLE_PIECE_MESSAGES);
   private readonly settings: PeerServerSettings;
   private readonly connections = new Set<PeerConnection>();
   private readonly perIp = new Map<string, number>();

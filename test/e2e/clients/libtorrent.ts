@@ -144,7 +144,7 @@ async function seedWithLibtorrent(
     await proc.stop();
     throw new ClientError(`${CLIENT} seeder`, torrentFile, reason, proc.outputTail());
   }
-  return { port: started.port, stop: () => proc.stop() };
+  return { port: started.port, pid: proc.pid, stop: () => proc.stop() };
 }
 
 export { downloadWithLibtorrent, seedWithLibtorrent, timedLibtorrentDownload };

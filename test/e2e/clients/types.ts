@@ -17,6 +17,8 @@ interface ClientRun {
 interface RunningSeeder {
   /** TCP port it accepts peers on (127.0.0.1). */
   readonly port: number;
+  /** Its process id (the bench reads the seeder's CPU time from it). */
+  readonly pid: number;
   /** Kills its process tree; resolves once it has exited. */
   stop(): Promise<void>;
 }
