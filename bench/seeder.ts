@@ -13,7 +13,7 @@ import { parseTorrent } from '../src/torrent/index.js';
 import { downloadWithAria2c, makeTorrent, seedWithLibtorrent, startOpentracker } from '../test/e2e/clients/index.js';
 import { benchClients } from './flow/clients.js';
 import { BUCKET } from './flow/config.js';
-import { uploadFile } from './flow/ready.js';
+import { fetchReadyTorrent, uploadFile } from './flow/ready.js';
 import { cleanUpOnInterrupt, startStack } from './flow/stack.js';
 import { settleAndWarm, writeTestFile } from './testFile.js';
 
@@ -25,7 +25,6 @@ const RUNS = Number(process.env['BENCH_SEEDER_RUNS'] ?? 4);
 /** The seeder's span cache for this bench: twice the object, so it reads it in 8 MiB spans. */
 const CACHE_BYTES = 2 * OBJECT_SIZE;
 const DOWNLOAD_TIMEOUT_MS = 600_000;
-const READY_TIMEOUT_MS = 300_000;
 const GOAL = 1.0;
 
 const out = (line = ''): void => void process.stdout.write(`${line}\n`);
@@ -54,16 +53,6 @@ async function timedDownload(torrentFile: string, outDir: string, expected: stri
   return seconds;
 }
 
-async function fetchTorrent(api: string): Promise<Buffer> {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  for (;;) {
-    const reply = await fetch(`${api}/${BUCKET}/${KEY}?torrent`);
-    if (reply.status === 200) return Buffer.from(await reply.arrayBuffer());
-    if (reply.status !== 202 || Date.now() > deadline) throw new Error(`?torrent answered ${reply.status}: ${await reply.text()}`);
-    await reply.arrayBuffer();
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 async function runSeederBench(): Promise<number> {
   const dir = await mkdtemp(join(tmpdir(), 's3-torrent-bench-seeder-'));
@@ -84,7 +73,7 @@ async function runSeederBench(): Promise<number> {
     const clients = benchClients(stack.endpoints);
     stoppers.push(async () => clients.destroy());
     await uploadFile(clients.publisher, { bucket: BUCKET, key: KEY }, file, OBJECT_SIZE);
-    const ours = await fetchTorrent(stack.endpoints.api);
+    const ours = await fetchReadyTorrent(stack.endpoints.api, BUCKET, KEY);
     const oursFile = join(dir, 'ours.torrent');
     await writeFile(oursFile, ours);
     const summary = parseTorrent(ours);

@@ -20,7 +20,7 @@ import { downloadWithAria2c, makeTorrent, seedWithLibtorrent, startOpentracker }
 import { PROJECT_ROOT } from './config.js';
 import { benchClients } from './flow/clients.js';
 import { BUCKET } from './flow/config.js';
-import { uploadFile } from './flow/ready.js';
+import { fetchReadyTorrent, uploadFile } from './flow/ready.js';
 import { cleanUpOnInterrupt, startStack } from './flow/stack.js';
 import type { StackEndpoints } from './flow/stack.js';
 import { settleAndWarm, writeTestFile } from './testFile.js';
@@ -35,7 +35,6 @@ const RUNS = Number(process.env['BENCH_SEEDER_RUNS'] ?? 3);
 const WARM_CACHE_BYTES = 2 * OBJECT_SIZE;
 const START_TIMEOUT_MS = 60_000;
 const DOWNLOAD_TIMEOUT_MS = 600_000;
-const READY_TIMEOUT_MS = 300_000;
 /** Issue 12's goals: our CPU per GiB over libtorrent's, at most. */
 const COLD_GOAL = 1.5;
 const WARM_GOAL = 1.0;
@@ -123,16 +122,6 @@ async function cpuOfDownload(pid: number, download: () => Promise<string>, outDi
   return used;
 }
 
-async function fetchTorrent(api: string): Promise<Buffer> {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  for (;;) {
-    const reply = await fetch(`${api}/${BUCKET}/${KEY}?torrent`);
-    if (reply.status === 200) return Buffer.from(await reply.arrayBuffer());
-    if (reply.status !== 202 || Date.now() > deadline) throw new Error(`?torrent answered ${reply.status}: ${await reply.text()}`);
-    await reply.arrayBuffer();
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 async function runSeederCpuBench(): Promise<number> {
   const dir = await mkdtemp(join(tmpdir(), 's3-torrent-bench-seeder-cpu-'));
@@ -152,7 +141,7 @@ async function runSeederCpuBench(): Promise<number> {
     const clients = benchClients(stack.endpoints);
     stoppers.push(async () => clients.destroy());
     await uploadFile(clients.publisher, { bucket: BUCKET, key: KEY }, file, OBJECT_SIZE);
-    const ours = parseTorrent(await fetchTorrent(stack.endpoints.api));
+    const ours = parseTorrent(await fetchReadyTorrent(stack.endpoints.api, BUCKET, KEY));
 
     progress('starting python3-libtorrent seeding the same file, announced on opentracker ...');
     const tracker = await startOpentracker([ours.infoHashV1 ?? '']);

@@ -16,7 +16,7 @@ import { makeTorrent, seedWithLibtorrent, timedLibtorrentDownload } from '../tes
 import type { LibtorrentTransport } from '../test/e2e/clients/index.js';
 import { benchClients } from './flow/clients.js';
 import { BUCKET } from './flow/config.js';
-import { uploadFile } from './flow/ready.js';
+import { fetchReadyTorrent, uploadFile } from './flow/ready.js';
 import { cleanUpOnInterrupt, startStack } from './flow/stack.js';
 import { settleAndWarm, writeTestFile } from './testFile.js';
 
@@ -27,7 +27,6 @@ const KEY = 'transports.bin';
 /** Runs of each case, alternating between the two seeders; the median counts. */
 const RUNS = Number(process.env['BENCH_TRANSPORTS_RUNS'] ?? 3);
 const DOWNLOAD_TIMEOUT_MS = 300_000;
-const READY_TIMEOUT_MS = 300_000;
 /** Issue 15's goal: first byte with default transports within this share of TCP-only's. */
 const FIRST_BYTE_GOAL = 1.2;
 const TRANSPORTS: ReadonlyArray<{ readonly transport: LibtorrentTransport; readonly label: string }> = [
@@ -50,16 +49,6 @@ async function sha256File(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
-async function fetchTorrent(api: string): Promise<Buffer> {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  for (;;) {
-    const reply = await fetch(`${api}/${BUCKET}/${KEY}?torrent`);
-    if (reply.status === 200) return Buffer.from(await reply.arrayBuffer());
-    if (reply.status !== 202 || Date.now() > deadline) throw new Error(`?torrent answered ${reply.status}: ${await reply.text()}`);
-    await reply.arrayBuffer();
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 interface Sample {
   readonly firstByte: number;
@@ -101,7 +90,7 @@ async function runTransportsBench(): Promise<number> {
     const clients = benchClients(stack.endpoints);
     stoppers.push(async () => clients.destroy());
     await uploadFile(clients.publisher, { bucket: BUCKET, key: KEY }, file, size);
-    const ours = await fetchTorrent(stack.endpoints.api);
+    const ours = await fetchReadyTorrent(stack.endpoints.api, BUCKET, KEY);
     const oursFile = join(dir, 'ours.torrent');
     await writeFile(oursFile, ours);
     const summary = parseTorrent(ours);

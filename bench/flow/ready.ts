@@ -143,5 +143,20 @@ async function readSegments(
   return seconds(started);
 }
 
-export { flushWrites, readOnce, readSegments, uploadFile, waitReady };
+/** Longest a benchmark waits for a 1 GiB object's torrent (hashing on this machine takes seconds). */
+const TORRENT_READY_TIMEOUT_MS = 300_000;
+
+/** `GET /bucket/key?torrent` until it answers 200 (bounded); any answer but 200 or 202 throws. */
+async function fetchReadyTorrent(api: string, bucket: string, key: string): Promise<Buffer> {
+  const deadline = Date.now() + TORRENT_READY_TIMEOUT_MS;
+  for (;;) {
+    const reply = await fetch(`${api}/${bucket}/${key}?torrent`);
+    if (reply.status === 200) return Buffer.from(await reply.arrayBuffer());
+    if (reply.status !== 202 || Date.now() > deadline) throw new Error(`?torrent answered ${reply.status}: ${await reply.text()}`);
+    await reply.arrayBuffer();
+    await sleep(POLL_INTERVAL_MS);
+  }
+}
+
+export { fetchReadyTorrent, flushWrites, readOnce, readSegments, uploadFile, waitReady };
 export type { ProgressStep, ReadyResult };
