@@ -189,7 +189,8 @@ async function reading<T>(where: string, read: () => Promise<T>): Promise<T> {
 
 /**
  * `s3-torrent status s3://bucket/key…`: what the records table says of each object (state,
- * reason, when it changed, ETag, infohashes, pieces hashed), read with the caller's own AWS
+ * reason, when it changed, ETag, infohashes, pieces hashed, and for a single object what the
+ * seeders served of its version against what peers got), read with the caller's own AWS
  * credentials, or from the local stack's DynamoDB. `--recursive` lists every record under a
  * prefix, one line each; `--json` prints one object per record, one per line.
  *

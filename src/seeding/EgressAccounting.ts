@@ -41,6 +41,8 @@ interface EgressAccountingOptions {
   readonly write: (increment: EgressIncrement) => Promise<void>;
   /** Told each period's figures (metrics, log). Must not throw (it is caught if it does). */
   readonly report: (period: EgressPeriod) => void;
+  /** Longest `close` waits for its last writes. @default CLOSE_FLUSH_MS */
+  readonly closeFlushMs?: number;
 }
 
 /**
@@ -62,16 +64,25 @@ class EgressAccounting {
   private failedWrites = 0;
   private failure: string | undefined;
   private closed = false;
+  /** Writes sent and not yet answered, and those of the running flush not yet sent. */
+  private writing = 0;
+  private waitingInFlush = 0;
   private stopping = false;
 
   public constructor(private readonly options: EgressAccountingOptions) {
-    this.timer = setInterval(() => this.period(), options.flushMs);
+    this.timer = setInterval(() => void this.tick(), options.flushMs);
     this.timer.unref();
   }
 
   /** Files an accepted announce of `swarm` (the tracker's notice). */
   public announce(notice: AnnounceNotice, swarm: Swarm): void {
     if (!this.closed) this.ledger.announce(notice, swarm);
+  }
+
+  /** Reports the period now and waits for its writes (or the flush still running): what the timer does. */
+  public async tick(): Promise<void> {
+    this.period();
+    await this.flushing;
   }
 
   /** A swarm stopped: its last served bytes are taken now; a withdrawn one's peers are forgotten. */
@@ -100,7 +111,7 @@ class EgressAccounting {
       timer = setTimeout(() => {
         timedOut = true;
         resolve();
-      }, CLOSE_FLUSH_MS);
+      }, this.options.closeFlushMs ?? CLOSE_FLUSH_MS);
     });
     this.period();
     await Promise.race([this.flushing, deadline]);
@@ -109,7 +120,8 @@ class EgressAccounting {
       await Promise.race([this.flushing, deadline]);
     }
     clearTimeout(timer);
-    this.droppedWrites += this.unwritten.size;
+    // Writes still unanswered are counted as lost: the process is about to exit.
+    this.droppedWrites += this.unwritten.size + this.writing + this.waitingInFlush;
     this.unwritten.clear();
     this.tell({ figures: [], droppedUpdates: 0 }, 0);
   }
@@ -183,11 +195,14 @@ class EgressAccounting {
   private async flush(): Promise<void> {
     const batch = [...this.unwritten.entries()];
     this.unwritten.clear();
+    this.waitingInFlush = batch.length;
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < batch.length) {
         const [id, increment] = batch[next] as [string, EgressIncrement];
         next += 1;
+        this.waitingInFlush -= 1;
+        this.writing += 1;
         try {
           await this.options.write(increment);
           this.rememberSwarm(id, increment);
@@ -195,6 +210,8 @@ class EgressAccounting {
           this.failedWrites += 1;
           this.failure ??= error instanceof Error ? error.message : String(error);
           this.requeue(id, increment);
+        } finally {
+          this.writing -= 1;
         }
       }
     };
