@@ -121,6 +121,22 @@ describe('Egress accounting of the seeder service (dist/seeder.js)', () => {
     });
   }, RUN_TIMEOUT_MS + 60_000);
 
+  it('starts a new version of the object from zero: the totals belong to the ETag they were counted for', async () => {
+    // Prepare: the object counted in the first test, overwritten.
+    const key = 'egress/download.bin';
+    const before = await status(key);
+    expect(before.stdout).toContain('1 completed download');
+    const { etag } = await publish(key, pseudoRandomBytes(OBJECT_SIZE, 'e2e-egress-new-version'));
+
+    // Act
+    const after = await status(key);
+
+    // Assess
+    expect(after).toMatchObject({ code: 0, stderr: '' });
+    expect(after.stdout).toContain(`etag:         ${etag}\n`);
+    expect(after.stdout).toContain('served:       nothing counted yet (no seeder has reported this version)\n');
+  }, 120_000);
+
   it('bounds what peers claim: absurd downloaded counts and repeated completions add at most the clamped amounts', async () => {
     // Prepare
     const key = 'egress/claims.bin';
