@@ -172,13 +172,7 @@ class EgressAccounting {
     const counted = figures.servedBytes > 0 || figures.peerDownloadedBytes > 0 || figures.completions > 0;
     const swarm = { seeds: figures.seeds, leechers: figures.leechers };
     if (waiting !== undefined) {
-      this.unwritten.set(id, {
-        ...waiting,
-        servedBytes: waiting.servedBytes + figures.servedBytes,
-        peerDownloadedBytes: waiting.peerDownloadedBytes + figures.peerDownloadedBytes,
-        completions: waiting.completions + figures.completions,
-        swarm,
-      });
+      this.unwritten.set(id, { ...withCounts(waiting, figures), swarm });
       return id;
     }
     // A swarm that only stayed the same size is not worth a write.
@@ -235,13 +229,18 @@ class EgressAccounting {
       this.droppedWrites += 1;
       return;
     }
-    this.unwritten.set(id, waiting === undefined ? increment : {
-      ...waiting,
-      servedBytes: waiting.servedBytes + increment.servedBytes,
-      peerDownloadedBytes: waiting.peerDownloadedBytes + increment.peerDownloadedBytes,
-      completions: waiting.completions + increment.completions,
-    });
+    this.unwritten.set(id, waiting === undefined ? increment : withCounts(waiting, increment));
   }
+}
+
+/** `waiting` with `more`'s counts added (its own swarm size kept). */
+function withCounts(waiting: EgressIncrement, more: Pick<EgressIncrement, 'servedBytes' | 'peerDownloadedBytes' | 'completions'>): EgressIncrement {
+  return {
+    ...waiting,
+    servedBytes: waiting.servedBytes + more.servedBytes,
+    peerDownloadedBytes: waiting.peerDownloadedBytes + more.peerDownloadedBytes,
+    completions: waiting.completions + more.completions,
+  };
 }
 
 export { CLOSE_FLUSH_MS, EgressAccounting, MAX_UNWRITTEN_OBJECTS, MAX_WRITES_IN_FLIGHT };

@@ -1,12 +1,11 @@
-import { LRUCache } from 'lru-cache';
 import { AnnounceEvent } from '../tracker/index.js';
 import type { AnnounceNotice } from '../tracker/index.js';
 import type { ObjectVersion, Swarm } from '../wire/index.js';
 
 /**
- * Peers remembered across every object at once (~150 bytes each: ~30 MiB at the cap). Past it the
- * least recently heard go first; one that comes back is taken as new (its reported count
- * becomes its baseline, see `announce`), so forgetting never adds bytes.
+ * Peers remembered across every object at once (~200 bytes each: ~40 MiB at the cap). Past it a
+ * new peer is not followed until expired ones make room: its announces credit nothing (counted
+ * in `droppedUpdates`), so the cap can only make the counts lower, never higher.
  */
 const MAX_REMEMBERED_PEERS = 200_000;
 
@@ -30,11 +29,15 @@ const PEER_CREDIT_SIZES = 2;
  */
 const MAX_PENDING_OBJECTS = 20_000;
 
-/** One object version as the ledger files it. */
+/** One object version as the ledger files it, with the peers heard from on its torrents. */
 interface LedgerObject {
   readonly id: string;
   readonly object: ObjectVersion;
   readonly size: number;
+  /** By address, port and torrent; oldest announce first (an announce moves its peer to the end). */
+  readonly peers: Map<string, PeerTally>;
+  /** When the version was withdrawn: its peers heard from before then are dropped at the next report. */
+  withdrawnAt: number | undefined;
 }
 
 /** One object version's counts since the last report, and its swarm now. */
@@ -61,7 +64,6 @@ interface EgressReport {
 }
 
 interface PeerTally {
-  readonly owner: LedgerObject;
   /** The peer's reported `downloaded` (clamped to the size) at its last announce. */
   lastReported: number;
   /** Bytes credited to this peer so far: at most PEER_CREDIT_SIZES × size. */
@@ -90,28 +92,35 @@ interface PendingCounts {
  * from mid-session (after a seeder restart, say) is credited only with what it gains from then on.
  */
 class EgressLedger {
-  private readonly peers = new LRUCache<string, PeerTally>({ max: MAX_REMEMBERED_PEERS, ttl: PEER_MEMORY_MS, updateAgeOnGet: false });
+  /** Versions with peers remembered, by id; a version goes once its last peer has expired. */
+  private readonly objects = new Map<string, LedgerObject>();
+  private readonly objectOfSwarm = new WeakMap<Swarm, LedgerObject>();
   private readonly pending = new Map<string, PendingCounts>();
   private readonly servedSeen = new WeakMap<Swarm, number>();
-  private readonly objects = new WeakMap<Swarm, LedgerObject>();
+  private peerCount = 0;
   private droppedUpdates = 0;
-  /** When each version was withdrawn: its peers heard from before then are forgotten. Peers outlive no entry. */
-  private readonly withdrawn = new LRUCache<string, number>({ max: MAX_PENDING_OBJECTS, ttl: PEER_MEMORY_MS });
 
   /** Files one accepted announce of the swarm `swarm` (the one its infohash names). */
   public announce(notice: AnnounceNotice, swarm: Swarm): void {
     const owner = this.objectOf(swarm);
     const hybrid = swarm.torrent.views.get(notice.infoHashHex)?.hybrid === true;
     // The hybrid torrent's two infohashes are one download: a client announcing both is one peer.
-    const peerKey = `${owner.id}\n${hybrid ? 'hybrid' : 'v1'}\n${notice.peer.ip}\n${notice.peer.port}`;
+    const peerKey = `${notice.peer.ip} ${notice.peer.port}${hybrid ? ' hybrid' : ''}`;
     const reported = Math.min(notice.downloaded, owner.size);
-    let tally = this.peers.get(peerKey);
+    let tally = owner.peers.get(peerKey);
     let gained: number;
     if (tally === undefined) {
+      if (this.peerCount >= MAX_REMEMBERED_PEERS) {
+        this.droppedUpdates += 1;
+        return;
+      }
       // Only a `started` announce opens a session whose count we saw from zero.
       gained = notice.event === AnnounceEvent.Started ? reported : 0;
-      tally = { owner, lastReported: reported, credited: 0, left: notice.left, completed: false, stopped: false, heardAt: 0 };
+      tally = { lastReported: reported, credited: 0, left: notice.left, completed: false, stopped: false, heardAt: 0 };
+      this.peerCount += 1;
+      if (owner.peers.size === 0) this.objects.set(owner.id, owner);
     } else {
+      owner.peers.delete(peerKey);
       // A count that went down is a new session of the same client: it counts from zero again.
       gained = reported >= tally.lastReported ? reported - tally.lastReported : reported;
       tally.lastReported = reported;
@@ -124,7 +133,7 @@ class EgressLedger {
     tally.left = notice.left;
     tally.stopped = notice.event === AnnounceEvent.Stopped;
     tally.heardAt = Date.now();
-    this.peers.set(peerKey, tally);
+    owner.peers.set(peerKey, tally);
     if (gained > 0 || completions > 0) {
       const counts = this.pendingFor(owner);
       if (counts !== undefined) {
@@ -146,52 +155,56 @@ class EgressLedger {
 
   /**
    * Forgets the peers of a withdrawn version (the tracker has dropped them too): those heard
-   * from before now are dropped at the next report, not here, so a seeder stopping all its
-   * swarms does not walk every peer once per swarm.
+   * from before now are dropped at the next report.
    */
   public forgetPeersOf(swarm: Swarm): void {
-    this.withdrawn.set(this.objectOf(swarm).id, Date.now());
+    this.objectOf(swarm).withdrawnAt = Date.now();
   }
 
   /** Everything counted since the last report, with each swarm's size now, and starts afresh. */
   public report(): EgressReport {
-    const swarms = new Map<string, { owner: LedgerObject; seeds: number; leechers: number }>();
-    const forgotten: string[] = [];
-    for (const [key, tally] of this.peers.entries()) {
-      const withdrawnAt = this.withdrawn.get(tally.owner.id);
-      if (withdrawnAt !== undefined && tally.heardAt <= withdrawnAt) {
-        forgotten.push(key);
-        continue;
-      }
-      if (tally.stopped) continue;
-      let swarm = swarms.get(tally.owner.id);
-      if (swarm === undefined) {
-        swarm = { owner: tally.owner, seeds: 0, leechers: 0 };
-        swarms.set(tally.owner.id, swarm);
-      }
-      if (tally.left === 0) swarm.seeds += 1;
-      else swarm.leechers += 1;
-    }
-    for (const key of forgotten) this.peers.delete(key);
     const figures: EgressFigures[] = [];
-    for (const counts of this.pending.values()) {
-      const swarm = swarms.get(counts.owner.id);
-      swarms.delete(counts.owner.id);
-      figures.push({ ...figuresOf(counts.owner, counts), seeds: swarm?.seeds ?? 0, leechers: swarm?.leechers ?? 0 });
+    const expiredBefore = Date.now() - PEER_MEMORY_MS;
+    for (const owner of this.objects.values()) {
+      const swarm = this.swarmOf(owner, expiredBefore);
+      const counts = this.pending.get(owner.id);
+      this.pending.delete(owner.id);
+      if (counts !== undefined || swarm.seeds + swarm.leechers > 0) figures.push({ ...figuresOf(owner, counts), ...swarm });
     }
-    for (const swarm of swarms.values()) figures.push({ ...figuresOf(swarm.owner, undefined), seeds: swarm.seeds, leechers: swarm.leechers });
+    for (const counts of this.pending.values()) figures.push({ ...figuresOf(counts.owner, counts), seeds: 0, leechers: 0 });
     const report = { figures, droppedUpdates: this.droppedUpdates };
     this.pending.clear();
     this.droppedUpdates = 0;
     return report;
   }
 
+  /** Counts the version's live peers, dropping the expired and the withdrawn (peers are in announce order). */
+  private swarmOf(owner: LedgerObject, expiredBefore: number): { seeds: number; leechers: number } {
+    const forgetBefore = Math.max(expiredBefore, owner.withdrawnAt ?? 0);
+    let seeds = 0;
+    let leechers = 0;
+    for (const [key, tally] of owner.peers) {
+      if (tally.heardAt <= forgetBefore) {
+        owner.peers.delete(key);
+        this.peerCount -= 1;
+        continue;
+      }
+      if (tally.stopped) continue;
+      if (tally.left === 0) seeds += 1;
+      else leechers += 1;
+    }
+    if (owner.peers.size === 0) this.objects.delete(owner.id);
+    return { seeds, leechers };
+  }
+
+  /** The version a swarm serves: one LedgerObject per version, shared by a swarm recreated after an idle drop. */
   private objectOf(swarm: Swarm): LedgerObject {
-    let owner = this.objects.get(swarm);
+    let owner = this.objectOfSwarm.get(swarm);
     if (owner === undefined) {
       const { object } = swarm.torrent;
-      owner = { id: `${object.bucket}/${object.key}@${object.etag}`, object, size: swarm.torrent.size };
-      this.objects.set(swarm, owner);
+      const id = `${object.bucket}/${object.key}@${object.etag}`;
+      owner = this.objects.get(id) ?? this.pending.get(id)?.owner ?? { id, object, size: swarm.torrent.size, peers: new Map(), withdrawnAt: undefined };
+      this.objectOfSwarm.set(swarm, owner);
     }
     return owner;
   }
