@@ -1,5 +1,5 @@
 import type { EgressIncrement } from '../../../src/records/index.js';
-import { EgressAccounting, EgressLedger } from '../../../src/seeding/index.js';
+import { EgressAccounting, EgressLedger, MAX_REMEMBERED_PEERS } from '../../../src/seeding/index.js';
 import type { EgressPeriod } from '../../../src/seeding/index.js';
 import { AnnounceEvent } from '../../../src/tracker/index.js';
 import type { AnnounceNotice } from '../../../src/tracker/index.js';
@@ -59,6 +59,25 @@ describe('Class: EgressLedger', () => {
     // Assess
     expect(first.figures).toEqual([expect.objectContaining({ peerDownloadedBytes: SIZE + 100, completions: 1, seeds: 1, leechers: 1 })]);
     expect(second.figures).toEqual([]);
+  });
+
+  it('follows no new peer past MAX_REMEMBERED_PEERS, so the cap only lowers the counts, and says how many it left out', async () => {
+    // Prepare
+    const swarm = await swarmOf('crowded.bin');
+    const [v1] = hashesOf(swarm);
+    const ledger = new EgressLedger();
+    const peer = (i: number): AnnounceNotice => ({ ...notice(v1, 1 + (i % 60_000), AnnounceEvent.Started, 0, SIZE), peer: { ip: `10.${i >> 16}.${(i >> 8) & 255}.${i & 255}`, port: 1 + (i % 60_000) } });
+    for (let i = 0; i < MAX_REMEMBERED_PEERS; i += 1) ledger.announce(peer(i), swarm);
+
+    // Act: one more peer, which completes at once.
+    const extra = peer(MAX_REMEMBERED_PEERS);
+    ledger.announce(extra, swarm);
+    ledger.announce({ ...extra, event: AnnounceEvent.Completed, downloaded: SIZE, left: 0 }, swarm);
+    const report = ledger.report();
+
+    // Assess
+    expect(report.droppedUpdates).toBe(2);
+    expect(report.figures).toEqual([expect.objectContaining({ completions: 0, peerDownloadedBytes: 0, leechers: MAX_REMEMBERED_PEERS, seeds: 0 })]);
   });
 
   it('takes served bytes from the swarm as they grow, never twice', async () => {
