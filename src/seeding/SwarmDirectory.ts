@@ -116,6 +116,12 @@ class SwarmDirectory {
     return found;
   }
 
+  /** The running swarm a 40-hex infohash names, if it is loaded now (no lookup): what an accepted announce concerns. */
+  public running(infoHashHex: string): Swarm | undefined {
+    const swarm = this.byHash.get(infoHashHex.toLowerCase());
+    return swarm?.active === true ? swarm : undefined;
+  }
+
   public async isServable(infoHashHex: string): Promise<boolean> {
     return (await this.lookup(infoHashHex)) !== undefined;
   }

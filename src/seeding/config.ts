@@ -27,6 +27,13 @@ const DEFAULT_RECHECK_MS = 60_000;
  */
 const DEFAULT_RECHECKS_PER_SECOND = 5;
 
+/**
+ * How often the seeder reports what it served and what peers reported (metrics, log) and adds
+ * it to each object's totals in DynamoDB: CloudWatch's finest standard resolution, and one
+ * small write per active object a minute.
+ */
+const DEFAULT_EGRESS_FLUSH_MS = 60_000;
+
 /** Well-known BitTorrent ports: peers 6881, tracker 6969. */
 const DEFAULT_PEER_PORT = 6881;
 const DEFAULT_TRACKER_PORT = 6969;
@@ -52,6 +59,7 @@ const SeederEnv = {
   MaxConnections: 'S3TORRENT_SEEDER_MAX_CONNECTIONS',
   MaxConnectionsPerIp: 'S3TORRENT_SEEDER_MAX_CONNECTIONS_PER_IP',
   MaxUnchoked: 'S3TORRENT_SEEDER_MAX_UNCHOKED',
+  EgressFlushMs: 'S3TORRENT_SEEDER_EGRESS_FLUSH_MS',
 } as const;
 
 /** Smallest span cache: a few of the largest spans (8 MiB), or concurrent readers evict each other. */
@@ -84,6 +92,8 @@ interface SeederConfig {
   readonly maxConnections: number;
   readonly maxConnectionsPerIp: number;
   readonly maxUnchoked: number;
+  /** How often egress counts are reported and added to the persisted totals (EgressAccounting). */
+  readonly egressFlushMs: number;
 }
 
 const WILDCARDS = new Set(['0.0.0.0', '::']);
@@ -116,12 +126,14 @@ function seederConfigFrom(env: Env = process.env): SeederConfig {
     maxConnections: reader.integer(SeederEnv.MaxConnections, PeerServerDefaults.maxConnections, 1, 100_000),
     maxConnectionsPerIp: reader.integer(SeederEnv.MaxConnectionsPerIp, PeerServerDefaults.maxConnectionsPerIp, 1, 100_000),
     maxUnchoked: reader.integer(SeederEnv.MaxUnchoked, PeerServerDefaults.maxUnchoked, 1, 10_000),
+    egressFlushMs: reader.integer(SeederEnv.EgressFlushMs, DEFAULT_EGRESS_FLUSH_MS, 100, 3_600_000),
   });
 }
 
 export {
   DEFAULT_CACHE_BYTES,
   DEFAULT_CHANGE_POLL_MS,
+  DEFAULT_EGRESS_FLUSH_MS,
   DEFAULT_MAX_FETCHES,
   DEFAULT_PEER_PORT,
   DEFAULT_RECHECKS_PER_SECOND,

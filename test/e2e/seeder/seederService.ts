@@ -13,6 +13,8 @@ interface SeederServiceTarget {
   readonly endpoints: { readonly s3: string; readonly dynamoDb: string; readonly sqs: string };
   /** Where the seeder queues re-hash jobs; unset: it queues none. */
   readonly hashQueueUrl?: string;
+  /** More environment variables (settings the test changes). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 interface SeederService {
@@ -21,6 +23,8 @@ interface SeederService {
   readonly trackerPort: number;
   /** Every stderr line so far (the log is on stdout; stderr holds only what Node itself prints). */
   readonly stderr: readonly string[];
+  /** Every stdout line so far: the log (Powertools JSON) and the metrics (EMF). */
+  readonly stdout: readonly string[];
 }
 
 /**
@@ -43,11 +47,13 @@ async function startSeederService(target: SeederServiceTarget, node: string): Pr
       S3TORRENT_TRACKER_PORT: '0',
       // The stack's S3 is the embedded s3rver: no access control and no GetBucketPolicyStatus.
       S3TORRENT_PUBLIC_VERDICT: 'anonymous-head',
+      ...target.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];
   const stderr: string[] = [];
+  const stdout: string[] = [];
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no "seeding" line within ${START_TIMEOUT_MS} ms:\n${lines.join('\n')}`)), START_TIMEOUT_MS);
     child.once('exit', (code) => {
@@ -60,11 +66,12 @@ async function startSeederService(target: SeederServiceTarget, node: string): Pr
     });
     createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
       lines.push(line);
+      stdout.push(line);
       if (!line.includes('"seeding"')) return;
       const parsed = JSON.parse(line) as { peerPort: number; trackerPort: number };
       clearTimeout(timer);
       child.removeAllListeners('exit');
-      resolve({ child, peerPort: parsed.peerPort, trackerPort: parsed.trackerPort, stderr });
+      resolve({ child, peerPort: parsed.peerPort, trackerPort: parsed.trackerPort, stderr, stdout });
     });
   });
 }
