@@ -86,7 +86,7 @@ class Seeder {
           return now.etag === object.etag ? 'public' : 'changed';
         },
         torrentBytes: (stored) => readStoredTorrent(clients.artifactsS3, settings.artifactsBucket, stored),
-        fetch: (object, offset, length) => clients.rangeReader.read(object, offset, length),
+        fetch: (object, offset, length, into) => clients.rangeReader.read(object, offset, length, into),
       },
       onStop: (swarm, reason, cause) => {
         egress.swarmStopped(swarm, reason !== IDLE_REASON);
