@@ -1,4 +1,4 @@
-import type { BenchCase, CaseId, Comparison, Goal } from './cases.js';
+import type { BenchCase, CaseId, Comparison, Floor, Goal } from './cases.js';
 import type { Measurement } from './measure.js';
 
 const MIB = 1024 * 1024;
@@ -73,6 +73,23 @@ function formatContext(cases: ReadonlyArray<BenchCase>, results: Results, compar
   });
 }
 
+/**
+ * One line per floor: one core's openssl time over `cores`, and each tool's time over it
+ * (1.00× would be hashing at the machine's limit with no start-up at all).
+ */
+function formatFloors(cases: ReadonlyArray<BenchCase>, results: Results, floors: ReadonlyArray<Floor>, cores: number): string[] {
+  return floors.map((floor) => {
+    const work = floor.work.map((id) => results.get(id)?.medianSeconds);
+    if (work.some((seconds) => seconds === undefined)) return `- ${floor.text}: n/a (openssl failed)`;
+    const seconds = (work as number[]).reduce((a, b) => a + b, 0) / cores;
+    const tools = floor.tools.map((id) => {
+      const result = results.get(id);
+      return `${labelOf(cases, id)} ${result === undefined ? 'n/a' : `${(result.medianSeconds / seconds).toFixed(2)}×`}`;
+    });
+    return `- ${floor.text}: ${seconds.toFixed(3)} s on ${cores} cores; time over it: ${tools.join(', ')}`;
+  });
+}
+
 /** Above this share of the CPUs taken by other processes in some run, the report warns. */
 const BUSY_SHARE = 0.1;
 
@@ -96,4 +113,4 @@ function formatRuns(cases: ReadonlyArray<BenchCase>, results: Results): string[]
   });
 }
 
-export { formatContext, formatGoals, formatNoise, formatRuns, formatTable, ratioOf };
+export { formatContext, formatFloors, formatGoals, formatNoise, formatRuns, formatTable, ratioOf };
