@@ -10,6 +10,11 @@ interface Measurement {
   /** Wall seconds of each measured run, in run order (the warm-up is not included). */
   readonly runs: ReadonlyArray<number>;
   readonly medianSeconds: number;
+  /**
+   * Median CPU seconds (user + system, threads included); undefined without GNU time. Under
+   * load this is the steadier figure: see formatNoise.
+   */
+  readonly medianCpuSeconds: number | undefined;
   /** Highest peak RSS (KiB) over the measured runs; undefined without GNU time. */
   readonly peakRssKiB: number | undefined;
   /**
@@ -38,7 +43,15 @@ interface MeasureOptions {
 }
 
 /** Runs a command once; throws when it fails (a fast wrong answer is no result). */
-async function runOnce(benchCase: Command, options: MeasureOptions): Promise<{ seconds: number; peakRssKiB: number | undefined; foreign: number | undefined }> {
+/** What one run of a command measured. */
+interface Run {
+  readonly seconds: number;
+  readonly cpuSeconds: number | undefined;
+  readonly peakRssKiB: number | undefined;
+  readonly foreign: number | undefined;
+}
+
+async function runOnce(benchCase: Command, options: MeasureOptions): Promise<Run> {
   if (benchCase.output !== undefined) await rm(benchCase.output, { force: true });
   const result = await runBounded(benchCase.command, benchCase.args, {
     cwd: options.cwd,
@@ -53,23 +66,26 @@ async function runOnce(benchCase: Command, options: MeasureOptions): Promise<{ s
     result.childCpuSeconds === undefined
       ? undefined
       : Math.max(0, result.machineBusySeconds - result.childCpuSeconds) / (result.seconds * options.cores);
-  return { seconds: result.seconds, peakRssKiB: result.peakRssKiB, foreign };
+  return { seconds: result.seconds, cpuSeconds: result.childCpuSeconds, peakRssKiB: result.peakRssKiB, foreign };
 }
 
 /** Folds measured runs into a Measurement. */
 class RunsOf {
   private readonly runs: number[] = [];
+  private readonly cpu: number[] = [];
   private peakRssKiB: number | undefined;
   private foreignShare: number | undefined;
 
-  public add(run: { seconds: number; peakRssKiB: number | undefined; foreign: number | undefined }): void {
+  public add(run: Run): void {
     this.runs.push(run.seconds);
+    if (run.cpuSeconds !== undefined) this.cpu.push(run.cpuSeconds);
     if (run.peakRssKiB !== undefined) this.peakRssKiB = Math.max(this.peakRssKiB ?? 0, run.peakRssKiB);
     if (run.foreign !== undefined) this.foreignShare = Math.max(this.foreignShare ?? 0, run.foreign);
   }
 
   public measurement(): Measurement {
-    return { runs: this.runs, medianSeconds: median(this.runs), peakRssKiB: this.peakRssKiB, foreignShare: this.foreignShare };
+    const medianCpuSeconds = this.cpu.length === this.runs.length ? median(this.cpu) : undefined;
+    return { runs: this.runs, medianSeconds: median(this.runs), medianCpuSeconds, peakRssKiB: this.peakRssKiB, foreignShare: this.foreignShare };
   }
 }
 

@@ -25,13 +25,13 @@ function formatTable(
   fileSize: number,
 ): string[] {
   const lines = [
-    '| tool | median s | MiB/s | peak RSS MiB | ours is N× faster than this |',
-    '|---|---:|---:|---:|---|',
+    '| tool | median s | CPU s | MiB/s | peak RSS MiB | ours is N× faster than this |',
+    '|---|---:|---:|---:|---:|---|',
   ];
   for (const benchCase of cases) {
     const result = results.get(benchCase.id);
     if (result === undefined) {
-      lines.push(`| ${benchCase.label} | failed | | | |`);
+      lines.push(`| ${benchCase.label} | failed | | | | |`);
       continue;
     }
     const rss = result.peakRssKiB === undefined ? 'n/a' : (result.peakRssKiB / 1024).toFixed(0);
@@ -42,8 +42,9 @@ function formatTable(
         return ratio === undefined ? `n/a (${labelOf(cases, c.ours)})` : `${ratio.toFixed(2)}× (${labelOf(cases, c.ours)})`;
       });
     const mibPerSecond = fileSize / MIB / result.medianSeconds;
+    const cpu = result.medianCpuSeconds === undefined ? 'n/a' : result.medianCpuSeconds.toFixed(3);
     lines.push(
-      `| ${benchCase.label} | ${result.medianSeconds.toFixed(3)} | ${mibPerSecond.toFixed(0)} | ${rss} | ${ratios.join('; ')} |`,
+      `| ${benchCase.label} | ${result.medianSeconds.toFixed(3)} | ${cpu} | ${mibPerSecond.toFixed(0)} | ${rss} | ${ratios.join('; ')} |`,
     );
   }
   return lines;
@@ -99,7 +100,9 @@ function formatNoise(cases: ReadonlyArray<BenchCase>, results: Results): string[
   if (busy.length === 0) return [];
   return [
     `WARNING: other processes took over ${BUSY_SHARE * 100}% of the CPUs during runs of: ${busy.join(', ')}. ` +
-      'Those times are inflated (multi-thread runs most); rerun on an idle machine before trusting the ratios.',
+      'Those times are inflated (multi-thread runs most); rerun on an idle machine before trusting the ratios. ' +
+      'Each command runs in a session of its own, and Linux (autogroup) shares a busy CPU between sessions, ' +
+      'not threads: under load a second thread buys a command little wall time, and its CPU seconds decide.',
   ];
 }
 
