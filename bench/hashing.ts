@@ -5,12 +5,12 @@ import { constants, rmSync } from 'node:fs';
 import { access, mkdtemp, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { COMPARISONS, CONTEXT, GOALS, benchCases } from './cases.js';
+import { COMPARISONS, CONTEXT, FLOORS, GOALS, benchCases } from './cases.js';
 import type { CaseId } from './cases.js';
 import { CLI, FILE_SIZE, GNU_TIME, PIECE_LENGTH, PROJECT_ROOT, measuredRuns } from './config.js';
-import { measure } from './measure.js';
+import { measureInterleaved } from './measure.js';
 import type { Measurement } from './measure.js';
-import { formatContext, formatGoals, formatNoise, formatRuns, formatTable } from './report.js';
+import { formatContext, formatFloors, formatGoals, formatNoise, formatRuns, formatTable } from './report.js';
 import { killAllRunning } from './run.js';
 import { EXTRA_CA_VARIABLE, benchEnvironment, measureStartup } from './startup.js';
 import { settleAndWarm, writeTestFile } from './testFile.js';
@@ -54,13 +54,12 @@ async function runHashingBench(): Promise<number> {
     const results = new Map<CaseId, Measurement>();
     const failures: string[] = [];
     const options = { runs, cwd: PROJECT_ROOT, gnuTime, timeReport: join(dir, 'time-report.txt'), cores, env: benchEnvironment() };
-    for (const benchCase of cases) {
-      progress(`measuring ${benchCase.label} (1 warm-up + ${runs}) ...`);
-      try {
-        results.set(benchCase.id, await measure(benchCase, options));
-      } catch (error) {
-        failures.push(`FAILED: ${error instanceof Error ? error.message : String(error)}`);
-      }
+    const measured = await measureInterleaved(cases, options, (round) =>
+      progress(round === 0 ? `warm-up round: every command once ...` : `round ${round} of ${runs}: every command once ...`),
+    );
+    for (const [benchCase, result] of measured) {
+      if (result instanceof Error) failures.push(`FAILED: ${result.message}`);
+      else results.set(benchCase.id, result);
     }
     progress('measuring process start-up ...');
     const tiny = { file: join(dir, 'tiny.bin'), torrent: join(dir, 'tiny.torrent') };
@@ -79,7 +78,10 @@ async function runHashingBench(): Promise<number> {
     const out = (line = ''): void => void process.stdout.write(`${line}\n`);
     out(`## s3-torrent hashing bench: ${FILE_SIZE / 1024 ** 3} GiB file, ${PIECE_LENGTH / 1024} KiB pieces, page cache warm`);
     out();
-    out(`${cpus()[0]?.model ?? 'unknown CPU'}, ${cores} cores; Node ${process.version}; median of ${runs} runs after 1 warm-up; wall time of the whole process.`);
+    out(
+      `${cpus()[0]?.model ?? 'unknown CPU'}, ${cores} cores; Node ${process.version}; median of ${runs} runs after 1 warm-up, ` +
+        'the commands taking turns (one run of each per round); wall time of the whole process.',
+    );
     formatNoise(cases, results).forEach((line) => out(line));
     if (process.env[EXTRA_CA_VARIABLE] !== undefined) out(`Every command runs without ${EXTRA_CA_VARIABLE} (set in this shell; Node 20 parses it at every start, see start-up below).`);
     if (gnuTime === undefined) out(`${GNU_TIME} is missing (Debian package \`time\`): peak RSS and competing load not measured.`);
@@ -90,6 +92,9 @@ async function runHashingBench(): Promise<number> {
     out();
     const goals = formatGoals(results, GOALS);
     goals.lines.forEach((line) => out(line));
+    out();
+    out('Floors: one core of openssl over the whole file, split over every core (no start-up, no scheduling):');
+    formatFloors(cases, results, FLOORS, cores).forEach((line) => out(line));
     out();
     out('Context (ratio = second time / first time; above 1: the first is faster):');
     formatContext(cases, results, CONTEXT).forEach((line) => out(line));

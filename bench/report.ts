@@ -1,4 +1,4 @@
-import type { BenchCase, CaseId, Comparison, Goal } from './cases.js';
+import type { BenchCase, CaseId, Comparison, Floor, Goal } from './cases.js';
 import type { Measurement } from './measure.js';
 
 const MIB = 1024 * 1024;
@@ -25,13 +25,13 @@ function formatTable(
   fileSize: number,
 ): string[] {
   const lines = [
-    '| tool | median s | MiB/s | peak RSS MiB | ours is N× faster than this |',
-    '|---|---:|---:|---:|---|',
+    '| tool | median s | CPU s | MiB/s | peak RSS MiB | ours is N× faster than this |',
+    '|---|---:|---:|---:|---:|---|',
   ];
   for (const benchCase of cases) {
     const result = results.get(benchCase.id);
     if (result === undefined) {
-      lines.push(`| ${benchCase.label} | failed | | | |`);
+      lines.push(`| ${benchCase.label} | failed | | | | |`);
       continue;
     }
     const rss = result.peakRssKiB === undefined ? 'n/a' : (result.peakRssKiB / 1024).toFixed(0);
@@ -42,8 +42,9 @@ function formatTable(
         return ratio === undefined ? `n/a (${labelOf(cases, c.ours)})` : `${ratio.toFixed(2)}× (${labelOf(cases, c.ours)})`;
       });
     const mibPerSecond = fileSize / MIB / result.medianSeconds;
+    const cpu = result.medianCpuSeconds === undefined ? 'n/a' : result.medianCpuSeconds.toFixed(3);
     lines.push(
-      `| ${benchCase.label} | ${result.medianSeconds.toFixed(3)} | ${mibPerSecond.toFixed(0)} | ${rss} | ${ratios.join('; ')} |`,
+      `| ${benchCase.label} | ${result.medianSeconds.toFixed(3)} | ${cpu} | ${mibPerSecond.toFixed(0)} | ${rss} | ${ratios.join('; ')} |`,
     );
   }
   return lines;
@@ -73,6 +74,23 @@ function formatContext(cases: ReadonlyArray<BenchCase>, results: Results, compar
   });
 }
 
+/**
+ * One line per floor: one core's openssl time over `cores`, and each tool's time over it
+ * (1.00× would be hashing at the machine's limit with no start-up at all).
+ */
+function formatFloors(cases: ReadonlyArray<BenchCase>, results: Results, floors: ReadonlyArray<Floor>, cores: number): string[] {
+  return floors.map((floor) => {
+    const work = floor.work.map((id) => results.get(id)?.medianSeconds);
+    if (work.some((seconds) => seconds === undefined)) return `- ${floor.text}: n/a (openssl failed)`;
+    const seconds = (work as number[]).reduce((a, b) => a + b, 0) / cores;
+    const tools = floor.tools.map((id) => {
+      const result = results.get(id);
+      return `${labelOf(cases, id)} ${result === undefined ? 'n/a' : `${(result.medianSeconds / seconds).toFixed(2)}×`}`;
+    });
+    return `- ${floor.text}: ${seconds.toFixed(3)} s on ${cores} cores; time over it: ${tools.join(', ')}`;
+  });
+}
+
 /** Above this share of the CPUs taken by other processes in some run, the report warns. */
 const BUSY_SHARE = 0.1;
 
@@ -82,7 +100,9 @@ function formatNoise(cases: ReadonlyArray<BenchCase>, results: Results): string[
   if (busy.length === 0) return [];
   return [
     `WARNING: other processes took over ${BUSY_SHARE * 100}% of the CPUs during runs of: ${busy.join(', ')}. ` +
-      'Those times are inflated (multi-thread runs most); rerun on an idle machine before trusting the ratios.',
+      'Those times are inflated (multi-thread runs most); rerun on an idle machine before trusting the ratios. ' +
+      'Each command runs in a session of its own, and Linux (autogroup) shares a busy CPU between sessions, ' +
+      'not threads: under load a second thread buys a command little wall time, and its CPU seconds decide.',
   ];
 }
 
@@ -96,4 +116,4 @@ function formatRuns(cases: ReadonlyArray<BenchCase>, results: Results): string[]
   });
 }
 
-export { formatContext, formatGoals, formatNoise, formatRuns, formatTable, ratioOf };
+export { formatContext, formatFloors, formatGoals, formatNoise, formatRuns, formatTable, ratioOf };

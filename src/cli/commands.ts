@@ -12,7 +12,7 @@ import {
   pieceLengthFor,
 } from '../torrent/index.js';
 import type { TorrentSummary } from '../torrent/index.js';
-import { OutputUnwritableError, UsageError } from './errors.js';
+import { OutputUnwritableError } from './errors.js';
 import { progressFor } from './progress.js';
 import { formatBytes, parseByteCount } from './sizes.js';
 
@@ -31,13 +31,8 @@ interface CreateArgs {
   readonly name?: string | undefined;
   readonly comment?: string | undefined;
   readonly noDate: boolean;
-  readonly threads?: string | undefined;
-}
-
-function parseThreads(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  if (!/^\d+$/.test(text) || Number(text) > 256) throw new UsageError(`--threads expects 0 to 256, not "${text}"`);
-  return Number(text);
+  /** Hashing threads (`--threads`, checked by the caller); undefined: one per core. */
+  readonly threads?: number | undefined;
 }
 
 /** Every .torrent is one bencoded dictionary, so its first byte is `d`. */
@@ -101,7 +96,6 @@ function summaryLines(summary: TorrentSummary): string[] {
 async function createCommand(args: CreateArgs, io: CliOutput): Promise<void> {
   const name = args.name ?? basename(args.file);
   const format = args.hybrid ? TorrentFormat.Hybrid : TorrentFormat.V1;
-  const threads = parseThreads(args.threads);
   let pieceLength: number | undefined;
   if (args.pieceLength !== undefined) {
     pieceLength = parseByteCount(args.pieceLength, '--piece-length');
@@ -126,7 +120,7 @@ async function createCommand(args: CreateArgs, io: CliOutput): Promise<void> {
     hashes = await hashFile(args.file, {
       pieceLength,
       v2: format === TorrentFormat.Hybrid,
-      threads,
+      threads: args.threads,
       onProgress: (done, total) => progress.update(done, total),
     });
   } finally {

@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import type { ParseArgsConfig } from 'node:util';
 import { S3TorrentError } from '../errors.js';
-import { createCommand, inspectCommand, magnetCommand } from './commands.js';
+// Directly, not through index.ts: `create` starts its threads before the hashing code loads.
+import { startFileHashThreads } from '../hashing/hashThreads.js';
 import type { LocalHandlers } from '../local/index.js';
 import type { CliOutput } from './commands.js';
 import { MissingCommandError, UsageError } from './errors.js';
@@ -95,6 +96,12 @@ function parse<C extends Command>(command: C, argv: string[]) {
   }
 }
 
+function parseThreads(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text) || Number(text) > 256) throw new UsageError(`--threads expects 0 to 256, not "${text}"`);
+  return Number(text);
+}
+
 function onlyFile(command: Command, positionals: string[]): string {
   const [file, ...rest] = positionals;
   if (file === undefined) throw new UsageError(`${command} needs a file argument`);
@@ -120,9 +127,15 @@ async function dispatch(argv: string[], io: CliStreams, deps: CliDependencies): 
   if (command === 'create') {
     const { values, positionals } = parse('create', rest);
     if (values.help === true) return io.out(HELP.create);
+    const file = onlyFile(command, positionals);
+    const threads = parseThreads(values.threads);
+    // The threads boot on the other cores while this one loads the code that hashes (the
+    // commands' module and what it imports load on demand for that reason).
+    startFileHashThreads(file, threads);
+    const { createCommand } = await import('./commands.js');
     await createCommand(
       {
-        file: onlyFile(command, positionals),
+        file,
         output: values.output,
         pieceLength: values['piece-length'],
         announce: values.announce ?? [],
@@ -131,7 +144,7 @@ async function dispatch(argv: string[], io: CliStreams, deps: CliDependencies): 
         name: values.name,
         comment: values.comment,
         noDate: values['no-date'] === true,
-        threads: values.threads,
+        threads,
       },
       io,
     );
@@ -140,12 +153,14 @@ async function dispatch(argv: string[], io: CliStreams, deps: CliDependencies): 
   if (command === 'inspect') {
     const { values, positionals } = parse('inspect', rest);
     if (values.help === true) return io.out(HELP.inspect);
+    const { inspectCommand } = await import('./commands.js');
     await inspectCommand({ file: onlyFile(command, positionals), json: values.json === true }, io);
     return;
   }
   if (command === 'magnet') {
     const { values, positionals } = parse('magnet', rest);
     if (values.help === true) return io.out(HELP.magnet);
+    const { magnetCommand } = await import('./commands.js');
     await magnetCommand({ file: onlyFile(command, positionals) }, io);
     return;
   }

@@ -1,6 +1,7 @@
 import { createHash, hash } from 'node:crypto';
 import type { Hash } from 'node:crypto';
-import { SHA1_LENGTH, SHA256_LENGTH, blockHashes, merkleRoot, v2PieceWidth } from '../torrent/index.js';
+import { BLOCK_SIZE, SHA1_LENGTH, SHA256_LENGTH, v2PieceWidth } from '../torrent/index.js';
+import { PieceTree } from './PieceTree.js';
 
 /** What the hasher needs to know of the whole file, wherever the chunk comes from. */
 interface HashGeometry {
@@ -40,51 +41,54 @@ interface PieceHashRun {
  */
 class ChunkHasher {
   private partialV1: Hash | undefined;
-  private partialV2: Buffer[] = [];
   private partialBytes = 0;
+  /** The v2 subtree of the piece being hashed; one per hasher, reused piece after piece. */
+  private readonly tree: PieceTree | undefined;
 
-  public constructor(private readonly geometry: HashGeometry) {}
+  public constructor(private readonly geometry: HashGeometry) {
+    this.tree = geometry.v2 ? new PieceTree(Math.ceil(geometry.pieceLength / BLOCK_SIZE)) : undefined;
+  }
 
   public hash(chunk: HashChunk): PieceHashRun | undefined {
-    const { v2 } = this.geometry;
+    const { tree } = this;
     if (chunk.offsetInPiece === 0 && chunk.endsPiece) return this.wholePieces(chunk);
     // Part of a piece larger than a chunk.
     if (chunk.offsetInPiece === 0) this.startPartial();
     (this.partialV1 as Hash).update(chunk.bytes);
-    if (v2) this.partialV2.push(blockHashes(chunk.bytes));
+    tree?.addLeaves(chunk.bytes);
     this.partialBytes += chunk.bytes.length;
     if (!chunk.endsPiece) return undefined;
     const v1 = (this.partialV1 as Hash).digest();
-    const run = {
-      firstPiece: chunk.firstPiece,
-      v1,
-      v2: v2 ? this.subtreeRoot(Buffer.concat(this.partialV2), this.partialBytes) : undefined,
-    };
+    const run = { firstPiece: chunk.firstPiece, v1, v2: tree === undefined ? undefined : this.subtreeRoot(tree, this.partialBytes).slice() };
     this.startPartial();
     return run;
   }
 
   private startPartial(): void {
     this.partialV1 = createHash('sha1');
-    this.partialV2 = [];
+    this.tree?.reset();
     this.partialBytes = 0;
   }
 
   private wholePieces(chunk: HashChunk): PieceHashRun {
-    const { pieceLength, v2 } = this.geometry;
+    const { pieceLength } = this.geometry;
+    const { tree } = this;
     const count = Math.ceil(chunk.bytes.length / pieceLength);
     const v1 = Buffer.allocUnsafe(count * SHA1_LENGTH);
-    const v2Out = v2 ? Buffer.allocUnsafe(count * SHA256_LENGTH) : undefined;
+    const v2 = tree === undefined ? undefined : Buffer.allocUnsafe(count * SHA256_LENGTH);
     for (let i = 0; i < count; i += 1) {
       const piece = chunk.bytes.subarray(i * pieceLength, (i + 1) * pieceLength);
       hash('sha1', piece, 'buffer').copy(v1, i * SHA1_LENGTH);
-      if (v2Out !== undefined) v2Out.set(this.subtreeRoot(blockHashes(piece), piece.length), i * SHA256_LENGTH);
+      if (tree === undefined || v2 === undefined) continue;
+      tree.reset();
+      tree.addLeaves(piece);
+      v2.set(this.subtreeRoot(tree, piece.length), i * SHA256_LENGTH);
     }
-    return { firstPiece: chunk.firstPiece, v1, v2: v2Out };
+    return { firstPiece: chunk.firstPiece, v1, v2 };
   }
 
-  private subtreeRoot(leaves: Uint8Array, bytesInPiece: number): Uint8Array {
-    return merkleRoot(leaves, v2PieceWidth(this.geometry.size, this.geometry.pieceLength, bytesInPiece));
+  private subtreeRoot(tree: PieceTree, bytesInPiece: number): Uint8Array {
+    return tree.root(v2PieceWidth(this.geometry.size, this.geometry.pieceLength, bytesInPiece));
   }
 }
 

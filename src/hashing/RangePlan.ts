@@ -1,11 +1,5 @@
 import { pieceCountFor } from '../torrent/index.js';
-
-/**
- * Bytes per read and per message to a hashing thread: 4 MiB makes the per-chunk cost negligible
- * (256 chunks per GiB) while 2 buffers per thread keep memory in the tens of MiB. A power of
- * two, so pieces larger than a chunk split into whole chunks.
- */
-const CHUNK_SIZE = 4 * 1024 * 1024;
+import { CHUNK_SIZE } from './chunkSize.js';
 
 /** One read: where it is in the file and in its piece. */
 interface ChunkPlan {
@@ -90,5 +84,5 @@ class RangePlan {
   }
 }
 
-export { CHUNK_SIZE, RangePlan, UnitClaims };
+export { RangePlan, UnitClaims };
 export type { ChunkPlan, RangeSpec };

@@ -6,7 +6,7 @@ import { UnitClaims } from './RangePlan.js';
 import type { RangeSpec } from './RangePlan.js';
 import type { FromHashWorker, ToHashWorker } from './workerProtocol.js';
 
-// Entry point of a hashing thread (bundled as dist/hashWorker.js): one ChunkHasher per thread.
+// Entry point of a hashing thread (bundled as dist/hashWorker.cjs): one ChunkHasher per thread.
 let hasher: ChunkHasher | undefined;
 const port = parentPort;
 if (port === null) throw new HashWorkerError('hashWorker must run as a worker thread');

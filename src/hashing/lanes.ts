@@ -1,10 +1,9 @@
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { ChunkHasher } from './ChunkHasher.js';
 import type { HashChunk, HashGeometry, PieceHashRun } from './ChunkHasher.js';
 import { HashWorkerError, SourceChangedError } from './errors.js';
 import { hashClaimedFileChunks } from './fileLane.js';
+import { takeHashWorker } from './hashThreads.js';
 import type { RangeSpec, UnitClaims } from './RangePlan.js';
 import type { FromHashWorker, ToHashWorker } from './workerProtocol.js';
 
@@ -108,21 +107,6 @@ class InlineLane implements HashLane {
   }
 }
 
-/**
- * Starts a hashing thread. Bundled (dist/), its entry point hashWorker.js sits beside this code.
- * From TypeScript sources (jest, tsx) the entry is hashWorker.ts, which plain Node cannot load,
- * and Node 20 does not apply `--import tsx` to worker threads: a tiny bootstrap registers tsx's
- * loader inside the thread first, then imports the .ts entry.
- */
-function startHashWorker(): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./hashWorker.js', import.meta.url));
-  const tsxApi = createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs');
-  const entry = new URL('./hashWorker.ts', import.meta.url).href;
-  const bootstrap = `import(${JSON.stringify(pathToFileURL(tsxApi).href)})
-    .then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(bootstrap, { eval: true, execArgv: [] });
-}
-
 /** Hashes on a worker thread. */
 class WorkerLane implements HashLane {
   private readonly worker: Worker;
@@ -132,7 +116,7 @@ class WorkerLane implements HashLane {
   private idle: Array<{ resolve: () => void; reject: (error: Error) => void }> = [];
 
   public constructor(geometry: HashGeometry, chunkSize: number, private readonly sink: RunSink) {
-    this.worker = startHashWorker();
+    this.worker = takeHashWorker();
     this.pool = new BufferPool(BUFFERS_PER_LANE, chunkSize);
     this.worker.on('message', (message: FromHashWorker) => this.onMessage(message));
     this.worker.on('error', (error) => this.fail(new HashWorkerError(`hashing thread failed: ${error.message}`, { cause: error })));

@@ -22,7 +22,7 @@ const LAMBDA_MODULE_EXTENSIONS = ['.js', '.mjs', '.cjs'] as const;
 const HASH_THREADS_VARIABLE = ServiceEnv.HashThreads;
 /**
  * Hash threads when the template sets none: the service's own default. A Lambda bundle has no
- * hashWorker.js beside it to start a thread from, so on Lambda the hashing runs on the
+ * hashWorker.cjs beside it to start a thread from, so on Lambda the hashing runs on the
  * handler's thread.
  */
 const LAMBDA_DEFAULT_HASH_THREADS = 0;

@@ -85,7 +85,7 @@ interface LocalStackConfig {
 /**
  * The local stack's settings: command-line choices over environment variables over defaults.
  * With Lambda bundles (`--handlers`), the hash threads are the function's, whatever the
- * environment says: a Lambda bundle has no hashWorker.js beside it to start a thread from.
+ * environment says: a Lambda bundle has no hashWorker.cjs beside it to start a thread from.
  * Ports: S3TORRENT_S3_PORT, S3TORRENT_API_PORT, S3TORRENT_DYNAMODB_PORT, S3TORRENT_SQS_PORT,
  * S3TORRENT_PEER_PORT, S3TORRENT_TRACKER_PORT.
  */

@@ -53,7 +53,7 @@ describe('Flow: the Lambda bundles of cdk synth, run by the local stack on Node 
       ...ports.env,
       S3TORRENT_SEGMENT_BYTES: String(SEGMENT_BYTES),
       // Ignored with --handlers (the function's own setting wins): a Lambda bundle has no
-      // hashWorker.js beside it, so a thread would fail to start and no torrent would come.
+      // hashWorker.cjs beside it, so a thread would fail to start and no torrent would come.
       S3TORRENT_HASH_THREADS: '2',
     }, { node: node22, args: ['--handlers', assembly] });
     const key = 'shipped/bundles.bin';
