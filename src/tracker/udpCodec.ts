@@ -166,18 +166,12 @@ function encodeConnectReply(transactionId: number, connectionId: Uint8Array): Bu
  * `<action=1><transaction_id><interval><leechers><seeders>` then compact peers, all of one
  * family: 6 bytes each on IPv4, 18 on IPv6 (BEP 15).
  */
-function encodeAnnounceReply(transactionId: number, intervalSeconds: number, leechers: number, seeders: number, peers: readonly { readonly compact: Uint8Array }[]): Buffer {
-  let size = ANNOUNCE_REPLY_HEAD_BYTES;
-  for (const peer of peers) size += peer.compact.length;
-  const packet = head(size, UdpAction.Announce, transactionId);
+function encodeAnnounceReply(transactionId: number, intervalSeconds: number, leechers: number, seeders: number, peers: Uint8Array): Buffer {
+  const packet = head(ANNOUNCE_REPLY_HEAD_BYTES + peers.length, UdpAction.Announce, transactionId);
   packet.writeUInt32BE(Math.min(intervalSeconds, MAX_INT32), 8);
   packet.writeUInt32BE(Math.min(leechers, MAX_INT32), 12);
   packet.writeUInt32BE(Math.min(seeders, MAX_INT32), 16);
-  let offset = ANNOUNCE_REPLY_HEAD_BYTES;
-  for (const { compact } of peers) {
-    packet.set(compact, offset);
-    offset += compact.length;
-  }
+  packet.set(peers, ANNOUNCE_REPLY_HEAD_BYTES);
   return packet;
 }
 

@@ -114,7 +114,7 @@ describe('Function: encode*Reply', () => {
 
   it('lays out an announce reply with the compact peers after the counts', () => {
     const peer = Buffer.from([127, 0, 0, 1, 0x1a, 0xe1]);
-    expect(encodeAnnounceReply(7, 300, 2, 1, [{ compact: peer }]).toString('hex')).toBe('00000001000000070000012c00000002000000017f0000011ae1');
+    expect(encodeAnnounceReply(7, 300, 2, 1, peer).toString('hex')).toBe('00000001000000070000012c00000002000000017f0000011ae1');
   });
 
   it('lays out a scrape reply as seeders, completed, leechers per torrent', () => {
