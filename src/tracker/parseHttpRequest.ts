@@ -107,7 +107,7 @@ function parseAnnounce(query: RawQuery): HttpAnnounce | HttpInvalid {
   // `ip` is ignored on purpose: trusting it would let anyone announce someone else's address.
   return {
     kind: 'announce',
-    announce: { infoHashHex: hashHex(infoHash), peerId: Uint8Array.from(peerId), port, uploaded, downloaded, left, event, numwant },
+    announce: { infoHashHex: hashHex(infoHash), port, uploaded, downloaded, left, event, numwant },
     // BEP 23 lets a tracker default to compact; every current client asks for it anyway.
     compact: text(query, 'compact') !== '0',
     // `no_peer_id` needs no reading: non-compact replies never carry peer ids (see encodeAnnounce).

@@ -13,7 +13,7 @@ const OTHER = 'cd'.repeat(20);
 const ip = (text: string): IpAddress => parseIp(text) ?? (() => { throw new Error(text); })();
 
 function request(overrides: Partial<AnnounceRequest> = {}): AnnounceRequest {
-  return { infoHashHex: SERVED, peerId: new Uint8Array(20), port: 7000, uploaded: 0, downloaded: 0, left: 10, event: 'started', numwant: undefined, ...overrides };
+  return { infoHashHex: SERVED, port: 7000, uploaded: 0, downloaded: 0, left: 10, event: 'started', numwant: undefined, ...overrides };
 }
 
 function harness(options: Partial<TrackerOptions> = {}) {

@@ -33,7 +33,6 @@ describe('Function: parseHttpRequest', () => {
       compact: true,
       announce: {
         infoHashHex: Buffer.from(HASH).toString('hex'),
-        peerId: Uint8Array.from(PEER_ID),
         port: 6881,
         uploaded: 0,
         downloaded: 0,

@@ -57,7 +57,7 @@ describe('Function: parseUdpRequest', () => {
       kind: 'announce',
       transactionId: 0xdeadbeef,
       connectionId: CONNECTION_ID,
-      announce: { infoHashHex: 'ab'.repeat(20), peerId: new Uint8Array(20).fill(0x2d), port: 6881, uploaded: 5, downloaded: 3, left: 1000, event: 'started', numwant: 30 },
+      announce: { infoHashHex: 'ab'.repeat(20), port: 6881, uploaded: 5, downloaded: 3, left: 1000, event: 'started', numwant: 30 },
     });
   });
 
