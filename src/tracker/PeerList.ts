@@ -112,10 +112,19 @@ class PeerList {
     return this.oldest;
   }
 
-  /** Each peer's seenAt, for the eviction's histogram. */
-  public forEachSeenAt(visit: (seenAt: number) => void): void {
+  /**
+   * Counts each peer into `counts`, bucket `floor((seenAt - origin) * scale)` (clamped): the
+   * eviction's histogram of last announces. A plain loop: a callback per peer made one eviction
+   * of a 3-million-peer table take half a second.
+   */
+  public addToHistogram(counts: Float64Array, origin: number, scale: number): void {
     const entries = this.entries;
-    for (let i = 1; i < entries.length; i += 2) visit(stampSeenAt(entries[i] as number));
+    const last = counts.length - 1;
+    for (let i = 1; i < entries.length; i += 2) {
+      const bucket = Math.floor((stampSeenAt(entries[i] as number) - origin) * scale);
+      const at = bucket < 0 ? 0 : bucket > last ? last : bucket;
+      counts[at] = (counts[at] as number) + 1;
+    }
   }
 
   /**

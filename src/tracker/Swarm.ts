@@ -86,10 +86,10 @@ class Swarm {
     return Math.min(this.v4.oldestSeenAt, this.v6?.oldestSeenAt ?? Number.POSITIVE_INFINITY);
   }
 
-  /** Each peer's seenAt. */
-  public forEachSeenAt(visit: (seenAt: number) => void): void {
-    this.v4.forEachSeenAt(visit);
-    this.v6?.forEachSeenAt(visit);
+  /** Adds every peer to the eviction's histogram (see {@link PeerList.addToHistogram}). */
+  public addToHistogram(counts: Float64Array, origin: number, scale: number): void {
+    this.v4.addToHistogram(counts, origin, scale);
+    this.v6?.addToHistogram(counts, origin, scale);
   }
 
   /**

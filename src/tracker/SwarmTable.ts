@@ -168,7 +168,7 @@ class SwarmTable {
   /**
    * Brings the table under its budget less one batch (EVICTION_BATCH_SHARE of it), so the scans
    * below are paid once per batch, not per announce: empty swarms go first, then the peers
-   * announced longest ago, found with a histogram of every peer's last announce (three passes
+   * announced longest ago, found with a histogram of every peer's last announce (two passes
    * over the peers, oldest-first to the histogram's resolution and exactly to the batch's size).
    */
   private evict(now: number): void {
@@ -182,11 +182,7 @@ class SwarmTable {
     for (const swarm of this.swarms.values()) oldest = Math.min(oldest, swarm.oldestSeenAt);
     const span = Math.max(1, now + 1 - oldest);
     const counts = new Float64Array(EVICTION_HISTOGRAM_BUCKETS);
-    const bucketOf = (seenAt: number): number => Math.min(EVICTION_HISTOGRAM_BUCKETS - 1, Math.max(0, Math.floor(((seenAt - oldest) / span) * EVICTION_HISTOGRAM_BUCKETS)));
-    for (const swarm of this.swarms.values()) swarm.forEachSeenAt((seenAt) => {
-        const at = bucketOf(seenAt);
-        counts[at] = (counts[at] ?? 0) + 1;
-      });
+    for (const swarm of this.swarms.values()) swarm.addToHistogram(counts, oldest, EVICTION_HISTOGRAM_BUCKETS / span);
     // Whole buckets below `cutoff` go; from the bucket it falls in, just enough to make up the batch.
     let bucket = 0;
     for (; bucket < EVICTION_HISTOGRAM_BUCKETS - 1 && wanted >= (counts[bucket] ?? 0); bucket += 1) wanted -= counts[bucket] ?? 0;
