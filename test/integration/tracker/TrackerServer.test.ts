@@ -77,6 +77,8 @@ describe('Class: TrackerServer (HTTP)', () => {
     const reply = await announce(h, '::1', { infoHash: SERVED, port: 7002, compact: 0 });
     const peers = (reply.get('peers') as ReturnType<typeof bdict>[]).map((p) => `${Buffer.from(p.get('ip') as Uint8Array).toString()} ${String(p.get('port'))}`);
     expect(peers).toEqual(['127.0.0.1 6881', '127.0.0.1 7001', '::1 6881']);
+    // No peer ids are kept, so none is listed (as for no_peer_id).
+    expect((reply.get('peers') as ReturnType<typeof bdict>[]).some((p) => p.has('peer id'))).toBe(false);
   });
 
   it('drops peers after their lifetime and on event=stopped', async () => {

@@ -131,6 +131,30 @@ describe('Class: Tracker', () => {
     expect(tracker.stats().peers).toBe(0);
   });
 
+  it('asks the registry once per torrent while its verdict is fresh, and again after a forget or once it lapses', async () => {
+    const asked: string[] = [];
+    const isServable = async (hex: string): Promise<boolean> => {
+      asked.push(hex);
+      return hex === SERVED;
+    };
+    const { tracker, clock } = harness({ registry: { isServable } });
+    await tracker.announce(request({ port: 7001 }), ip('10.0.0.1'), 'both');
+    // Known servable: answered at once, no promise, no registry call.
+    const known = tracker.announce(request({ port: 7002 }), ip('10.0.0.2'), 'both');
+    expect(known).not.toBeInstanceOf(Promise);
+    expect(asked).toEqual([SERVED]);
+    tracker.forget(SERVED);
+    await tracker.announce(request({ port: 7003 }), ip('10.0.0.3'), 'both');
+    expect(asked).toEqual([SERVED, SERVED]);
+    clock.now += 5_001;
+    await tracker.announce(request({ port: 7004 }), ip('10.0.0.4'), 'both');
+    expect(asked).toEqual([SERVED, SERVED, SERVED]);
+    // A refusal is not remembered here (the registry caches those itself).
+    await tracker.announce(request({ infoHashHex: OTHER }), ip('10.0.0.5'), 'both');
+    await tracker.announce(request({ infoHashHex: OTHER }), ip('10.0.0.5'), 'both');
+    expect(asked.filter((hex) => hex === OTHER)).toHaveLength(2);
+  });
+
   it('tells the seeder of each accepted announce with the socket address', async () => {
     const { tracker, notices } = harness();
     await tracker.announce(request({ port: 7001, left: 5, event: 'started' }), ip('::ffff:10.0.0.9'), 'both');
