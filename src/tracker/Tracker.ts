@@ -98,7 +98,8 @@ class Tracker {
       return { ok: false, reason: verdicts.includes('unavailable') ? REGISTRY_UNAVAILABLE : UNKNOWN_TORRENT };
     }
     const now = this.options.now();
-    const seederCount = this.seeders().v4.length + this.seeders().v6.length > 0 ? 1 : 0;
+    const seeders = this.seeders();
+    const seederCount = seeders.v4.length + seeders.v6.length > 0 ? 1 : 0;
     const counts = new Map<string, ScrapeCounts>();
     infoHashHexes.forEach((hex, i) => {
       if (verdicts[i] !== true) return;
