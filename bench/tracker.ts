@@ -1,25 +1,25 @@
 // The tracker part of `npm run bench`: UDP announces per second that our tracker serves against
-// opentracker and bittorrent-tracker, measured in one run by one load generator. Each tracker
-// runs in its own process (ours and bittorrent-tracker under tsx/node, opentracker as is), so
-// none shares an event loop with the generator; they take turns, one round each per run.
-import { spawn } from 'node:child_process';
+// opentracker and bittorrent-tracker. Headline: the realistic announce mix (bench/trackerMix.ts,
+// a load generator in its own process, the tracker pinned to one CPU). Then the easy case, from
+// this process: one torrent, 1,000 recurring peers, one connection id. Each tracker runs in its
+// own process, so none shares an event loop with a generator; they take turns each run.
 import type { ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import type { Socket } from 'node:dgram';
-import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
 import { freeLoopbackPort } from '../src/local/ports.js';
-import { PROJECT_ROOT, measuredRuns } from './config.js';
+import { measuredRuns } from './config.js';
 import { median } from './measure.js';
+import { printMix, runMixRounds } from './trackerMix.js';
+import { HOST, bundleOurs, connectionId, processCpuSeconds, startTarget, stop } from './trackerTargets.js';
+import type { TargetId } from './trackerTargets.js';
 
 /** The one whitelisted torrent every announce is for. */
 const INFO_HASH_HEX = '5eed'.repeat(10);
-const HOST = '127.0.0.1';
 /** Distinct peers (peer id and port) the generator cycles through: a full swarm of ours, no evictions. */
 const PEERS = 1000;
 /** Peers asked for per announce, set explicitly: the trackers' defaults differ (50 or 200). */
@@ -30,10 +30,6 @@ const OUTSTANDING = 256;
 const LOST_AFTER_MS = 1_000;
 /** Unmeasured announces before each measurement: the swarm fills and JITs warm up. */
 const WARMUP_MS = 1_000;
-/** Longest wait for a tracker to answer a connect after it starts. */
-const START_TIMEOUT_MS = 15_000;
-const OPENTRACKER = '/usr/bin/opentracker';
-const PROTOCOL_ID = 0x41727101980n;
 const GOAL_VS_OPENTRACKER = 0.5;
 const GOAL_VS_BITTORRENT_TRACKER = 2;
 
@@ -47,94 +43,6 @@ function measureSeconds(): number {
 
 function progress(line: string): void {
   process.stderr.write(`${line}\n`);
-}
-
-type TargetId = 'ours' | 'opentracker' | 'bittorrent-tracker';
-
-/** Our tracker alone in a process, as the seeder would start it; `BUNDLE` is src/tracker bundled by esbuild. */
-const OURS_CHILD = `
-const { TrackerServer } = await import(process.env.BUNDLE);
-// One array, as the seeder passes: the tracker re-encodes the seeder's address only when it changes.
-const SEEDERS = [{ ip: ${JSON.stringify(HOST)}, port: 6881 }];
-const tracker = await TrackerServer.start({
-  hosts: [${JSON.stringify(HOST)}], port: Number(process.env.PORT),
-  registry: { isServable: async (hex) => hex === ${JSON.stringify(INFO_HASH_HEX)} },
-  seeders: () => SEEDERS,
-});
-process.on('SIGTERM', () => void tracker.close().then(() => process.exit(0)));
-`;
-
-/** bittorrent-tracker 11 with UDP only and the same one-torrent whitelist. */
-const BITTORRENT_TRACKER_CHILD = `
-const { default: Server } = await import('bittorrent-tracker/server');
-const server = new Server({ http: false, ws: false, udp: true, stats: false,
-  filter: (infoHash, params, cb) => cb(infoHash === ${JSON.stringify(INFO_HASH_HEX)} ? null : new Error('not whitelisted')) });
-server.on('warning', () => {});
-server.on('error', (error) => { console.error(error.message); process.exit(1); });
-server.listen(Number(process.env.PORT), { udp: ${JSON.stringify(HOST)}, udp6: '::1' });
-process.on('SIGTERM', () => server.close(() => process.exit(0)));
-`;
-
-function startNode(code: string, port: number, env: Readonly<Record<string, string>> = {}): ChildProcess {
-  return spawn(process.execPath, ['--input-type=module', '-e', code], { cwd: PROJECT_ROOT, env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'] });
-}
-
-/**
- * Bundles src/tracker as `npm run build` bundles the seeder (esbuild, ESM, node20): tsx would
- * run it with esbuild's keepNames, whose per-closure `__name` calls are not what ships.
- */
-async function bundleOurs(dir: string): Promise<void> {
-  const outfile = join(dir, 'tracker.mjs');
-  await build({ entryPoints: [join(PROJECT_ROOT, 'src', 'tracker', 'index.ts')], outfile, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning' });
-}
-
-function startTarget(id: TargetId, port: number, dir: string): ChildProcess {
-  if (id === 'ours') return startNode(OURS_CHILD, port, { BUNDLE: pathToFileURL(join(dir, 'tracker.mjs')).href });
-  if (id === 'bittorrent-tracker') return startNode(BITTORRENT_TRACKER_CHILD, port);
-  // opentracker chroots to -d and reads the whitelist (hex infohashes, one a line) from there,
-  // after dropping to user nobody: the directory must be world-readable, or every torrent is
-  // refused (with 8-byte announce replies, no error).
-  const root = join(dir, 'opentracker');
-  mkdirSync(root, { recursive: true, mode: 0o755 });
-  chmodSync(root, 0o755);
-  writeFileSync(join(root, 'whitelist.txt'), `${INFO_HASH_HEX}\n`, { mode: 0o644 });
-  return spawn(OPENTRACKER, ['-i', HOST, '-p', String(port), '-P', String(port), '-d', root, '-w', 'whitelist.txt'], { stdio: ['ignore', 'ignore', 'pipe'] });
-}
-
-/** Sends one datagram and waits up to `timeoutMs` for a reply to the same transaction. */
-async function exchange(socket: Socket, port: number, packet: Buffer, timeoutMs: number): Promise<Buffer | undefined> {
-  const transactionId = packet.readUInt32BE(12);
-  return new Promise((resolve) => {
-    const onMessage = (reply: Buffer): void => {
-      if (reply.length >= 8 && reply.readUInt32BE(4) === transactionId) finish(reply);
-    };
-    const finish = (reply: Buffer | undefined): void => {
-      clearTimeout(timer);
-      socket.off('message', onMessage);
-      resolve(reply);
-    };
-    const timer = setTimeout(() => finish(undefined), timeoutMs);
-    socket.on('message', onMessage);
-    socket.send(packet, port, HOST);
-  });
-}
-
-function connectPacket(transactionId: number): Buffer {
-  const packet = Buffer.alloc(16);
-  packet.writeBigUInt64BE(PROTOCOL_ID, 0);
-  packet.writeUInt32BE(transactionId, 12);
-  return packet;
-}
-
-/** A connection id from the tracker, retrying until it answers or START_TIMEOUT_MS passes. */
-async function connectionId(socket: Socket, port: number, child: ChildProcess): Promise<Buffer> {
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  for (let attempt = 1; Date.now() < deadline; attempt += 1) {
-    if (child.exitCode !== null) throw new Error(`exited with code ${child.exitCode}`);
-    const reply = await exchange(socket, port, connectPacket(attempt), 250);
-    if (reply !== undefined && reply.length >= 16 && reply.readUInt32BE(0) === 0) return reply.subarray(8, 16);
-  }
-  throw new Error(`no connect reply within ${START_TIMEOUT_MS} ms`);
 }
 
 /** One announce template per peer: its id and port differ, the rest is the same. */
@@ -161,18 +69,6 @@ interface LoadResult {
   readonly firstError: string | undefined;
   /** CPU seconds the tracker process used per second of measurement (1 = one core busy). */
   readonly trackerCores: number | undefined;
-}
-
-/** The tracker process's CPU seconds so far (all threads), from /proc; undefined elsewhere. */
-function processCpuSeconds(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return undefined;
-  }
 }
 
 /**
@@ -253,20 +149,10 @@ async function drive(socket: Socket, port: number, id: Buffer, seconds: number, 
   }
 }
 
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  if ((await Promise.race([exited.then(() => true), sleep(3_000).then(() => false)])) === false) {
-    child.kill('SIGKILL');
-    await Promise.race([exited, sleep(3_000)]);
-  }
-}
-
 /** Starts a tracker, loads it, stops it. */
 async function measureTarget(id: TargetId, seconds: number, dir: string, children: Set<ChildProcess>): Promise<LoadResult> {
   const port = await freeLoopbackPort();
-  const child = startTarget(id, port, dir);
+  const child = startTarget(id, port, dir, [INFO_HASH_HEX]);
   children.add(child);
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
@@ -314,6 +200,7 @@ async function runTrackerBench(): Promise<number> {
   try {
     progress('bundling src/tracker with esbuild ...');
     await bundleOurs(dir);
+    const mix = await runMixRounds(runs, seconds, dir, children, progress);
     const results = new Map<TargetId, LoadResult[]>();
     const skipped = new Map<TargetId, string>();
     // Rounds interleave the trackers, so a slow phase of the machine hits each of them alike.
@@ -341,6 +228,9 @@ async function runTrackerBench(): Promise<number> {
     };
     const out = (line = ''): void => void process.stdout.write(`${line}\n`);
     out('## s3-torrent tracker bench: UDP announces per second (BEP 15)');
+    out();
+    printMix(out, mix.results, mix.skipped, runs, seconds, median);
+    out('### One torrent, 1,000 recurring peers, one connection id');
     out();
     out(`${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores; Node ${process.version}. Median of ${runs} runs of ${seconds} s after a ${WARMUP_MS / 1000} s warm-up, the trackers taking turns.`);
     out(
@@ -375,7 +265,7 @@ async function runTrackerBench(): Promise<number> {
     const vsBt = ratio('bittorrent-tracker');
     out(`- Goal ours ≥ ${GOAL_VS_OPENTRACKER}× opentracker: ${verdict(vsOpen, GOAL_VS_OPENTRACKER)}${vsOpen === undefined ? '' : ` (${vsOpen.toFixed(2)}×)`}`);
     out(`- Goal ours ≥ ${GOAL_VS_BITTORRENT_TRACKER}× bittorrent-tracker: ${verdict(vsBt, GOAL_VS_BITTORRENT_TRACKER)}${vsBt === undefined ? '' : ` (${vsBt.toFixed(2)}×)`}`);
-    if (skipped.has('ours')) return 1;
+    if (skipped.has('ours') || mix.skipped.has('ours')) return 1;
     return 0;
   } finally {
     for (const child of children) child.kill('SIGKILL');

@@ -132,6 +132,11 @@ function egressWidgets(metric: (service: string, name: string) => cloudwatch.Met
       title: 'Swarms: peers besides the seeder',
       left: [metric(service, names.Seeds), metric(service, names.Leechers)],
     }),
+    new cloudwatch.GraphWidget({
+      title: 'Tracker: what its memory budget holds, and peers evicted (above 0: the budget is too small)',
+      left: [metric(service, names.TrackerPeers), metric(service, names.TrackerTorrents), metric(service, names.TrackerEvictions)],
+      right: [metric(service, names.TrackerMemoryBytes)],
+    }),
     new cloudwatch.LogQueryWidget({
       title: 'Objects by bytes served (last period of the dashboard)',
       logGroupNames: [seeder.logGroup.logGroupName],

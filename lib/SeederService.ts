@@ -33,8 +33,11 @@ const FLOWS_PER_TASK_LOW = 200;
 /** Scale out above this average CPU. */
 const TARGET_CPU_PERCENT = 60;
 
-/** Memory left to Node, the socket buffers and the GETs in flight; the rest is span cache. */
-const TASK_MEMORY_RESERVED_MIB = 1024;
+/** Memory left to Node, the socket buffers and the GETs in flight; the rest less the tracker's share is span cache. */
+const TASK_MEMORY_RESERVED_MIB = 768;
+
+/** Share of the task's memory the tracker's swarms may take: 256 MiB of a 2 GiB task, room for about 3 million peers. */
+const TRACKER_MEMORY_SHARE = 1 / 8;
 
 interface SeederServiceProps {
   readonly records: RecordsTable;
@@ -89,7 +92,8 @@ class SeederService extends Construct {
       runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.ARM64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
     });
     this.logGroup = new logs.LogGroup(this, 'Logs', { retention: LOG_RETENTION_DAYS });
-    const cacheBytes = Math.max(256, props.memoryMiB - TASK_MEMORY_RESERVED_MIB) * 1024 * 1024;
+    const trackerMiB = Math.floor(props.memoryMiB * TRACKER_MEMORY_SHARE);
+    const cacheBytes = Math.max(256, props.memoryMiB - TASK_MEMORY_RESERVED_MIB - trackerMiB) * 1024 * 1024;
     const container = task.addContainer('seeder', {
       image: ecs.ContainerImage.fromAsset(PROJECT_ROOT, { file: 'seeder/Dockerfile', platform: Platform.LINUX_ARM64 }),
       logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: 'seeder' }),
@@ -104,6 +108,7 @@ class SeederService extends Construct {
         [SeederEnv.TrackerPort]: String(this.trackerPort),
         [SeederEnv.PublicAddresses]: Fn.join(',', [...this.network.publicAddresses]),
         [SeederEnv.CacheBytes]: String(cacheBytes),
+        [SeederEnv.TrackerMemoryBytes]: String(trackerMiB * 1024 * 1024),
       },
       portMappings: [
         { containerPort: this.peerPort, protocol: ecs.Protocol.TCP },

@@ -35,12 +35,29 @@ function emitEgress(period: EgressPeriod): void {
     metrics.addMetric(names.Leechers, MetricUnit.Count, figures.leechers);
     metrics.publishStoredMetrics();
   }
+  emitTracker();
   const dropped = period.droppedUpdates + period.droppedWrites;
   if (dropped > 0 || period.failedWrites > 0) {
     logger.warn('egress counts not kept', { droppedUpdates: period.droppedUpdates, droppedWrites: period.droppedWrites, failedWrites: period.failedWrites, failure: period.failure });
     metrics.addMetric(names.EgressCountsDropped, MetricUnit.Count, dropped);
     metrics.publishStoredMetrics();
   }
+}
+
+/** Peers the tracker had evicted at the last period: its count only grows, the metric is per period. */
+let evictionsBefore = 0;
+
+/** The tracker's swarms, once per period: what its memory budget holds and what it dropped. */
+function emitTracker(): void {
+  const { names } = SeederMetrics;
+  const stats = seeder.tracker.stats();
+  metrics.addMetric(names.TrackerPeers, MetricUnit.Count, stats.peers);
+  metrics.addMetric(names.TrackerTorrents, MetricUnit.Count, stats.torrents);
+  metrics.addMetric(names.TrackerMemoryBytes, MetricUnit.Bytes, stats.memoryBytes);
+  metrics.addMetric(names.TrackerEvictions, MetricUnit.Count, stats.evictions - evictionsBefore);
+  metrics.publishStoredMetrics();
+  if (stats.evictions > evictionsBefore) logger.warn('tracker memory budget full: peers evicted', { evicted: stats.evictions - evictionsBefore, memoryBytes: stats.memoryBytes });
+  evictionsBefore = stats.evictions;
 }
 
 const config = seederConfigFrom();

@@ -22,7 +22,7 @@ import { eventBridgeEventFor } from './s3Events.js';
 import type { S3NotificationRecord } from './s3Events.js';
 import { startSqsConsumer } from './sqsRunner.js';
 import { loopbackHosts } from './ports.js';
-import { DEFAULT_CHANGE_POLL_MS, DEFAULT_MAX_FETCHES, Seeder } from '../seeding/index.js';
+import { DEFAULT_CHANGE_POLL_MS, DEFAULT_MAX_FETCHES, DEFAULT_TRACKER_MEMORY_BYTES, Seeder } from '../seeding/index.js';
 import type { EgressPeriod } from '../seeding/index.js';
 import { PeerServerDefaults } from '../wire/index.js';
 import type { Swarm } from '../wire/index.js';
@@ -203,6 +203,7 @@ async function startLocalSeeder(
       maxConnectionsPerIp: PeerServerDefaults.maxConnections,
       maxUnchoked: PeerServerDefaults.maxUnchoked,
       egressFlushMs: config.seederEgressFlushMs,
+      trackerMemoryBytes: DEFAULT_TRACKER_MEMORY_BYTES,
     },
     {
       records: new RecordStore({ client: clients.documents, tableName: TABLE_NAME }),

@@ -117,6 +117,7 @@ class Seeder {
       port: settings.trackerPort,
       registry: { isServable: (hex) => directory.isServable(hex) },
       seeders,
+      memoryBytes: settings.trackerMemoryBytes,
       onAnnounce: (notice) => {
         const swarm = directory.running(notice.infoHashHex);
         if (swarm !== undefined) egress.announce(notice, swarm);

@@ -34,6 +34,13 @@ const DEFAULT_RECHECKS_PER_SECOND = 5;
  */
 const DEFAULT_EGRESS_FLUSH_MS = 60_000;
 
+/**
+ * Bytes of swarm state the tracker keeps by default: about 3 million peers in large swarms, a
+ * million in swarms of 4 (src/tracker BYTES_PER_* constants); a quarter of what a 2 GiB task
+ * leaves to Node beside the span cache.
+ */
+const DEFAULT_TRACKER_MEMORY_BYTES = 256 * 1024 * 1024;
+
 /** Well-known BitTorrent ports: peers 6881, tracker 6969. */
 const DEFAULT_PEER_PORT = 6881;
 const DEFAULT_TRACKER_PORT = 6969;
@@ -60,7 +67,11 @@ const SeederEnv = {
   MaxConnectionsPerIp: 'S3TORRENT_SEEDER_MAX_CONNECTIONS_PER_IP',
   MaxUnchoked: 'S3TORRENT_SEEDER_MAX_UNCHOKED',
   EgressFlushMs: 'S3TORRENT_SEEDER_EGRESS_FLUSH_MS',
+  TrackerMemoryBytes: 'S3TORRENT_TRACKER_MEMORY_BYTES',
 } as const;
+
+/** Smallest tracker budget the seeder takes (the tracker's own floor). */
+const MIN_TRACKER_MEMORY_BYTES = 1024 * 1024;
 
 /** Smallest span cache: a few of the largest spans (8 MiB), or concurrent readers evict each other. */
 const MIN_CACHE_BYTES = 16 * 1024 * 1024;
@@ -94,6 +105,8 @@ interface SeederConfig {
   readonly maxUnchoked: number;
   /** How often egress counts are reported and added to the persisted totals (EgressAccounting). */
   readonly egressFlushMs: number;
+  /** Bytes of swarm state the tracker holds at most; past it the peers announced longest ago go. */
+  readonly trackerMemoryBytes: number;
 }
 
 const WILDCARDS = new Set(['0.0.0.0', '::']);
@@ -127,6 +140,7 @@ function seederConfigFrom(env: Env = process.env): SeederConfig {
     maxConnectionsPerIp: reader.integer(SeederEnv.MaxConnectionsPerIp, PeerServerDefaults.maxConnectionsPerIp, 1, 100_000),
     maxUnchoked: reader.integer(SeederEnv.MaxUnchoked, PeerServerDefaults.maxUnchoked, 1, 10_000),
     egressFlushMs: reader.integer(SeederEnv.EgressFlushMs, DEFAULT_EGRESS_FLUSH_MS, 100, 3_600_000),
+    trackerMemoryBytes: reader.integer(SeederEnv.TrackerMemoryBytes, DEFAULT_TRACKER_MEMORY_BYTES, MIN_TRACKER_MEMORY_BYTES),
   });
 }
 
@@ -138,6 +152,7 @@ export {
   DEFAULT_PEER_PORT,
   DEFAULT_RECHECKS_PER_SECOND,
   DEFAULT_RECHECK_MS,
+  DEFAULT_TRACKER_MEMORY_BYTES,
   DEFAULT_TRACKER_PORT,
   MIN_CACHE_BYTES,
   SeederEnv,

@@ -68,6 +68,12 @@ const SeederMetrics = {
     Leechers: 'Leechers',
     /** Counts the seeder could not keep (queue full, writes out of time): should stay 0. */
     EgressCountsDropped: 'EgressCountsDropped',
+    /** The tracker's swarms: peers and torrents held, and the bytes its memory budget counts. */
+    TrackerPeers: 'TrackerPeers',
+    TrackerTorrents: 'TrackerTorrents',
+    TrackerMemoryBytes: 'TrackerMemoryBytes',
+    /** Peers the tracker dropped in the period to stay within its budget: above 0, the budget is too small. */
+    TrackerEvictions: 'TrackerEvictions',
   },
 } as const;
 

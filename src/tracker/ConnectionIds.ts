@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { CONNECTION_ID_WINDOWS, CONNECTION_ID_WINDOW_MS } from './constants.js';
 import { CONNECTION_ID_BYTES } from './udpCodec.js';
 
@@ -19,8 +19,8 @@ const MAX_CACHED_ADDRESSES = 16_384;
  */
 class ConnectionIds {
   private readonly secret: Buffer;
-  /** Window number → address (latin1 of its bytes) → id; only the windows still valid. */
-  private readonly cache = new Map<number, Map<string, Buffer>>();
+  /** Window number → address (see {@link addressKey}) → id; only the windows still valid. */
+  private readonly cache = new Map<number, Map<number | string, Buffer>>();
 
   /**
    * @param now - clock in milliseconds.
@@ -43,7 +43,7 @@ class ConnectionIds {
     if (id.length !== CONNECTION_ID_BYTES) return false;
     const current = this.window();
     for (let age = 0; age < CONNECTION_ID_WINDOWS; age += 1) {
-      if (timingSafeEqual(id, this.idFor(address, current - age))) return true;
+      if (sameBytes(id, this.idFor(address, current - age))) return true;
     }
     return false;
   }
@@ -59,7 +59,7 @@ class ConnectionIds {
       this.cache.set(window, ids);
       for (const old of this.cache.keys()) if (old <= window - CONNECTION_ID_WINDOWS || old > window + 1) this.cache.delete(old);
     }
-    const key = String.fromCharCode(...address);
+    const key = addressKey(address);
     const cached = ids.get(key);
     if (cached !== undefined) return cached;
     const stamp = Buffer.allocUnsafe(8);
@@ -68,6 +68,25 @@ class ConnectionIds {
     if (ids.size < MAX_CACHED_ADDRESSES) ids.set(key, id);
     return id;
   }
+}
+
+/**
+ * A map key for an address: IPv4 as its 32-bit number, IPv6 as latin1 text (a spread into
+ * String.fromCharCode cost more than the map lookup it keyed).
+ */
+function addressKey(address: Uint8Array): number | string {
+  if (address.length === 4) return ((address[0] ?? 0) * 0x1000000) + ((address[1] ?? 0) << 16) + ((address[2] ?? 0) << 8) + (address[3] ?? 0);
+  return Buffer.from(address.buffer, address.byteOffset, address.length).toString('latin1');
+}
+
+/**
+ * Constant-time comparison of two 8-byte ids, in JS: crypto.timingSafeEqual's call into C++
+ * cost more than the comparison itself, up to three times per announce.
+ */
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  let difference = a.length ^ b.length;
+  for (let i = 0; i < a.length; i += 1) difference |= (a[i] ?? 0) ^ (b[i] ?? 0);
+  return difference === 0;
 }
 
 export { ConnectionIds };

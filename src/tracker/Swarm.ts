@@ -1,33 +1,20 @@
-import type { CompactPeer } from './addresses.js';
-
-/** A peer as a swarm holds it. */
-interface StoredPeer extends CompactPeer {
-  readonly peerId: Uint8Array;
-  readonly left: number;
-  /** Clock reading of its last announce, in milliseconds. */
-  readonly seenAt: number;
-}
-
-/** A stored peer with its place in its family's sampling list. */
-interface Entry {
-  peer: StoredPeer;
-  slot: number;
-}
+import { PeerList, UpsertOutcome } from './PeerList.js';
+import type { PeerKey } from './PeerList.js';
 
 /**
- * The peers of one torrent. Two views of the same entries: a map in order of last announce
- * (the oldest first, so expiry and eviction pop from the front in O(1) each) and one array per
- * address family (so a random sample of k peers costs O(k), not O(swarm)).
+ * The peers of one torrent: one {@link PeerList} per address family (the IPv6 one made on the
+ * first IPv6 peer), the seed count and the completed downloads.
  */
 class Swarm {
   /** Completed downloads reported (`event=completed`) while this swarm was tracked. */
   public downloaded = 0;
   /** Clock reading of the last announce, in milliseconds. */
   public lastAnnounceAt: number;
+  /** Clock reading of the last expiry scan on read (SwarmTable spaces them out). */
+  public expiryScanAt = Number.NEGATIVE_INFINITY;
   private seedCount = 0;
-  private readonly byKey = new Map<string, Entry>();
-  private readonly v4: Entry[] = [];
-  private readonly v6: Entry[] = [];
+  private readonly v4 = new PeerList();
+  private v6: PeerList | undefined;
 
   public constructor(now: number) {
     this.lastAnnounceAt = now;
@@ -35,7 +22,7 @@ class Swarm {
 
   /** Peers held. */
   public get size(): number {
-    return this.byKey.size;
+    return this.v4.size + (this.v6?.size ?? 0);
   }
 
   /** Peers with nothing left to download. */
@@ -45,94 +32,93 @@ class Swarm {
 
   /** Peers still downloading. */
   public get leechers(): number {
-    return this.byKey.size - this.seedCount;
+    return this.size - this.seedCount;
   }
 
   /**
    * Adds or refreshes a peer (keyed by address and port, so only that address can change its
-   * entry), evicting the least recently announced one when the swarm holds `maxPeers` already.
+   * entry); a refresh older than what is held changes nothing.
    *
-   * @returns the change in the number of peers: 1, 0 or (never) less.
+   * @returns 1 if the peer is new, else 0.
    */
-  public upsert(peer: StoredPeer, maxPeers: number): number {
-    const before = this.byKey.size;
-    const existing = this.byKey.get(peer.key);
-    if (existing !== undefined) {
-      this.seedCount += (peer.left === 0 ? 1 : 0) - (existing.peer.left === 0 ? 1 : 0);
-      existing.peer = peer;
-      // Re-inserting moves it to the back: the map stays in order of last announce.
-      this.byKey.delete(peer.key);
-      this.byKey.set(peer.key, existing);
-      return 0;
+  public upsert(family: 4 | 6, key: PeerKey, seenAt: number, seed: boolean): number {
+    const outcome = this.list(family, true).upsert(key, seenAt, seed);
+    switch (outcome) {
+      case UpsertOutcome.AddedLeecher:
+        return 1;
+      case UpsertOutcome.AddedSeed:
+        this.seedCount += 1;
+        return 1;
+      case UpsertOutcome.BecameSeed:
+        this.seedCount += 1;
+        return 0;
+      case UpsertOutcome.BecameLeecher:
+        this.seedCount -= 1;
+        return 0;
+      default:
+        return 0;
     }
-    while (this.byKey.size >= maxPeers) {
-      const oldest = this.byKey.keys().next();
-      if (oldest.done === true) break;
-      this.remove(oldest.value);
-    }
-    const list = peer.family === 4 ? this.v4 : this.v6;
-    const entry: Entry = { peer, slot: list.length };
-    list.push(entry);
-    this.byKey.set(peer.key, entry);
-    if (peer.left === 0) this.seedCount += 1;
-    return this.byKey.size - before;
   }
 
   /** Drops a peer; false if it was not there. */
-  public remove(key: string): boolean {
-    const entry = this.byKey.get(key);
-    if (entry === undefined) return false;
-    this.byKey.delete(key);
-    if (entry.peer.left === 0) this.seedCount -= 1;
-    const list = entry.peer.family === 4 ? this.v4 : this.v6;
-    // Swap-remove: the last entry takes the freed slot.
-    const last = list.pop() as Entry;
-    if (last !== entry) {
-      list[entry.slot] = last;
-      last.slot = entry.slot;
-    }
+  public remove(family: 4 | 6, key: PeerKey): boolean {
+    const wasSeed = this.list(family, false)?.remove(key);
+    if (wasSeed === undefined) return false;
+    if (wasSeed) this.seedCount -= 1;
     return true;
   }
 
   /**
-   * Drops every peer last seen before `cutoff`.
+   * Drops every peer last seen before `cutoff` (and, for the memory budget, up to `extra.count`
+   * more seen before `extra.cutoffSoft`).
    *
-   * @returns how many were dropped.
+   * @returns how many were dropped, per family.
    */
-  public expire(cutoff: number): number {
-    let dropped = 0;
-    for (const [key, entry] of this.byKey) {
-      if (entry.peer.seenAt >= cutoff) break;
-      this.remove(key);
-      dropped += 1;
-    }
-    return dropped;
+  public expire(cutoff: number, extra?: { count: number; cutoffSoft: number }): { v4: number; v6: number } {
+    const four = this.v4.expire(cutoff, extra);
+    const six = this.v6?.expire(cutoff, extra) ?? { dropped: 0, seeds: 0 };
+    this.seedCount -= four.seeds + six.seeds;
+    return { v4: four.dropped, v6: six.dropped };
+  }
+
+  /** Earliest seenAt held, a lower bound (infinity when empty). */
+  public get oldestSeenAt(): number {
+    return Math.min(this.v4.oldestSeenAt, this.v6?.oldestSeenAt ?? Number.POSITIVE_INFINITY);
+  }
+
+  /** Adds every peer to the eviction's histogram (see {@link PeerList.addToHistogram}). */
+  public addToHistogram(counts: Float64Array, origin: number, scale: number): void {
+    this.v4.addToHistogram(counts, origin, scale);
+    this.v6?.addToHistogram(counts, origin, scale);
   }
 
   /**
-   * Appends to `out` up to `count` peers of one family, from a random starting point onwards,
-   * skipping `selfKey` (the asker) and `skipKeys` (the seeder's own addresses).
+   * Appends to `out` up to `count` keys of one family, from a random starting point onwards,
+   * skipping `selfKey` (the asker) and `skip` (the seeder's own addresses).
+   *
+   * @returns how many were taken.
    */
-  public sample(family: 4 | 6, count: number, selfKey: string, skipKeys: ReadonlySet<string>, out: { push(peer: StoredPeer): number }): void {
-    const list = family === 4 ? this.v4 : this.v6;
-    const n = list.length;
-    if (count <= 0 || n === 0) return;
-    let index = n <= count ? 0 : Math.floor(Math.random() * n);
-    let taken = 0;
-    for (let i = 0; i < n && taken < count; i += 1) {
-      const peer = (list[index] as Entry).peer;
-      index = index + 1 === n ? 0 : index + 1;
-      if (peer.key === selfKey || skipKeys.has(peer.key)) continue;
-      out.push(peer);
-      taken += 1;
-    }
+  public sample(family: 4 | 6, count: number, selfKey: PeerKey, skip: ReadonlySet<PeerKey>, out: PeerKey[]): number {
+    return this.list(family, false)?.sample(count, selfKey, skip, out) ?? 0;
   }
 
   /** Peers of one family held. */
   public familySize(family: 4 | 6): number {
-    return family === 4 ? this.v4.length : this.v6.length;
+    return family === 4 ? this.v4.size : (this.v6?.size ?? 0);
+  }
+
+  /** Every peer of one family: key, seenAt and whether it is a seed. */
+  public peers(family: 4 | 6): IterableIterator<{ key: PeerKey; seenAt: number; seed: boolean }> {
+    return (this.list(family, false) ?? new PeerList()).peers();
+  }
+
+  private list(family: 4 | 6, create: true): PeerList;
+  private list(family: 4 | 6, create: false): PeerList | undefined;
+  private list(family: 4 | 6, create: boolean): PeerList | undefined {
+    if (family === 4) return this.v4;
+    if (this.v6 === undefined && create) this.v6 = new PeerList();
+    return this.v6;
   }
 }
 
 export { Swarm };
-export type { StoredPeer };

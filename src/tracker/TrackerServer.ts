@@ -66,7 +66,7 @@ class TrackerServer {
     this.tracker.forget(infoHashHex.toLowerCase());
   }
 
-  /** Torrents with peers and peers held, after dropping expired ones. */
+  /** Torrents with peers, peers held, the bytes the memory budget counts and the peers it evicted, after dropping expired ones. */
   public stats(): TrackerStats {
     return this.tracker.stats();
   }

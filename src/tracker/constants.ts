@@ -24,11 +24,56 @@ const DEFAULT_NUMWANT = 50;
 /** Default cap on `numwant`: libtorrent asks for 200 and more only grows the reply. */
 const DEFAULT_MAX_NUMWANT = 200;
 
-/** Default peers kept per torrent, the oldest evicted first: bittorrent-tracker's swarm LRU size. */
-const DEFAULT_MAX_PEERS_PER_TORRENT = 1000;
+/** Default memory budget of the swarms: 256 MiB holds a million peers or more (see BYTES_PER_IPV4_PEER). */
+const DEFAULT_MEMORY_BYTES = 256 * 1024 * 1024;
 
-/** Default torrents tracked at once, the least recently announced dropped first: with 1000 peers each, at most about 200 MB. */
-const DEFAULT_MAX_TORRENTS = 1000;
+/**
+ * What one IPv4 peer costs on the V8 heap, slack included: two unboxed doubles in its swarm's
+ * list (grown by half each time) plus, in swarms past 16 peers, a Map entry with its boxed key.
+ * test/unit/tracker/memory.test.ts measures the heap after gc (Node 20, x64): 63 bytes a peer
+ * in swarms of 1,000 or of 1,000,000, 88 in swarms of 1,053 (just past a doubling of their Map
+ * and list: the most slack), rounded up to 90. So 256 MiB holds about 3 million peers in large
+ * swarms.
+ */
+const BYTES_PER_IPV4_PEER = 90;
+
+/** An IPv6 peer: its 18-byte key is a string of its own and its stamp a boxed number (87 measured in swarms of 1,000, 108 just past a doubling), rounded up. */
+const BYTES_PER_IPV6_PEER = 130;
+
+/**
+ * What one swarm costs beyond its peers' share: the infohash string and its Map entry, the
+ * Swarm and its IPv4 list. Measured as above: a million swarms of one peer each grow the heap
+ * by 389 bytes apiece, 390 with the peer priced at 90 means 300, rounded up to 320. (So a
+ * million single-peer torrents need about 390 MiB; swarms of 4 or more peers fit a million
+ * peers in 256 MiB.)
+ */
+const BYTES_PER_SWARM = 320;
+
+/**
+ * Share of the budget one eviction frees beyond what is needed: the eviction scans every peer
+ * twice, so it runs once per this share of new peers (60,000 at the default budget), not per
+ * announce. At 3 million peers one pass took 100 to 180 ms here: a pause a full tracker pays
+ * once per 60,000 new peers.
+ */
+const EVICTION_BATCH_SHARE = 0.02;
+
+/** Time buckets of the eviction's histogram of last announces: the resolution of its oldest-first order. */
+const EVICTION_HISTOGRAM_BUCKETS = 1024;
+
+/**
+ * Least time between two expiry scans of one swarm on read: a large swarm whose peers lapse one
+ * by one is scanned once a second at most, and a peer outlives its lifetime by a second at most.
+ */
+const EXPIRY_SCAN_GAP_MS = 1_000;
+
+/**
+ * How long a registry verdict that a torrent is servable is trusted: a revoked torrent is
+ * forgotten at once (the seeder calls forget), so this only bounds a verdict no forget reaches.
+ */
+const SERVABLE_VERDICT_TTL_MS = 5_000;
+
+/** Servable verdicts remembered at most; past it the oldest are dropped, and asked again. */
+const MAX_CACHED_VERDICTS = 65_536;
 
 /** Longest request target we read: a scrape of {@link MAX_SCRAPE_HASHES} fully escaped hashes takes about 5.3 KB. */
 const MAX_URL_BYTES = 8192;
@@ -81,8 +126,15 @@ export {
   CONNECTION_ID_WINDOW_MS,
   DEFAULT_INTERVAL_SECONDS,
   DEFAULT_MAX_NUMWANT,
-  DEFAULT_MAX_PEERS_PER_TORRENT,
-  DEFAULT_MAX_TORRENTS,
+  BYTES_PER_IPV4_PEER,
+  BYTES_PER_IPV6_PEER,
+  BYTES_PER_SWARM,
+  DEFAULT_MEMORY_BYTES,
+  EVICTION_BATCH_SHARE,
+  EVICTION_HISTOGRAM_BUCKETS,
+  EXPIRY_SCAN_GAP_MS,
+  MAX_CACHED_VERDICTS,
+  SERVABLE_VERDICT_TTL_MS,
   DEFAULT_MIN_INTERVAL_SECONDS,
   DEFAULT_NUMWANT,
   DEFAULT_PEER_TTL_SECONDS,

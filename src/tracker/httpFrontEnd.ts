@@ -21,7 +21,7 @@ async function answer(tracker: Tracker, req: IncomingMessage): Promise<HttpReply
   const remote = parseIp(req.socket.remoteAddress ?? '');
   if (remote === undefined) return { status: 200, body: encodeFailure('cannot tell your address') };
   const result = await tracker.announce(request.announce, remote, 'both');
-  return { status: 200, body: result.ok ? encodeAnnounce(result.reply, request.compact, request.noPeerId) : encodeFailure(result.reason) };
+  return { status: 200, body: result.ok ? encodeAnnounce(result.reply, request.compact) : encodeFailure(result.reason) };
 }
 
 function send(res: ServerResponse, reply: HttpReply): void {

@@ -1,3 +1,4 @@
+import { fromCompact } from './addresses.js';
 import { encodeBencode } from '../torrent/index.js';
 import type { Encodable } from '../torrent/index.js';
 import type { AnnounceReply } from './Tracker.js';
@@ -10,9 +11,11 @@ function encodeFailure(reason: string): Uint8Array {
 
 /**
  * An announce reply. Compact (BEP 23): IPv4 peers as 6-byte strings in `peers`, IPv6 ones as
- * 18-byte strings in `peers6` (BEP 7). Otherwise `peers` is a list of `{ip, peer id, port}`.
+ * 18-byte strings in `peers6` (BEP 7). Otherwise `peers` is a list of `{ip, port}`: without
+ * `peer id`, as for `no_peer_id` (the tracker keeps no peer ids; clients check the id at the
+ * handshake anyway).
  */
-function encodeAnnounce(reply: AnnounceReply, compact: boolean, noPeerId: boolean): Uint8Array {
+function encodeAnnounce(reply: AnnounceReply, compact: boolean): Uint8Array {
   const common = {
     complete: reply.complete,
     incomplete: reply.incomplete,
@@ -20,12 +23,16 @@ function encodeAnnounce(reply: AnnounceReply, compact: boolean, noPeerId: boolea
     'min interval': reply.minIntervalSeconds,
   };
   if (!compact) {
-    const peers = reply.peers.map((p): Encodable => ({ ip: p.ip, port: p.port, 'peer id': noPeerId ? undefined : p.peerId }));
+    const peers: Encodable[] = [];
+    for (const [list, size] of [[reply.peers4, 6], [reply.peers6, 18]] as const) {
+      for (let at = 0; at < list.length; at += size) {
+        const { ip, port } = fromCompact(list.subarray(at, at + size));
+        peers.push({ ip, port });
+      }
+    }
     return encodeBencode({ ...common, peers });
   }
-  const v4 = reply.peers.filter((p) => p.family === 4).map((p) => p.compact);
-  const v6 = reply.peers.filter((p) => p.family === 6).map((p) => p.compact);
-  return encodeBencode({ ...common, peers: Buffer.concat(v4), peers6: v6.length > 0 ? Buffer.concat(v6) : undefined });
+  return encodeBencode({ ...common, peers: reply.peers4, peers6: reply.peers6.length > 0 ? reply.peers6 : undefined });
 }
 
 const ascii = (text: string): Buffer => Buffer.from(text, 'latin1');

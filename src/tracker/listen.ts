@@ -61,8 +61,8 @@ async function bindUdp(host: string, port: number, handlers: ListenHandlers): Pr
     recvBufferSize: UDP_SOCKET_BUFFER_BYTES,
     sendBufferSize: UDP_SOCKET_BUFFER_BYTES,
     // Replies go to the address a request came from, always an IP literal: answering the
-    // "lookup" at once spares every reply dns.lookup's deferred callback.
-    lookup: (address, _options, callback) => callback(null, address, isIPv6(address) ? 6 : 4),
+    // "lookup" at once spares every reply dns.lookup's deferred callback (and isIPv6's regex).
+    lookup: (address, _options, callback) => callback(null, address, address.includes(':') ? 6 : 4),
   });
   await new Promise<void>((resolve, reject) => {
     socket.once('error', (error) => reject(bindFailure(host, port, error)));

@@ -10,8 +10,6 @@ interface HttpAnnounce {
   readonly announce: AnnounceRequest;
   /** BEP 23: peers as 6-byte strings (and BEP 7 `peers6`); false: a list of dictionaries. */
   readonly compact: boolean;
-  /** Leave `peer id` out of the dictionaries of a non-compact reply. */
-  readonly noPeerId: boolean;
 }
 
 /** An HTTP scrape (BEP 48) of one or more torrents. */
@@ -109,10 +107,10 @@ function parseAnnounce(query: RawQuery): HttpAnnounce | HttpInvalid {
   // `ip` is ignored on purpose: trusting it would let anyone announce someone else's address.
   return {
     kind: 'announce',
-    announce: { infoHashHex: hashHex(infoHash), peerId: Uint8Array.from(peerId), port, uploaded, downloaded, left, event, numwant },
+    announce: { infoHashHex: hashHex(infoHash), port, uploaded, downloaded, left, event, numwant },
     // BEP 23 lets a tracker default to compact; every current client asks for it anyway.
     compact: text(query, 'compact') !== '0',
-    noPeerId: text(query, 'no_peer_id') === '1',
+    // `no_peer_id` needs no reading: non-compact replies never carry peer ids (see encodeAnnounce).
   };
 }
 

@@ -7,8 +7,7 @@ const HASH_BYTES = 20;
 interface AnnounceRequest {
   /** 40 lowercase hex digits. */
   readonly infoHashHex: string;
-  /** 20 bytes. */
-  readonly peerId: Uint8Array;
+  // No peer id: it is checked on HTTP (20 bytes) but kept nowhere (a peer is its address and port).
   /** 1 to 65535: where the peer listens. */
   readonly port: number;
   readonly uploaded: number;

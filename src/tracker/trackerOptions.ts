@@ -2,8 +2,7 @@ import { isIP } from 'node:net';
 import {
   DEFAULT_INTERVAL_SECONDS,
   DEFAULT_MAX_NUMWANT,
-  DEFAULT_MAX_PEERS_PER_TORRENT,
-  DEFAULT_MAX_TORRENTS,
+  DEFAULT_MEMORY_BYTES,
   DEFAULT_MIN_INTERVAL_SECONDS,
   DEFAULT_PEER_TTL_SECONDS,
 } from './constants.js';
@@ -21,16 +20,21 @@ interface ResolvedTrackerOptions {
   readonly minIntervalSeconds: number;
   readonly peerTtlSeconds: number;
   readonly maxNumwant: number;
-  readonly maxPeersPerTorrent: number;
-  readonly maxTorrents: number;
+  readonly memoryBytes: number;
   readonly now: () => number;
 }
 
 /** Largest interval or lifetime we take: one day; a longer one only keeps dead peers around. */
 const MAX_SECONDS = 86_400;
 
-/** Largest per-torrent or torrent-count bound we take; past it the memory bound means nothing. */
+/** Largest numwant cap we take; a UDP reply holds 238 peers at most anyway. */
 const MAX_COUNT = 1_000_000;
+
+/** Smallest memory budget: room for a few swarms of a few hundred peers; less would evict on every announce. */
+const MIN_MEMORY_BYTES = 1024 * 1024;
+
+/** Largest memory budget: 64 GiB, past any task's memory. */
+const MAX_MEMORY_BYTES = 64 * 1024 * 1024 * 1024;
 
 /**
  * Fills in defaults and checks every option, collecting all the problems before throwing.
@@ -55,8 +59,7 @@ function resolveTrackerOptions(options: TrackerOptions): ResolvedTrackerOptions 
   // A peer must outlive the interval it was told to re-announce within, or it vanishes between announces.
   if (peerTtlSeconds <= intervalSeconds) problems.push(`peerTtlSeconds (${peerTtlSeconds}) must exceed intervalSeconds (${intervalSeconds})`);
   const maxNumwant = integer('maxNumwant', options.maxNumwant, DEFAULT_MAX_NUMWANT, 1, MAX_COUNT);
-  const maxPeersPerTorrent = integer('maxPeersPerTorrent', options.maxPeersPerTorrent, DEFAULT_MAX_PEERS_PER_TORRENT, 1, MAX_COUNT);
-  const maxTorrents = integer('maxTorrents', options.maxTorrents, DEFAULT_MAX_TORRENTS, 1, MAX_COUNT);
+  const memoryBytes = integer('memoryBytes', options.memoryBytes, DEFAULT_MEMORY_BYTES, MIN_MEMORY_BYTES, MAX_MEMORY_BYTES);
   if (problems.length > 0) throw new TrackerOptionsError(problems);
   return Object.freeze({
     hosts: [...options.hosts],
@@ -68,8 +71,7 @@ function resolveTrackerOptions(options: TrackerOptions): ResolvedTrackerOptions 
     minIntervalSeconds,
     peerTtlSeconds,
     maxNumwant,
-    maxPeersPerTorrent,
-    maxTorrents,
+    memoryBytes,
     now: options.now ?? Date.now,
   });
 }

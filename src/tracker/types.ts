@@ -50,10 +50,11 @@ interface TrackerOptions {
   readonly peerTtlSeconds?: number;
   /** Cap on the peers one announce asks for. @default 200 */
   readonly maxNumwant?: number;
-  /** Peers kept per torrent; the least recently announced go first. @default 1000 */
-  readonly maxPeersPerTorrent?: number;
-  /** Torrents tracked at once; the least recently announced go first. @default 1000 */
-  readonly maxTorrents?: number;
+  /**
+   * Bytes of swarm state held at most (peers and torrents, priced by measured per-peer and
+   * per-torrent costs); past it the peers announced longest ago are dropped. @default 256 MiB
+   */
+  readonly memoryBytes?: number;
   /** Clock in milliseconds, for tests. @default Date.now */
   readonly now?: () => number;
 }
@@ -64,6 +65,10 @@ interface TrackerStats {
   readonly torrents: number;
   /** Peers across all torrents, the seeder not counted. */
   readonly peers: number;
+  /** Bytes of swarm state counted against `memoryBytes`. */
+  readonly memoryBytes: number;
+  /** Peers dropped to stay within `memoryBytes` since the tracker started (a sign the budget is too small). */
+  readonly evictions: number;
 }
 
 /** A tracker's announce URLs for one host. */

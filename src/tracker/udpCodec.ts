@@ -13,6 +13,9 @@ const UdpAction = {
 /** The magic a connect request carries in place of a connection id (BEP 15). */
 const PROTOCOL_ID = 0x41727101980n;
 
+const PROTOCOL_ID_HIGH = Number(PROTOCOL_ID >> 32n);
+const PROTOCOL_ID_LOW = Number(PROTOCOL_ID & 0xffffffffn);
+
 /** Bytes of a connection id. */
 const CONNECTION_ID_BYTES = 8;
 
@@ -107,7 +110,6 @@ function parseAnnounce(packet: Buffer, transactionId: number, connectionId: Uint
     connectionId,
     announce: {
       infoHashHex: hashHex(packet, 16),
-      peerId: new Uint8Array(packet.subarray(36, 56)),
       port,
       uploaded,
       downloaded,
@@ -140,7 +142,8 @@ function parseUdpRequest(packet: Buffer): UdpRequest {
   const action = packet.readUInt32BE(8);
   const transactionId = packet.readUInt32BE(12);
   if (action === UdpAction.Connect) {
-    return packet.readBigUInt64BE(0) === PROTOCOL_ID ? { kind: 'connect', transactionId } : IGNORED;
+    // Two 32-bit halves: a BigInt per connect was a visible share of answering it.
+    return packet.readUInt32BE(0) === PROTOCOL_ID_HIGH && packet.readUInt32BE(4) === PROTOCOL_ID_LOW ? { kind: 'connect', transactionId } : IGNORED;
   }
   const connectionId = packet.subarray(0, CONNECTION_ID_BYTES);
   if (action === UdpAction.Announce) return parseAnnounce(packet, transactionId, connectionId);
@@ -166,18 +169,12 @@ function encodeConnectReply(transactionId: number, connectionId: Uint8Array): Bu
  * `<action=1><transaction_id><interval><leechers><seeders>` then compact peers, all of one
  * family: 6 bytes each on IPv4, 18 on IPv6 (BEP 15).
  */
-function encodeAnnounceReply(transactionId: number, intervalSeconds: number, leechers: number, seeders: number, peers: readonly { readonly compact: Uint8Array }[]): Buffer {
-  let size = ANNOUNCE_REPLY_HEAD_BYTES;
-  for (const peer of peers) size += peer.compact.length;
-  const packet = head(size, UdpAction.Announce, transactionId);
+function encodeAnnounceReply(transactionId: number, intervalSeconds: number, leechers: number, seeders: number, peers: Uint8Array): Buffer {
+  const packet = head(ANNOUNCE_REPLY_HEAD_BYTES + peers.length, UdpAction.Announce, transactionId);
   packet.writeUInt32BE(Math.min(intervalSeconds, MAX_INT32), 8);
   packet.writeUInt32BE(Math.min(leechers, MAX_INT32), 12);
   packet.writeUInt32BE(Math.min(seeders, MAX_INT32), 16);
-  let offset = ANNOUNCE_REPLY_HEAD_BYTES;
-  for (const { compact } of peers) {
-    packet.set(compact, offset);
-    offset += compact.length;
-  }
+  packet.set(peers, ANNOUNCE_REPLY_HEAD_BYTES);
   return packet;
 }
 

@@ -202,6 +202,17 @@ describe('Class: SeederService', () => {
       expect(custom.cacheBytes).toBeGreaterThan(defaults.cacheBytes);
       expect(custom.cacheBytes).toBeLessThan(Number(CUSTOM_SETTINGS.seederMemory) * 1024 ** 2);
     });
+
+    it("sizes the tracker's memory budget by the task's, beside the cache", () => {
+      // Prepare & Act
+      const defaults = seederConfigFrom(environmentWithPlaceholders(containerEnvironment(containerOf(synthesize().json))));
+      const custom = seederConfigFrom(environmentWithPlaceholders(containerEnvironment(containerOf(synthesize(CUSTOM_SETTINGS).json))));
+
+      // Assess: 256 MiB of the default 2 GiB task holds a million peers or more (test/unit/tracker/memory.test.ts).
+      expect(defaults.trackerMemoryBytes).toBe(256 * 1024 ** 2);
+      expect(custom.trackerMemoryBytes).toBeGreaterThan(defaults.trackerMemoryBytes);
+      expect(custom.trackerMemoryBytes + custom.cacheBytes).toBeLessThan(Number(CUSTOM_SETTINGS.seederMemory) * 1024 ** 2);
+    });
   });
 
   describe('service', () => {

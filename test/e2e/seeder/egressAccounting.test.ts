@@ -119,6 +119,10 @@ describe('Egress accounting of the seeder service (dist/seeder.js)', () => {
       [SeederMetrics.names.DeliveredBytes]: OBJECT_SIZE,
       [SeederMetrics.names.PeerDownloadedBytes]: OBJECT_SIZE,
     });
+    // And the tracker's line: what its memory budget holds (aria2c left with event=stopped), nothing evicted.
+    const trackerLines = emfLines(started.stdout).filter((line) => SeederMetrics.names.TrackerMemoryBytes in line);
+    expect(trackerLines.length).toBeGreaterThan(0);
+    expect(trackerLines.at(-1)).toMatchObject({ service: SeederMetrics.service, [SeederMetrics.names.TrackerPeers]: 0, [SeederMetrics.names.TrackerEvictions]: 0 });
   }, RUN_TIMEOUT_MS + 60_000);
 
   it('starts a new version of the object from zero: the totals belong to the ETag they were counted for', async () => {

@@ -1,4 +1,4 @@
-import { parseIp } from '../../../src/tracker/addresses.js';
+import { fromCompact, parseIp } from '../../../src/tracker/addresses.js';
 import type { IpAddress } from '../../../src/tracker/addresses.js';
 import { TrackerOptionsError } from '../../../src/tracker/index.js';
 import type { AnnounceNotice, TrackedPeer, TrackerOptions } from '../../../src/tracker/index.js';
@@ -13,7 +13,7 @@ const OTHER = 'cd'.repeat(20);
 const ip = (text: string): IpAddress => parseIp(text) ?? (() => { throw new Error(text); })();
 
 function request(overrides: Partial<AnnounceRequest> = {}): AnnounceRequest {
-  return { infoHashHex: SERVED, peerId: new Uint8Array(20), port: 7000, uploaded: 0, downloaded: 0, left: 10, event: 'started', numwant: undefined, ...overrides };
+  return { infoHashHex: SERVED, port: 7000, uploaded: 0, downloaded: 0, left: 10, event: 'started', numwant: undefined, ...overrides };
 }
 
 function harness(options: Partial<TrackerOptions> = {}) {
@@ -37,7 +37,15 @@ function harness(options: Partial<TrackerOptions> = {}) {
 
 function peersOf(result: AnnounceResult): string[] {
   if (!result.ok) throw new Error(result.reason);
-  return result.reply.peers.map((p) => `${p.ip}:${p.port}`);
+  const { peers4, peers6 } = result.reply;
+  const out: string[] = [];
+  const add = (bytes: Uint8Array): void => {
+    const { ip, port } = fromCompact(bytes);
+    out.push(`${ip}:${port}`);
+  };
+  for (let at = 0; at < peers4.length; at += 6) add(peers4.subarray(at, at + 6));
+  for (let at = 0; at < peers6.length; at += 18) add(peers6.subarray(at, at + 18));
+  return out;
 }
 
 describe('Class: Tracker', () => {
@@ -45,7 +53,7 @@ describe('Class: Tracker', () => {
     const { tracker } = harness();
     await tracker.announce(request({ port: 7001 }), ip('10.0.0.1'), 'both');
     await tracker.announce(request({ port: 7002 }), ip('::2'), 'both');
-    expect(peersOf(await tracker.announce(request(), ip('10.0.0.3'), 'both'))).toEqual(['127.0.0.1:6881', '::1:6881', '10.0.0.1:7001', '::2:7002']);
+    expect(peersOf(await tracker.announce(request(), ip('10.0.0.3'), 'both'))).toEqual(['127.0.0.1:6881', '10.0.0.1:7001', '::1:6881', '::2:7002']);
     expect(peersOf(await tracker.announce(request(), ip('10.0.0.3'), 4))).toEqual(['127.0.0.1:6881', '10.0.0.1:7001']);
     expect(peersOf(await tracker.announce(request(), ip('::3'), 6))).toEqual(['::1:6881', '::2:7002']);
   });
@@ -54,8 +62,8 @@ describe('Class: Tracker', () => {
     const { tracker } = harness();
     await tracker.announce(request({ port: 6881 }), ip('127.0.0.1'), 'both');
     expect(peersOf(await tracker.announce(request({ port: 7000 }), ip('127.0.0.1'), 'both'))).toEqual(['127.0.0.1:6881', '::1:6881']);
-    expect(peersOf(await tracker.announce(request({ port: 6881 }), ip('127.0.0.1'), 'both'))).toEqual(['::1:6881', '127.0.0.1:7000']);
-    expect(tracker.stats()).toEqual({ torrents: 1, peers: 1 });
+    expect(peersOf(await tracker.announce(request({ port: 6881 }), ip('127.0.0.1'), 'both'))).toEqual(['127.0.0.1:7000', '::1:6881']);
+    expect(tracker.stats()).toMatchObject({ torrents: 1, peers: 1, evictions: 0 });
   });
 
   it('counts the seeder as one complete peer and reports seeds and leechers', async () => {
@@ -69,7 +77,7 @@ describe('Class: Tracker', () => {
     const { tracker, notices } = harness();
     expect(await tracker.announce(request({ infoHashHex: OTHER }), ip('10.0.0.1'), 'both')).toEqual({ ok: false, reason: UNKNOWN_TORRENT });
     expect(await tracker.scrape([OTHER])).toEqual({ ok: false, reason: UNKNOWN_TORRENT });
-    expect(tracker.stats()).toEqual({ torrents: 0, peers: 0 });
+    expect(tracker.stats()).toMatchObject({ torrents: 0, peers: 0 });
     expect(notices).toEqual([]);
   });
 
@@ -121,6 +129,30 @@ describe('Class: Tracker', () => {
     release();
     expect(await pending).toEqual({ ok: false, reason: UNKNOWN_TORRENT });
     expect(tracker.stats().peers).toBe(0);
+  });
+
+  it('asks the registry once per torrent while its verdict is fresh, and again after a forget or once it lapses', async () => {
+    const asked: string[] = [];
+    const isServable = async (hex: string): Promise<boolean> => {
+      asked.push(hex);
+      return hex === SERVED;
+    };
+    const { tracker, clock } = harness({ registry: { isServable } });
+    await tracker.announce(request({ port: 7001 }), ip('10.0.0.1'), 'both');
+    // Known servable: answered at once, no promise, no registry call.
+    const known = tracker.announce(request({ port: 7002 }), ip('10.0.0.2'), 'both');
+    expect(known).not.toBeInstanceOf(Promise);
+    expect(asked).toEqual([SERVED]);
+    tracker.forget(SERVED);
+    await tracker.announce(request({ port: 7003 }), ip('10.0.0.3'), 'both');
+    expect(asked).toEqual([SERVED, SERVED]);
+    clock.now += 5_001;
+    await tracker.announce(request({ port: 7004 }), ip('10.0.0.4'), 'both');
+    expect(asked).toEqual([SERVED, SERVED, SERVED]);
+    // A refusal is not remembered here (the registry caches those itself).
+    await tracker.announce(request({ infoHashHex: OTHER }), ip('10.0.0.5'), 'both');
+    await tracker.announce(request({ infoHashHex: OTHER }), ip('10.0.0.5'), 'both');
+    expect(asked.filter((hex) => hex === OTHER)).toHaveLength(2);
   });
 
   it('tells the seeder of each accepted announce with the socket address', async () => {

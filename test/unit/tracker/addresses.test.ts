@@ -1,4 +1,4 @@
-import { compactPeer, parseIp, urlHost } from '../../../src/tracker/addresses.js';
+import { fromCompact, parseIp, peerKey, urlHost, writeCompact } from '../../../src/tracker/addresses.js';
 
 describe('Function: parseIp', () => {
   it('reads IPv4', () => {
@@ -30,17 +30,27 @@ describe('Function: parseIp', () => {
   });
 });
 
-describe('Function: compactPeer', () => {
-  it('packs IPv4 in 6 bytes and IPv6 in 18, port big-endian', () => {
-    expect(Buffer.from(compactPeer(parseIp('10.0.0.1') ?? fail(), 6881).compact).toString('hex')).toBe('0a0000011ae1');
-    expect(Buffer.from(compactPeer(parseIp('::1') ?? fail(), 258).compact).toString('hex')).toBe(`${'00'.repeat(15)}010102`);
+describe('Functions: peerKey, writeCompact, fromCompact', () => {
+  const compact = (text: string, port: number): string => {
+    const ip = parseIp(text) ?? fail();
+    const out = Buffer.alloc(ip.family === 4 ? 6 : 18);
+    writeCompact(ip.family, peerKey(ip, port), out, 0);
+    return out.toString('hex');
+  };
+
+  it('packs IPv4 in 6 bytes and IPv6 in 18, port big-endian, and reads them back', () => {
+    expect(compact('10.0.0.1', 6881)).toBe('0a0000011ae1');
+    expect(compact('255.255.255.255', 65535)).toBe('ffffffffffff');
+    expect(compact('::1', 258)).toBe(`${'00'.repeat(15)}010102`);
+    expect(fromCompact(Buffer.from('0a0000011ae1', 'hex'))).toEqual({ ip: '10.0.0.1', port: 6881 });
+    expect(fromCompact(Buffer.from(`${'00'.repeat(15)}010102`, 'hex'))).toEqual({ ip: '::1', port: 258 });
   });
 
   it('gives one key per address and port whatever the spelling', () => {
-    const a = compactPeer(parseIp('::1') ?? fail(), 1);
-    const b = compactPeer(parseIp('0::0:1') ?? fail(), 1);
-    expect(a.key).toBe(b.key);
-    expect(compactPeer(parseIp('::1') ?? fail(), 2).key).not.toBe(a.key);
+    const a = peerKey(parseIp('::1') ?? fail(), 1);
+    expect(peerKey(parseIp('0::0:1') ?? fail(), 1)).toBe(a);
+    expect(peerKey(parseIp('::1') ?? fail(), 2)).not.toBe(a);
+    expect(peerKey(parseIp('::ffff:10.0.0.1') ?? fail(), 80)).toBe(peerKey(parseIp('10.0.0.1') ?? fail(), 80));
   });
 });
 

@@ -31,10 +31,8 @@ describe('Function: parseHttpRequest', () => {
     expect(request).toEqual({
       kind: 'announce',
       compact: true,
-      noPeerId: false,
       announce: {
         infoHashHex: Buffer.from(HASH).toString('hex'),
-        peerId: Uint8Array.from(PEER_ID),
         port: 6881,
         uploaded: 0,
         downloaded: 0,
@@ -45,9 +43,9 @@ describe('Function: parseHttpRequest', () => {
     });
   });
 
-  it('defaults to compact, and reads compact=0 and no_peer_id', () => {
+  it('defaults to compact, and reads compact=0', () => {
     const request = parseHttpRequest('GET', announceUrl({ compact: '0', no_peer_id: '1' }));
-    expect(request).toMatchObject({ kind: 'announce', compact: false, noPeerId: true });
+    expect(request).toMatchObject({ kind: 'announce', compact: false });
   });
 
   it.each([

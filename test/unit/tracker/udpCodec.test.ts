@@ -57,7 +57,7 @@ describe('Function: parseUdpRequest', () => {
       kind: 'announce',
       transactionId: 0xdeadbeef,
       connectionId: CONNECTION_ID,
-      announce: { infoHashHex: 'ab'.repeat(20), peerId: new Uint8Array(20).fill(0x2d), port: 6881, uploaded: 5, downloaded: 3, left: 1000, event: 'started', numwant: 30 },
+      announce: { infoHashHex: 'ab'.repeat(20), port: 6881, uploaded: 5, downloaded: 3, left: 1000, event: 'started', numwant: 30 },
     });
   });
 
@@ -114,7 +114,7 @@ describe('Function: encode*Reply', () => {
 
   it('lays out an announce reply with the compact peers after the counts', () => {
     const peer = Buffer.from([127, 0, 0, 1, 0x1a, 0xe1]);
-    expect(encodeAnnounceReply(7, 300, 2, 1, [{ compact: peer }]).toString('hex')).toBe('00000001000000070000012c00000002000000017f0000011ae1');
+    expect(encodeAnnounceReply(7, 300, 2, 1, peer).toString('hex')).toBe('00000001000000070000012c00000002000000017f0000011ae1');
   });
 
   it('lays out a scrape reply as seeders, completed, leechers per torrent', () => {
