@@ -2,7 +2,8 @@ import type { CompactPeer } from './addresses.js';
 
 /** A peer as a swarm holds it. */
 interface StoredPeer extends CompactPeer {
-  readonly peerId: Uint8Array;
+  /** Unknown for a peer another tracker task saw (the shared store keeps addresses only). */
+  readonly peerId: Uint8Array | undefined;
   readonly left: number;
   /** Clock reading of its last announce, in milliseconds. */
   readonly seenAt: number;
@@ -24,7 +25,14 @@ class Swarm {
   public downloaded = 0;
   /** Clock reading of the last announce, in milliseconds. */
   public lastAnnounceAt: number;
+  /**
+   * A peer merged from another task was older than one held: the map is no longer in order of
+   * last announce, so expiry's early stop may keep it until {@link reorder} (the periodic sweep).
+   */
+  public unordered = false;
   private seedCount = 0;
+  /** Newest `seenAt` held, to notice a merge out of order. */
+  private newestSeenAt = 0;
   private readonly byKey = new Map<string, Entry>();
   private readonly v4: Entry[] = [];
   private readonly v6: Entry[] = [];
@@ -56,6 +64,7 @@ class Swarm {
    */
   public upsert(peer: StoredPeer, maxPeers: number): number {
     const before = this.byKey.size;
+    if (peer.seenAt > this.newestSeenAt) this.newestSeenAt = peer.seenAt;
     const existing = this.byKey.get(peer.key);
     if (existing !== undefined) {
       this.seedCount += (peer.left === 0 ? 1 : 0) - (existing.peer.left === 0 ? 1 : 0);
@@ -76,6 +85,32 @@ class Swarm {
     this.byKey.set(peer.key, entry);
     if (peer.left === 0) this.seedCount += 1;
     return this.byKey.size - before;
+  }
+
+  /**
+   * Adds or refreshes a peer another tracker task saw, unless what is held of it is as recent.
+   *
+   * @returns the change in the number of peers.
+   */
+  public merge(peer: StoredPeer, maxPeers: number): number {
+    const existing = this.byKey.get(peer.key);
+    if (existing !== undefined && existing.peer.seenAt >= peer.seenAt) return 0;
+    if (peer.seenAt < this.newestSeenAt) this.unordered = true;
+    return this.upsert(peer, maxPeers);
+  }
+
+  /** Drops a peer another task saw stop at `stoppedAt`, unless it announced since; true if dropped. */
+  public mergeStop(key: string, stoppedAt: number): boolean {
+    const existing = this.byKey.get(key);
+    return existing !== undefined && existing.peer.seenAt <= stoppedAt && this.remove(key);
+  }
+
+  /** Puts the map back in order of last announce after out-of-order merges. */
+  public reorder(): void {
+    const entries = [...this.byKey.entries()].sort((a, b) => a[1].peer.seenAt - b[1].peer.seenAt);
+    this.byKey.clear();
+    for (const [key, entry] of entries) this.byKey.set(key, entry);
+    this.unordered = false;
   }
 
   /** Drops a peer; false if it was not there. */

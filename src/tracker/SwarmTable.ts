@@ -1,6 +1,7 @@
 import { AnnounceEvent } from './constants.js';
 import { Swarm } from './Swarm.js';
 import type { StoredPeer } from './Swarm.js';
+import type { RemotePeer } from './swarmChanges.js';
 
 /** The bounds a {@link SwarmTable} keeps to. */
 interface SwarmLimits {
@@ -54,6 +55,25 @@ class SwarmTable {
     return swarm;
   }
 
+  /**
+   * Merges peers another tracker task saw into a swarm held here, with their own `seenAt`:
+   * never counted as completions, never told to anyone. A swarm not held (forgotten, or swept
+   * since its last announce here) is left alone.
+   */
+  public mergeRemote(infoHashHex: string, peers: readonly RemotePeer[], now: number): void {
+    const swarm = this.swarms.get(infoHashHex);
+    if (swarm === undefined) return;
+    const cutoff = now - this.limits.peerTtlMs;
+    for (const remote of peers) {
+      if (remote.peer.seenAt < cutoff) continue;
+      if (remote.stopped) {
+        if (swarm.mergeStop(remote.peer.key, remote.peer.seenAt)) this.peerCount -= 1;
+      } else {
+        this.peerCount += swarm.merge(remote.peer, this.limits.maxPeersPerTorrent);
+      }
+    }
+  }
+
   /** Drops a torrent and all its peers. */
   public forget(infoHashHex: string): void {
     const swarm = this.swarms.get(infoHashHex);
@@ -66,6 +86,7 @@ class SwarmTable {
   public sweep(now: number): void {
     const cutoff = now - this.limits.peerTtlMs;
     for (const [infoHashHex, swarm] of this.swarms) {
+      if (swarm.unordered) swarm.reorder();
       this.peerCount -= swarm.expire(cutoff);
       if (swarm.size === 0 && swarm.lastAnnounceAt < cutoff) this.swarms.delete(infoHashHex);
     }

@@ -6,6 +6,7 @@ import type { Verdict } from './RegistryGate.js';
 import type { AnnounceRequest } from './requests.js';
 import type { StoredPeer, Swarm } from './Swarm.js';
 import { SwarmTable } from './SwarmTable.js';
+import type { RemotePeer, SwarmChanges } from './swarmChanges.js';
 import type { ResolvedTrackerOptions } from './trackerOptions.js';
 import type { TrackedPeer, TrackerStats } from './types.js';
 import type { ScrapeCounts } from './udpCodec.js';
@@ -52,7 +53,11 @@ class Tracker {
   private seedersCompact: readonly CompactPeer[] = [];
   private seederKeys: ReadonlySet<string> = new Set();
 
-  public constructor(private readonly options: ResolvedTrackerOptions) {
+  /** @param changes - told of every change to the swarms (the shared store's sync), if any. */
+  public constructor(
+    private readonly options: ResolvedTrackerOptions,
+    private readonly changes?: SwarmChanges,
+  ) {
     this.table = new SwarmTable({
       maxTorrents: options.maxTorrents,
       maxPeersPerTorrent: options.maxPeersPerTorrent,
@@ -82,6 +87,7 @@ class Tracker {
     } else {
       const stored: StoredPeer = { family: self.family, ip: self.ip, port: self.port, compact: self.compact, key: self.key, peerId: request.peerId, left: request.left, seenAt: now };
       swarm = this.table.announce(request.infoHashHex, stored, request.event, now);
+      this.changes?.announced(request.infoHashHex, stored, request.event);
       this.notify(request, self);
     }
     // This is the hot path of every announce: plain loops, no spreads or closures.
@@ -137,6 +143,14 @@ class Tracker {
   public forget(infoHashHex: string): void {
     this.generation += 1;
     this.table.forget(infoHashHex);
+    this.changes?.forgotten(infoHashHex);
+  }
+
+  /** Merges peers other tracker tasks saw (never the seeder's own addresses) into a swarm held here. */
+  public mergeRemote(infoHashHex: string, peers: readonly RemotePeer[]): void {
+    const seederKeys = this.seederKeys;
+    const others = seederKeys.size === 0 ? peers : peers.filter((remote) => !seederKeys.has(remote.peer.key));
+    this.table.mergeRemote(infoHashHex, others, this.options.now());
   }
 
   /** Drops expired peers and idle torrents. */

@@ -134,10 +134,19 @@ function compactPeer(ip: IpAddress, port: number): CompactPeer {
   return { family: ip.family, ip: ip.text, port, compact, key: String.fromCharCode(...compact) };
 }
 
+/** A peer from its compact bytes (6 for IPv4, 18 for IPv6), e.g. as another tracker task stored it; undefined for any other length. */
+function peerFromCompact(compact: Uint8Array): CompactPeer | undefined {
+  if (compact.length !== 6 && compact.length !== 18) return undefined;
+  const bytes = Uint8Array.from(compact.subarray(0, compact.length - 2));
+  const port = ((compact[compact.length - 2] as number) << 8) | (compact[compact.length - 1] as number);
+  const ip: IpAddress = bytes.length === 4 ? { family: 4, text: bytes.join('.'), bytes } : { family: 6, text: ipv6Text(bytes), bytes };
+  return compactPeer(ip, port);
+}
+
 /** `host` as it goes in a URL: IPv6 in brackets. */
 function urlHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
-export { compactPeer, parseIp, urlHost };
+export { compactPeer, parseIp, peerFromCompact, urlHost };
 export type { CompactPeer, IpAddress };

@@ -8,6 +8,8 @@ import {
   DEFAULT_PEER_TTL_SECONDS,
 } from './constants.js';
 import { TrackerOptionsError } from './errors.js';
+import type { StoreStatus } from './shared/StoreConnection.js';
+import type { SwarmStoreOptions } from './shared/storeOptions.js';
 import type { AnnounceNotice, TrackedPeer, TrackerOptions, TrackerRegistry } from './types.js';
 
 /** {@link TrackerOptions} with every default filled in, checked. */
@@ -23,6 +25,8 @@ interface ResolvedTrackerOptions {
   readonly maxNumwant: number;
   readonly maxPeersPerTorrent: number;
   readonly maxTorrents: number;
+  readonly sharedStore: SwarmStoreOptions | undefined;
+  readonly onSharedStoreStatus: (status: StoreStatus) => void;
   readonly now: () => number;
 }
 
@@ -70,6 +74,8 @@ function resolveTrackerOptions(options: TrackerOptions): ResolvedTrackerOptions 
     maxNumwant,
     maxPeersPerTorrent,
     maxTorrents,
+    sharedStore: options.sharedStore,
+    onSharedStoreStatus: options.onSharedStoreStatus ?? (() => undefined),
     now: options.now ?? Date.now,
   });
 }

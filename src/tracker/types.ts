@@ -1,4 +1,6 @@
 import type { AnnounceEvent } from './constants.js';
+import type { StoreStatus } from './shared/StoreConnection.js';
+import type { SwarmStoreOptions } from './shared/storeOptions.js';
 
 /** A peer's address as the tracker hands it out. */
 interface TrackedPeer {
@@ -52,6 +54,14 @@ interface TrackerOptions {
   readonly maxPeersPerTorrent?: number;
   /** Torrents tracked at once; the least recently announced go first. @default 1000 */
   readonly maxTorrents?: number;
+  /**
+   * A Valkey/Redis store shared with the other tracker tasks, so that several act as one tracker.
+   * Announces are still answered from this task's memory; the store is synced in the background.
+   * @default undefined (this task's peers only)
+   */
+  readonly sharedStore?: SwarmStoreOptions | undefined;
+  /** Told when the shared store goes down (once per outage; tracking carries on in process) and when it is back. */
+  readonly onSharedStoreStatus?: ((status: StoreStatus) => void) | undefined;
   /** Clock in milliseconds, for tests. @default Date.now */
   readonly now?: () => number;
 }
