@@ -13,7 +13,7 @@ import {
 } from '../storage/index.js';
 import type { AnonymousRangeReader, PublicAccess } from '../storage/index.js';
 import { TrackerServer } from '../tracker/index.js';
-import type { AnnounceNotice, TrackedPeer } from '../tracker/index.js';
+import type { AnnounceNotice, StoreStatus, TrackedPeer } from '../tracker/index.js';
 import { PeerServer } from '../wire/index.js';
 import type { Swarm } from '../wire/index.js';
 import { IDLE_REASON, SwarmDirectory } from './SwarmDirectory.js';
@@ -39,6 +39,8 @@ interface SeederClients {
 interface SeederEvents {
   swarmStopped?(swarm: Swarm, reason: string): void;
   error?(message: string, error: unknown): void;
+  /** The shared swarm store went down (tracking carries on in process) or came back. */
+  sharedStore?(status: StoreStatus): void;
 }
 
 /** The seeder's configuration less what its clients are built from (the verdict's mode is in `publicAccess`). */
@@ -105,6 +107,8 @@ class Seeder {
       registry: { isServable: (hex) => directory.isServable(hex) },
       seeders,
       onAnnounce: (notice) => Seeder.dialLeecher(notice, peers, directory, seeders()),
+      sharedStore: settings.sharedStore,
+      onSharedStoreStatus: (status) => events.sharedStore?.(status),
     });
     const revalidation = startRevalidation(directory, clients.records, settings, (message, error) => events.error?.(message, error));
     return new Seeder(peers, tracker, directory, revalidation);

@@ -1,4 +1,6 @@
-import { EnvReader, ServiceEnv, awsConfigFrom, publicVerdictFrom } from '../config.js';
+import { ConfigError, EnvReader, ServiceEnv, awsConfigFrom, publicVerdictFrom } from '../config.js';
+import { SwarmStoreConfigError, swarmStoreOptionsFrom } from '../tracker/index.js';
+import type { SwarmStoreOptions } from '../tracker/index.js';
 import type { AwsConfig, Env, PublicVerdictMode } from '../config.js';
 import { PeerServerDefaults } from '../wire/index.js';
 
@@ -52,6 +54,11 @@ const SeederEnv = {
   MaxConnections: 'S3TORRENT_SEEDER_MAX_CONNECTIONS',
   MaxConnectionsPerIp: 'S3TORRENT_SEEDER_MAX_CONNECTIONS_PER_IP',
   MaxUnchoked: 'S3TORRENT_SEEDER_MAX_UNCHOKED',
+  /** `redis://host:port` or `rediss://host:port` (TLS): the swarm store shared by several tasks; unset, the tracker keeps its swarms in process. */
+  SwarmStore: 'S3TORRENT_SWARM_STORE',
+  SwarmStoreUser: 'S3TORRENT_SWARM_STORE_USER',
+  /** On AWS an ECS secret from Secrets Manager, never a plain environment value. */
+  SwarmStorePassword: 'S3TORRENT_SWARM_STORE_PASSWORD',
 } as const;
 
 /** Smallest span cache: a few of the largest spans (8 MiB), or concurrent readers evict each other. */
@@ -84,6 +91,8 @@ interface SeederConfig {
   readonly maxConnections: number;
   readonly maxConnectionsPerIp: number;
   readonly maxUnchoked: number;
+  /** The Valkey/Redis store several tasks share their swarms through; undefined: this task's own peers only. */
+  readonly sharedStore?: SwarmStoreOptions | undefined;
 }
 
 const WILDCARDS = new Set(['0.0.0.0', '::']);
@@ -116,7 +125,19 @@ function seederConfigFrom(env: Env = process.env): SeederConfig {
     maxConnections: reader.integer(SeederEnv.MaxConnections, PeerServerDefaults.maxConnections, 1, 100_000),
     maxConnectionsPerIp: reader.integer(SeederEnv.MaxConnectionsPerIp, PeerServerDefaults.maxConnectionsPerIp, 1, 100_000),
     maxUnchoked: reader.integer(SeederEnv.MaxUnchoked, PeerServerDefaults.maxUnchoked, 1, 10_000),
+    sharedStore: sharedStoreFrom(reader),
   });
+}
+
+function sharedStoreFrom(reader: EnvReader): SwarmStoreOptions | undefined {
+  const url = reader.optionalString(SeederEnv.SwarmStore);
+  if (url === undefined) return undefined;
+  try {
+    return swarmStoreOptionsFrom(url, { username: reader.optionalString(SeederEnv.SwarmStoreUser), password: reader.optionalString(SeederEnv.SwarmStorePassword) });
+  } catch (error) {
+    if (error instanceof SwarmStoreConfigError) throw new ConfigError(SeederEnv.SwarmStore, error.message, { cause: error });
+    throw error;
+  }
 }
 
 export {

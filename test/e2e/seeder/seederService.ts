@@ -13,13 +13,15 @@ interface SeederServiceTarget {
   readonly endpoints: { readonly s3: string; readonly dynamoDb: string; readonly sqs: string };
   /** Where the seeder queues re-hash jobs; unset: it queues none. */
   readonly hashQueueUrl?: string;
+  /** More of its environment, e.g. the shared swarm store. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 interface SeederService {
   readonly child: ChildProcess;
   readonly peerPort: number;
   readonly trackerPort: number;
-  /** Every stderr line so far (the log is on stdout; stderr holds only what Node itself prints). */
+  /** Every stderr line so far: what Node itself prints, and the log's warnings and errors (Powertools writes those to stderr). */
   readonly stderr: readonly string[];
 }
 
@@ -43,6 +45,7 @@ async function startSeederService(target: SeederServiceTarget, node: string): Pr
       S3TORRENT_TRACKER_PORT: '0',
       // The stack's S3 is the embedded s3rver: no access control and no GetBucketPolicyStatus.
       S3TORRENT_PUBLIC_VERDICT: 'anonymous-head',
+      ...target.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
