@@ -17,6 +17,8 @@ import { DEFAULT_DEMO_BUCKET, LocalQueueNames, createLocalResources } from './re
 import { startRgw } from './rgw.js';
 import { watchRgwStorage } from './rgwOpsLog.js';
 import { startSchedule } from './schedule.js';
+import { seederPorts, startLocalSeeders } from './localSeeders.js';
+import type { SwarmStoreOptions } from '../tracker/index.js';
 import { startNotificationReceiver, subscribeRgwBucket } from './rgwNotifications.js';
 import { eventBridgeEventFor } from './s3Events.js';
 import type { S3NotificationRecord } from './s3Events.js';
@@ -90,7 +92,12 @@ interface LocalStack {
   readonly endpoints: { readonly s3: string; readonly api: string; readonly dynamoDb: string; readonly sqs: string };
   /** Bytes of objects S3 holds before it refuses uploads: known for the stack's own RGW only. */
   readonly s3CapacityBytes: number | undefined;
+  /** The first seeder (the one the torrents announce to). */
   readonly seeder: LocalSeeder | undefined;
+  /** Every seeder/tracker pair (`--seeders N`), the first one first. */
+  readonly seeders: readonly LocalSeeder[];
+  /** The redis-server the seeders share their swarms through (`redis://127.0.0.1:<port>`), when there are several. */
+  readonly swarmStoreUrl: string | undefined;
   readonly demoBucket: string;
   readonly hashQueueUrl: string;
   readonly hashDeadLetterQueueUrl: string;
@@ -162,8 +169,12 @@ async function startLocalSeeder(
   hashQueueUrl: string,
   config: LocalStackConfig,
   log: (line: string) => void,
+  index: number,
+  sharedStore: SwarmStoreOptions | undefined,
 ): Promise<LocalSeeder> {
   const hosts = await loopbackHosts();
+  const ports = seederPorts(config.ports, index);
+  const name = index === 0 ? 'seeder' : `seeder ${index + 1}`;
   const rangeReader = new AnonymousRangeReader(aws);
   const anonymousS3 = anonymousS3Client(aws);
   const stopped = new Map<string, { swarm: Swarm; reason: string }>();
@@ -172,8 +183,8 @@ async function startLocalSeeder(
       artifactsBucket: ARTIFACTS_BUCKET,
       hashQueueUrl,
       hosts,
-      peerPort: config.ports.peer,
-      trackerPort: config.ports.tracker,
+      peerPort: ports.peer,
+      trackerPort: ports.tracker,
       publicAddresses: hosts,
       cacheBytes: config.seederCacheBytes,
       maxFetches: DEFAULT_MAX_FETCHES,
@@ -186,6 +197,7 @@ async function startLocalSeeder(
       // Every local peer is on 127.0.0.1: the per-address limit must not get in the way.
       maxConnectionsPerIp: PeerServerDefaults.maxConnections,
       maxUnchoked: PeerServerDefaults.maxUnchoked,
+      sharedStore,
     },
     {
       records: new RecordStore({ client: clients.documents, tableName: TABLE_NAME }),
@@ -197,7 +209,7 @@ async function startLocalSeeder(
     },
     {
       swarmStopped: (swarm, reason) => {
-        log(`seeder: stopped ${swarm.torrent.id}: ${reason}`);
+        log(`${name}: stopped ${swarm.torrent.id}: ${reason}`);
         const { bucket, key } = swarm.torrent.object;
         stopped.delete(`${bucket}/${key}`);
         stopped.set(`${bucket}/${key}`, { swarm, reason });
@@ -206,7 +218,8 @@ async function startLocalSeeder(
           stopped.delete(oldest);
         }
       },
-      error: (message, error) => log(`seeder: ${message}: ${String(error)}`),
+      error: (message, error) => log(`${name}: ${message}: ${String(error)}`),
+      sharedStore: (status) => log(`${name}: shared swarm store ${status.state === 'up' ? 'connected' : `unavailable, tracking this seeder's peers only: ${status.reason}`}`),
     },
   );
   const urls = seeder.tracker.announceUrls('127.0.0.1');
@@ -304,8 +317,10 @@ async function startLocalStack(
       throw new LocalResourceError(LocalQueueNames.HashJobs, 'the queues were not created');
     }
 
-    const seeder = config.seeder ? await startLocalSeeder(clients, aws, hashQueue.url, config, log) : undefined;
-    if (seeder !== undefined) started.push(seeder);
+    const local = await startLocalSeeders(config.seeder ? config.seeders : 0, (index, sharedStore) =>
+      startLocalSeeder(clients, aws, hashQueue.url, config, log, index, sharedStore));
+    started.push(local);
+    const seeder = local.seeders[0];
 
     // The handlers read their configuration when first imported: set it, then import them.
     Object.assign(process.env, handlerEnvironment(config, aws, { hash: hashQueue.url, access: accessQueue.url }, seeder?.trackerUrls ?? []));
@@ -370,6 +385,8 @@ async function startLocalStack(
       endpoints: { s3: s3Endpoint, api: api.url, dynamoDb: dynamo.endpoint, sqs: sqsEmulator.endpoint },
       s3CapacityBytes,
       seeder,
+      seeders: local.seeders,
+      swarmStoreUrl: local.swarmStore?.url,
       demoBucket: resources.demoBucket,
       hashQueueUrl: hashQueue.url,
       hashDeadLetterQueueUrl: hashQueue.deadLetterQueueUrl,

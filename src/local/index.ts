@@ -7,6 +7,7 @@ export {
 } from './cloudAssemblyHandlers.js';
 export { CloudAssemblyError, HandlerBundleError, HandlerImportError } from './errors.js';
 export { DEFAULT_PORTS, localStackConfigFrom } from './localConfig.js';
+export { MAX_LOCAL_SEEDERS } from './localSeeders.js';
 export { rgwAvailable, startRgw } from './rgw.js';
 export { startRedis } from './startRedis.js';
 export type { LocalHandlers, LocalStack, SwarmReport } from './LocalStack.js';
