@@ -14,6 +14,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { freeLoopbackPort } from '../src/local/ports.js';
+import { startRedis } from '../src/local/startRedis.js';
+import type { RedisHandle } from '../src/local/startRedis.js';
 import { PROJECT_ROOT, measuredRuns } from './config.js';
 import { median } from './measure.js';
 
@@ -49,17 +51,20 @@ function progress(line: string): void {
   process.stderr.write(`${line}\n`);
 }
 
-type TargetId = 'ours' | 'opentracker' | 'bittorrent-tracker';
+type TargetId = 'ours' | 'ours-shared' | 'opentracker' | 'bittorrent-tracker';
 
 /** Our tracker alone in a process, as the seeder would start it; `BUNDLE` is src/tracker bundled by esbuild. */
 const OURS_CHILD = `
 const { TrackerServer } = await import(process.env.BUNDLE);
 // One array, as the seeder passes: the tracker re-encodes the seeder's address only when it changes.
 const SEEDERS = [{ ip: ${JSON.stringify(HOST)}, port: 6881 }];
+const { swarmStoreOptionsFrom } = await import(process.env.BUNDLE);
 const tracker = await TrackerServer.start({
   hosts: [${JSON.stringify(HOST)}], port: Number(process.env.PORT),
   registry: { isServable: async (hex) => hex === ${JSON.stringify(INFO_HASH_HEX)} },
   seeders: () => SEEDERS,
+  // With STORE_URL: synced with a shared swarm store, as one of several seeder tasks.
+  sharedStore: process.env.STORE_URL ? swarmStoreOptionsFrom(process.env.STORE_URL) : undefined,
 });
 process.on('SIGTERM', () => void tracker.close().then(() => process.exit(0)));
 `;
@@ -88,8 +93,12 @@ async function bundleOurs(dir: string): Promise<void> {
   await build({ entryPoints: [join(PROJECT_ROOT, 'src', 'tracker', 'index.ts')], outfile, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning' });
 }
 
-function startTarget(id: TargetId, port: number, dir: string): ChildProcess {
+function startTarget(id: TargetId, port: number, dir: string, store: RedisHandle | undefined): ChildProcess {
   if (id === 'ours') return startNode(OURS_CHILD, port, { BUNDLE: pathToFileURL(join(dir, 'tracker.mjs')).href });
+  if (id === 'ours-shared') {
+    if (store === undefined) throw new Error('no redis-server for the shared store');
+    return startNode(OURS_CHILD, port, { BUNDLE: pathToFileURL(join(dir, 'tracker.mjs')).href, STORE_URL: store.url });
+  }
   if (id === 'bittorrent-tracker') return startNode(BITTORRENT_TRACKER_CHILD, port);
   // opentracker chroots to -d and reads the whitelist (hex infohashes, one a line) from there,
   // after dropping to user nobody: the directory must be world-readable, or every torrent is
@@ -161,6 +170,27 @@ interface LoadResult {
   readonly firstError: string | undefined;
   /** CPU seconds the tracker process used per second of measurement (1 = one core busy). */
   readonly trackerCores: number | undefined;
+  /** Commands the shared store (redis-server) processed per second of measurement; undefined without one. */
+  readonly storeOpsPerSecond: number | undefined;
+}
+
+/** What redis-server has processed so far (INFO stats), over a short-lived connection. */
+async function storeCommands(store: RedisHandle): Promise<number> {
+  const { connect } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: HOST, port: store.port });
+    let text = '';
+    socket.setTimeout(2_000, () => socket.destroy(new Error('INFO timed out')));
+    socket.on('error', reject);
+    socket.on('connect', () => socket.write('*2\r\n$4\r\nINFO\r\n$5\r\nstats\r\n'));
+    socket.on('data', (chunk) => {
+      text += chunk.toString('latin1');
+      const found = /total_commands_processed:(\d+)/.exec(text);
+      if (found === null) return;
+      socket.destroy();
+      resolve(Number(found[1]));
+    });
+  });
 }
 
 /** The tracker process's CPU seconds so far (all threads), from /proc; undefined elsewhere. */
@@ -179,7 +209,7 @@ function processCpuSeconds(pid: number | undefined): number | undefined {
  * Keeps OUTSTANDING announces in flight for WARMUP_MS then `seconds`, counting the announce
  * replies that arrive in the measured window.
  */
-async function drive(socket: Socket, port: number, id: Buffer, seconds: number, pid: number | undefined): Promise<LoadResult> {
+async function drive(socket: Socket, port: number, id: Buffer, seconds: number, pid: number | undefined, store: RedisHandle | undefined): Promise<LoadResult> {
   const templates = announceTemplates();
   const inFlight = new Map<number, number>();
   let nextTransaction = 1;
@@ -230,6 +260,7 @@ async function drive(socket: Socket, port: number, id: Buffer, seconds: number, 
   try {
     fill();
     await sleep(WARMUP_MS);
+    const storeBefore = store === undefined ? undefined : await storeCommands(store);
     const cpuBefore = processCpuSeconds(pid);
     const started = performance.now();
     measuring = true;
@@ -237,6 +268,7 @@ async function drive(socket: Socket, port: number, id: Buffer, seconds: number, 
     measuring = false;
     const elapsed = (performance.now() - started) / 1000;
     const cpuAfter = processCpuSeconds(pid);
+    const storeAfter = store === undefined ? undefined : await storeCommands(store);
     sending = false;
     await sleep(LOST_AFTER_MS);
     return {
@@ -246,6 +278,7 @@ async function drive(socket: Socket, port: number, id: Buffer, seconds: number, 
       lost,
       firstError,
       trackerCores: cpuBefore === undefined || cpuAfter === undefined ? undefined : (cpuAfter - cpuBefore) / elapsed,
+      storeOpsPerSecond: storeBefore === undefined || storeAfter === undefined ? undefined : (storeAfter - storeBefore) / elapsed,
     };
   } finally {
     clearInterval(reaper);
@@ -264,9 +297,9 @@ async function stop(child: ChildProcess): Promise<void> {
 }
 
 /** Starts a tracker, loads it, stops it. */
-async function measureTarget(id: TargetId, seconds: number, dir: string, children: Set<ChildProcess>): Promise<LoadResult> {
+async function measureTarget(id: TargetId, seconds: number, dir: string, children: Set<ChildProcess>, store: RedisHandle | undefined): Promise<LoadResult> {
   const port = await freeLoopbackPort();
-  const child = startTarget(id, port, dir);
+  const child = startTarget(id, port, dir, store);
   children.add(child);
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
@@ -279,7 +312,7 @@ async function measureTarget(id: TargetId, seconds: number, dir: string, childre
     const connection = await connectionId(socket, port, child).catch((error: unknown) => {
       throw new Error(`${id} did not start: ${error instanceof Error ? error.message : String(error)}${stderr === '' ? '' : `; it printed: ${stderr.trim()}`}`);
     });
-    return await drive(socket, port, connection, seconds, child.pid);
+    return await drive(socket, port, connection, seconds, child.pid, id === 'ours-shared' ? store : undefined);
   } finally {
     socket.close();
     await stop(child);
@@ -289,6 +322,7 @@ async function measureTarget(id: TargetId, seconds: number, dir: string, childre
 
 const TARGETS: readonly { readonly id: TargetId; readonly label: string }[] = [
   { id: 'ours', label: 'ours (src/tracker, Node, esbuild bundle)' },
+  { id: 'ours-shared', label: 'ours with shared store (synced to redis-server, as one of several tasks)' },
   { id: 'opentracker', label: 'opentracker (Debian package, C)' },
   { id: 'bittorrent-tracker', label: 'bittorrent-tracker 11 (npm, Node)' },
 ];
@@ -311,18 +345,25 @@ async function runTrackerBench(): Promise<number> {
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  let store: RedisHandle | undefined;
   try {
     progress('bundling src/tracker with esbuild ...');
+    // The shared store's row is skipped (and says why) where redis-server is not installed.
+    const storeProblem = await startRedis().then((started) => {
+      store = started;
+      return undefined;
+    }, (error: unknown) => (error instanceof Error ? error.message : String(error)));
     await bundleOurs(dir);
     const results = new Map<TargetId, LoadResult[]>();
     const skipped = new Map<TargetId, string>();
+    if (storeProblem !== undefined) skipped.set('ours-shared', storeProblem);
     // Rounds interleave the trackers, so a slow phase of the machine hits each of them alike.
     for (let run = 1; run <= runs; run += 1) {
       for (const target of TARGETS) {
         if (skipped.has(target.id)) continue;
         progress(`run ${run}/${runs}: ${target.label}, ${WARMUP_MS / 1000} s warm-up + ${seconds} s ...`);
         try {
-          const result = await measureTarget(target.id, seconds, dir, children);
+          const result = await measureTarget(target.id, seconds, dir, children, store);
           progress(`  ${result.announcesPerSecond.toFixed(0)} announces/s, ${result.errors} errors, ${result.lost} lost`);
           results.set(target.id, [...(results.get(target.id) ?? []), result]);
         } catch (error) {
@@ -360,7 +401,7 @@ async function runTrackerBench(): Promise<number> {
       const r = ratio(target.id);
       const cores = list.map((x) => x.trackerCores).filter((x): x is number => x !== undefined);
       out(
-        `| ${target.label} | ${(rate(target.id) ?? 0).toFixed(0)} | ${target.id === 'ours' ? '1.00×' : r === undefined ? 'n/a' : `${r.toFixed(2)}×`} | ` +
+        `| ${target.label} | ${(rate(target.id) ?? 0).toFixed(0)} | ${target.id === 'ours' ? '1.00×' : target.id === 'ours-shared' ? '(see below)' : r === undefined ? 'n/a' : `${r.toFixed(2)}×`} | ` +
           `${median(list.map((x) => x.peersPerReply)).toFixed(1)} | ${cores.length === 0 ? 'n/a' : median(cores).toFixed(2)} | ` +
           `${list.reduce((s, x) => s + x.errors, 0)} | ${list.reduce((s, x) => s + x.lost, 0)} | ${list.map((x) => x.announcesPerSecond.toFixed(0)).join(', ')} |`,
       );
@@ -371,6 +412,21 @@ async function runTrackerBench(): Promise<number> {
       const first = list.find((x) => x.firstError !== undefined)?.firstError;
       if (first !== undefined) out(`- ${id} answered errors, the first: "${first}"`);
     }
+    const shared = results.get('ours-shared');
+    const sharedRate = rate('ours-shared');
+    if (shared !== undefined && sharedRate !== undefined && ours !== undefined && ours > 0) {
+      const ops = shared.map((x) => x.storeOpsPerSecond).filter((x): x is number => x !== undefined);
+      // CPU per announce says what the sync costs even when the generator, not the tracker, sets the pace.
+      const cpuPerAnnounce = (id: TargetId): string => {
+        const list = (results.get(id) ?? []).filter((x) => x.trackerCores !== undefined && x.announcesPerSecond > 0);
+        return list.length === 0 ? 'n/a' : `${median(list.map((x) => ((x.trackerCores as number) / x.announcesPerSecond) * 1e6)).toFixed(1)} µs`;
+      };
+      out(
+        `- With the shared store: ${(sharedRate / ours).toFixed(2)}× the in-process announce rate, tracker CPU per announce ${cpuPerAnnounce('ours-shared')} ` +
+          `against ${cpuPerAnnounce('ours')} in process; the store processed ${ops.length === 0 ? 'n/a' : median(ops).toFixed(0)} commands/s (redis-server INFO): ` +
+          'a pipeline of changes every 200 ms and a read of the swarm every 500 ms, whatever the announce rate.',
+      );
+    }
     const vsOpen = ratio('opentracker');
     const vsBt = ratio('bittorrent-tracker');
     out(`- Goal ours ≥ ${GOAL_VS_OPENTRACKER}× opentracker: ${verdict(vsOpen, GOAL_VS_OPENTRACKER)}${vsOpen === undefined ? '' : ` (${vsOpen.toFixed(2)}×)`}`);
@@ -379,6 +435,7 @@ async function runTrackerBench(): Promise<number> {
     return 0;
   } finally {
     for (const child of children) child.kill('SIGKILL');
+    await store?.stop();
     rmSync(dir, { recursive: true, force: true });
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
