@@ -121,5 +121,5 @@ class SwarmStore extends Construct {
   }
 }
 
-export { STORE_PORT, SwarmStore };
+export { SEEDER_ACCESS, SEEDER_USER, STORE_PORT, SwarmStore };
 export type { SwarmStoreProps };

@@ -20,6 +20,9 @@ const MAX_PULLED_PEERS_PER_SWARM = 300;
 /** Swarms read per pull at most; beyond it they take turns, so a task with many torrents refreshes each less often instead of flooding the store. */
 const MAX_PULLS_PER_ROUND = 256;
 
+/** Peers per ZADD at most: ElastiCache Serverless refuses a command of more than 3,999 arguments (2 + 2 per peer). */
+const MAX_PEERS_PER_ZADD = 1_000;
+
 /** Changed peers held for the next flush at most; while the store is down, changes past this are dropped (their next announce sends them again). */
 const MAX_PENDING_PEERS = 100_000;
 
@@ -70,6 +73,8 @@ class SharedSwarmSync implements SwarmChanges {
   private flushes = 0;
   private pulls = 0;
   private droppedChanges = 0;
+  /** An error reply was reported already: a refusal (NOPERM, a wrong engine) repeats every round, the log line once is enough. */
+  private refusalReported = false;
 
   public constructor(private readonly options: SharedSwarmSyncOptions) {
     this.connection = new StoreConnection(options.store, options.onStatus);
@@ -145,13 +150,19 @@ class SharedSwarmSync implements SwarmChanges {
     for (const hex of forgotten) commands.push(['DEL', swarmKey(hex)]);
     for (const [hex, peers] of batch) {
       const key = swarmKey(hex);
-      const zadd: RespArgument[] = ['ZADD', key];
-      for (const { member, score } of peers.values()) zadd.push(String(score), member);
+      let zadd: RespArgument[] = ['ZADD', key];
+      for (const { member, score } of peers.values()) {
+        if (zadd.length >= 2 + 2 * MAX_PEERS_PER_ZADD) {
+          commands.push(zadd);
+          zadd = ['ZADD', key];
+        }
+        zadd.push(String(score), member);
+      }
       // The key outlives its last write by a peer lifetime, so an abandoned swarm vanishes by itself.
       commands.push(zadd, ['ZREMRANGEBYSCORE', key, '-inf', expired], ['PEXPIRE', key, ttl]);
     }
     try {
-      await this.connection.pipeline(commands);
+      this.reportRefusal(commands, await this.connection.pipeline(commands));
       this.flushes += 1;
     } catch {
       this.requeue(batch, forgotten);
@@ -192,6 +203,7 @@ class SharedSwarmSync implements SwarmChanges {
       this.pulling = false;
     }
     this.pulls += 1;
+    this.reportRefusal(commands, replies);
     chosen.forEach((hex, i) => {
       const reply = replies[i];
       if (!Array.isArray(reply) || reply instanceof RespErrorReply) return;
@@ -206,6 +218,15 @@ class SharedSwarmSync implements SwarmChanges {
       }
       if (peers.length > 0) merge(hex, peers);
     });
+  }
+
+  /** Tells the operator, once, of a command the store refused: the store is there but the sync does not work. */
+  private reportRefusal(commands: readonly (readonly RespArgument[])[], replies: readonly RespReply[]): void {
+    if (this.refusalReported) return;
+    const index = replies.findIndex((reply) => reply instanceof RespErrorReply);
+    if (index < 0) return;
+    this.refusalReported = true;
+    this.options.onStatus({ state: 'down', reason: `the store refused ${String(commands[index]?.[0])}: ${(replies[index] as RespErrorReply).message}` });
   }
 
   /** Puts a failed batch back, under what changed since (newer scores win). */

@@ -1,6 +1,9 @@
 // Several tracker tasks, one Valkey/Redis store (Debian's redis-server on loopback): what a
 // peer announces to one task, the others return; with the store gone, each keeps tracking alone.
+import { execFile } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
+import { SEEDER_ACCESS, SEEDER_USER } from '../../../lib/SwarmStore.js';
 import { startRedis } from '../../../src/local/index.js';
 import type { RedisHandle } from '../../../src/local/index.js';
 import { TrackerServer, swarmStoreOptionsFrom } from '../../../src/tracker/index.js';
@@ -28,14 +31,20 @@ async function startStore(port = 0): Promise<RedisHandle> {
   return redis;
 }
 
-async function startTracker(redis: RedisHandle, options: Partial<TrackerOptions> = {}): Promise<{ tracker: TrackerServer; statuses: StoreStatus[] }> {
+/** Adds an ACL user to the store with redis-cli, as ElastiCache's user resource does. */
+async function addUser(redis: RedisHandle, name: string, password: string, access: string): Promise<void> {
+  const { stdout } = await promisify(execFile)('redis-cli', ['-p', String(redis.port), 'ACL', 'SETUSER', name, 'reset', `>${password}`, ...access.split(' ')], { timeout: 5_000 });
+  expect(stdout.trim()).toBe('OK');
+}
+
+async function startTracker(redis: RedisHandle, options: Partial<TrackerOptions> = {}, credentials: { username?: string; password?: string } = {}): Promise<{ tracker: TrackerServer; statuses: StoreStatus[] }> {
   const statuses: StoreStatus[] = [];
   const tracker = await TrackerServer.start({
     hosts: ['127.0.0.1'],
     port: 0,
     registry: { isServable: async (hex) => hex === SERVED_HEX },
     seeders: () => [],
-    sharedStore: swarmStoreOptionsFrom(redis.url),
+    sharedStore: swarmStoreOptionsFrom(redis.url, credentials),
     onSharedStoreStatus: (status) => statuses.push(status),
     ...options,
   });
@@ -136,6 +145,34 @@ describe('Shared swarm store (two tracker tasks, one redis-server)', () => {
     expect(a.statuses.map((s) => s.state)).toEqual(['up', 'down', 'up']);
     const fromB = await announceUntil(b.tracker, 7002, (reply) => reply.peers.length === 2);
     expect(fromB.peers.sort()).toEqual(['127.0.0.1:7001', '127.0.0.1:7003']);
+  });
+
+  it('logs in as the ACL user the CDK stack creates, whose rights are all the sync needs', async () => {
+    const redis = await startStore();
+    await addUser(redis, SEEDER_USER, 'secret-1', SEEDER_ACCESS);
+    const a = await startTracker(redis, {}, { username: SEEDER_USER, password: 'secret-1' });
+    const b = await startTracker(redis, {}, { username: SEEDER_USER, password: 'secret-1' });
+    await announce(a.tracker, 7001, { event: 'started' });
+    expect((await announceUntil(b.tracker, 7002, (reply) => reply.peers.includes('127.0.0.1:7001'))).peers).toEqual(['127.0.0.1:7001']);
+    await announce(a.tracker, 7001, { event: 'stopped' });
+    expect((await announceUntil(b.tracker, 7002, (reply) => reply.peers.length === 0)).peers).toEqual([]);
+    a.tracker.forget(SERVED_HEX);
+    await sleep(500);
+    expect([a.statuses, b.statuses]).toEqual([[{ state: 'up' }], [{ state: 'up' }]]);
+  });
+
+  it('says once why the store will not have it: a wrong password, or a user without the rights', async () => {
+    const redis = await startStore();
+    await addUser(redis, 'reader', 'secret-2', 'on ~s3t:* -@all +ping +zrevrangebyscore');
+    const wrong = await startTracker(redis, {}, { username: 'reader', password: 'not-it' });
+    const limited = await startTracker(redis, {}, { username: 'reader', password: 'secret-2' });
+    await announce(limited.tracker, 7001, { event: 'started' });
+    await until(() => wrong.statuses.length > 0 && limited.statuses.length > 1, 5_000);
+    expect(wrong.statuses).toEqual([{ state: 'down', reason: expect.stringContaining('login refused') }]);
+    expect(limited.statuses).toEqual([{ state: 'up' }, { state: 'down', reason: expect.stringMatching(/refused ZADD: NOPERM/) }]);
+    // Announces are answered all the same.
+    expect((await announce(wrong.tracker, 7002)).peers).toEqual([]);
+    expect((await announce(limited.tracker, 7003)).peers).toEqual(['127.0.0.1:7001']);
   });
 
   it('starts and answers when the store is not there at all, saying so once', async () => {
