@@ -20,6 +20,13 @@ const MAX_PULLED_PEERS_PER_SWARM = 300;
 /** Swarms read per pull at most; beyond it they take turns, so a task with many torrents refreshes each less often instead of flooding the store. */
 const MAX_PULLS_PER_ROUND = 256;
 
+/**
+ * A written swarm's expired peers are trimmed and its key's lifetime renewed at most this often,
+ * not at every flush: a busy swarm then costs one command per flush, not three. Reads filter
+ * expired peers by score anyway, and the key lives a peer lifetime plus this after a write.
+ */
+const UPKEEP_INTERVAL_MS = 10_000;
+
 /** Peers per ZADD at most: ElastiCache Serverless refuses a command of more than 3,999 arguments (2 + 2 per peer). */
 const MAX_PEERS_PER_ZADD = 1_000;
 
@@ -66,6 +73,8 @@ class SharedSwarmSync implements SwarmChanges {
   private forgottenSwarms = new Set<string>();
   /** Swarms announced to here: when last, in order of when last read back (the least recent first). */
   private readonly active = new Map<string, number>();
+  /** Active swarms' last upkeep (trim and key lifetime); dropped with their {@link active} entry. */
+  private readonly upkeptAt = new Map<string, number>();
   private merge: MergeRemote | undefined;
   private flushing = false;
   private pulling = false;
@@ -120,6 +129,7 @@ class SharedSwarmSync implements SwarmChanges {
       this.pending.delete(infoHashHex);
     }
     this.active.delete(infoHashHex);
+    this.upkeptAt.delete(infoHashHex);
     this.forgottenSwarms.add(infoHashHex);
   }
 
@@ -143,7 +153,7 @@ class SharedSwarmSync implements SwarmChanges {
     this.pendingPeers = 0;
     this.forgottenSwarms = new Set();
     const now = this.options.now();
-    const ttl = String(this.options.peerTtlMs);
+    const ttl = String(this.options.peerTtlMs + UPKEEP_INTERVAL_MS);
     // Anything scored below this was last seen more than a peer lifetime ago.
     const expired = `(${scoreAt(now - this.options.peerTtlMs)}`;
     const commands: RespArgument[][] = [];
@@ -158,8 +168,14 @@ class SharedSwarmSync implements SwarmChanges {
         }
         zadd.push(String(score), member);
       }
-      // The key outlives its last write by a peer lifetime, so an abandoned swarm vanishes by itself.
-      commands.push(zadd, ['ZREMRANGEBYSCORE', key, '-inf', expired], ['PEXPIRE', key, ttl]);
+      commands.push(zadd);
+      const upkept = this.upkeptAt.get(hex);
+      if (upkept === undefined || now - upkept >= UPKEEP_INTERVAL_MS) {
+        // The key outlives its last write by a peer lifetime, so an abandoned swarm vanishes by itself.
+        commands.push(['ZREMRANGEBYSCORE', key, '-inf', expired], ['PEXPIRE', key, ttl]);
+        // Only active swarms are remembered (a swarm that only saw stops is upkept at each write).
+        if (this.active.has(hex)) this.upkeptAt.set(hex, now);
+      }
     }
     try {
       this.reportRefusal(commands, await this.connection.pipeline(commands));
@@ -180,8 +196,12 @@ class SharedSwarmSync implements SwarmChanges {
     const chosen: string[] = [];
     for (const [hex, lastAnnounce] of this.active) {
       if (chosen.length >= MAX_PULLS_PER_ROUND) break;
-      if (lastAnnounce >= since) chosen.push(hex);
-      else this.active.delete(hex);
+      if (lastAnnounce >= since) {
+        chosen.push(hex);
+      } else {
+        this.active.delete(hex);
+        this.upkeptAt.delete(hex);
+      }
     }
     for (const hex of chosen) {
       // To the back: the others go first next round.

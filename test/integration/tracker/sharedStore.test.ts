@@ -96,6 +96,13 @@ describe('Shared swarm store (two tracker tasks, one redis-server)', () => {
     // And back: A learns of B's peer.
     const fromA = await announceUntil(a.tracker, 7001, (reply) => reply.peers.includes('127.0.0.1:7002'));
     expect(fromA.peers.sort()).toEqual(['127.0.0.1:7002', '127.0.0.1:7003']);
+    // One sorted set for the swarm, which vanishes a peer lifetime (900 s) plus the 10 s upkeep period after its last write.
+    const cli = async (...args: string[]): Promise<string> => (await promisify(execFile)('redis-cli', ['-p', String(redis.port), ...args], { timeout: 5_000 })).stdout.trim();
+    expect(await cli('--raw', 'KEYS', '*')).toBe(`s3t:swarm:{${SERVED_HEX}}`);
+    expect(await cli('ZCARD', `s3t:swarm:{${SERVED_HEX}}`)).toBe('3');
+    const ttl = Number(await cli('PTTL', `s3t:swarm:{${SERVED_HEX}}`));
+    expect(ttl).toBeGreaterThan(900_000);
+    expect(ttl).toBeLessThanOrEqual(910_000);
   });
 
   it('drops from every task a peer that stopped on one', async () => {
