@@ -60,9 +60,9 @@ class SwarmTable {
    * never counted as completions, never told to anyone. A swarm not held (forgotten, or swept
    * since its last announce here) is left alone.
    */
-  public mergeRemote(infoHashHex: string, peers: readonly RemotePeer[], now: number): void {
+  public mergeRemote(infoHashHex: string, peers: readonly RemotePeer[], now: number): boolean {
     const swarm = this.swarms.get(infoHashHex);
-    if (swarm === undefined) return;
+    if (swarm === undefined) return false;
     const cutoff = now - this.limits.peerTtlMs;
     for (const remote of peers) {
       if (remote.peer.seenAt < cutoff) continue;
@@ -72,6 +72,7 @@ class SwarmTable {
         this.peerCount += swarm.merge(remote.peer, this.limits.maxPeersPerTorrent);
       }
     }
+    return true;
   }
 
   /** Drops a torrent and all its peers. */

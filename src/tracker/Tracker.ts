@@ -146,11 +146,11 @@ class Tracker {
     this.changes?.forgotten(infoHashHex);
   }
 
-  /** Merges peers other tracker tasks saw (never the seeder's own addresses) into a swarm held here. */
-  public mergeRemote(infoHashHex: string, peers: readonly RemotePeer[]): void {
+  /** Merges peers other tracker tasks saw (never the seeder's own addresses) into a swarm held here; false when none is. */
+  public mergeRemote(infoHashHex: string, peers: readonly RemotePeer[]): boolean {
     const seederKeys = this.seederKeys;
     const others = seederKeys.size === 0 ? peers : peers.filter((remote) => !seederKeys.has(remote.peer.key));
-    this.table.mergeRemote(infoHashHex, others, this.options.now());
+    return this.table.mergeRemote(infoHashHex, others, this.options.now());
   }
 
   /** Drops expired peers and idle torrents. */

@@ -17,6 +17,13 @@ const PULL_INTERVAL_MS = 500;
 /** Peers read per swarm per pull, the most recent first: what one reply can use (numwant is capped at 200) with room for tombstones. */
 const MAX_PULLED_PEERS_PER_SWARM = 300;
 
+/**
+ * A swarm read before is read again from this long before the last read on: the other tasks'
+ * announces reach the store up to a flush (200 ms) after their clock reading, and task clocks
+ * (Amazon Time Sync) agree far better than this. What is read twice merges as a no-op.
+ */
+const READ_OVERLAP_MS = 5_000;
+
 /** Swarms read per pull at most; beyond it they take turns, so a task with many torrents refreshes each less often instead of flooding the store. */
 const MAX_PULLS_PER_ROUND = 256;
 
@@ -33,8 +40,18 @@ const MAX_PEERS_PER_ZADD = 1_000;
 /** Changed peers held for the next flush at most; while the store is down, changes past this are dropped (their next announce sends them again). */
 const MAX_PENDING_PEERS = 100_000;
 
-/** How the sync changes the local table; the tracker's {@link Tracker.mergeRemote}. */
-type MergeRemote = (infoHashHex: string, peers: readonly RemotePeer[]) => void;
+/** How the sync changes the local table (the tracker's `mergeRemote`); false when the swarm is not held there. */
+type MergeRemote = (infoHashHex: string, peers: readonly RemotePeer[]) => boolean;
+
+/** A swarm announced to here, as the sync follows it. */
+interface ActiveSwarm {
+  /** Clock reading of its last local announce. */
+  lastAnnounce: number;
+  /** Its last read started at this clock reading: the next one asks only for what is newer (less {@link READ_OVERLAP_MS}). */
+  readAt: number | undefined;
+  /** Its last upkeep (trim and key lifetime). */
+  upkeptAt: number | undefined;
+}
 
 /** What a {@link SharedSwarmSync} takes. */
 interface SharedSwarmSyncOptions {
@@ -71,10 +88,8 @@ class SharedSwarmSync implements SwarmChanges {
   private pending = new Map<string, Map<string, { member: Uint8Array; score: number }>>();
   private pendingPeers = 0;
   private forgottenSwarms = new Set<string>();
-  /** Swarms announced to here: when last, in order of when last read back (the least recent first). */
-  private readonly active = new Map<string, number>();
-  /** Active swarms' last upkeep (trim and key lifetime); dropped with their {@link active} entry. */
-  private readonly upkeptAt = new Map<string, number>();
+  /** Swarms announced to here, in order of when last read back (the least recent first). */
+  private readonly active = new Map<string, ActiveSwarm>();
   private merge: MergeRemote | undefined;
   private flushing = false;
   private pulling = false;
@@ -101,8 +116,11 @@ class SharedSwarmSync implements SwarmChanges {
 
   public announced(infoHashHex: string, peer: StoredPeer, event: AnnounceEvent): void {
     const stopped = event === AnnounceEvent.Stopped;
-    // Setting an existing entry keeps its place in the pull order.
-    if (!stopped) this.active.set(infoHashHex, peer.seenAt);
+    if (!stopped) {
+      const active = this.active.get(infoHashHex);
+      if (active === undefined) this.active.set(infoHashHex, { lastAnnounce: peer.seenAt, readAt: undefined, upkeptAt: undefined });
+      else active.lastAnnounce = peer.seenAt;
+    }
     let swarm = this.pending.get(infoHashHex);
     if (swarm === undefined) {
       swarm = new Map();
@@ -129,7 +147,6 @@ class SharedSwarmSync implements SwarmChanges {
       this.pending.delete(infoHashHex);
     }
     this.active.delete(infoHashHex);
-    this.upkeptAt.delete(infoHashHex);
     this.forgottenSwarms.add(infoHashHex);
   }
 
@@ -169,12 +186,12 @@ class SharedSwarmSync implements SwarmChanges {
         zadd.push(String(score), member);
       }
       commands.push(zadd);
-      const upkept = this.upkeptAt.get(hex);
-      if (upkept === undefined || now - upkept >= UPKEEP_INTERVAL_MS) {
+      // Only active swarms are remembered: one that only saw stops is upkept at each write.
+      const active = this.active.get(hex);
+      if (active?.upkeptAt === undefined || now - active.upkeptAt >= UPKEEP_INTERVAL_MS) {
         // The key outlives its last write by a peer lifetime, so an abandoned swarm vanishes by itself.
         commands.push(['ZREMRANGEBYSCORE', key, '-inf', expired], ['PEXPIRE', key, ttl]);
-        // Only active swarms are remembered (a swarm that only saw stops is upkept at each write).
-        if (this.active.has(hex)) this.upkeptAt.set(hex, now);
+        if (active !== undefined) active.upkeptAt = now;
       }
     }
     try {
@@ -193,27 +210,26 @@ class SharedSwarmSync implements SwarmChanges {
     if (this.pulling || merge === undefined || !this.connection.isReady || this.active.size === 0) return;
     const now = this.options.now();
     const since = now - this.options.activeWindowMs;
-    const chosen: string[] = [];
-    for (const [hex, lastAnnounce] of this.active) {
+    const chosen: Array<[string, ActiveSwarm]> = [];
+    for (const [hex, active] of this.active) {
       if (chosen.length >= MAX_PULLS_PER_ROUND) break;
-      if (lastAnnounce >= since) {
-        chosen.push(hex);
-      } else {
-        this.active.delete(hex);
-        this.upkeptAt.delete(hex);
-      }
+      if (active.lastAnnounce >= since) chosen.push([hex, active]);
+      else this.active.delete(hex);
     }
-    for (const hex of chosen) {
+    for (const [hex, active] of chosen) {
       // To the back: the others go first next round.
-      const lastAnnounce = this.active.get(hex) as number;
       this.active.delete(hex);
-      this.active.set(hex, lastAnnounce);
+      this.active.set(hex, active);
     }
     if (chosen.length === 0) return;
     this.pulling = true;
-    const newest = '+inf';
-    const oldest = String(scoreAt(now - this.options.peerTtlMs));
-    const commands = chosen.map((hex): RespArgument[] => ['ZREVRANGEBYSCORE', swarmKey(hex), newest, oldest, 'WITHSCORES', 'LIMIT', '0', String(MAX_PULLED_PEERS_PER_SWARM)]);
+    const lifetimeStart = now - this.options.peerTtlMs;
+    // Only what changed since the last read (a peer's score is its last announce): a pull costs
+    // what the other tasks saw happen, not the size of the swarm.
+    const commands = chosen.map(([hex, active]): RespArgument[] => {
+      const from = active.readAt === undefined ? lifetimeStart : Math.max(lifetimeStart, active.readAt - READ_OVERLAP_MS);
+      return ['ZREVRANGEBYSCORE', swarmKey(hex), '+inf', String(scoreAt(from)), 'WITHSCORES', 'LIMIT', '0', String(MAX_PULLED_PEERS_PER_SWARM)];
+    });
     let replies: RespReply[];
     try {
       replies = await this.connection.pipeline(commands);
@@ -224,9 +240,9 @@ class SharedSwarmSync implements SwarmChanges {
     }
     this.pulls += 1;
     this.reportRefusal(commands, replies);
-    chosen.forEach((hex, i) => {
+    chosen.forEach(([hex, active], i) => {
       const reply = replies[i];
-      if (!Array.isArray(reply) || reply instanceof RespErrorReply) return;
+      if (!Array.isArray(reply)) return;
       const peers: RemotePeer[] = [];
       // Oldest first, so merged peers go in mostly in order of last announce.
       for (let j = reply.length - 2; j >= 0; j -= 2) {
@@ -236,7 +252,8 @@ class SharedSwarmSync implements SwarmChanges {
         const remote = remotePeerFrom(member, score);
         if (remote !== undefined) peers.push(remote);
       }
-      if (peers.length > 0) merge(hex, peers);
+      // A swarm the table no longer holds (evicted) is read whole again once it is back.
+      active.readAt = merge(hex, peers) ? now : undefined;
     });
   }
 

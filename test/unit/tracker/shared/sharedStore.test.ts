@@ -76,7 +76,8 @@ describe('Method: SwarmTable.mergeRemote', () => {
     const swarm = t.get(HASH, 1_060);
     // 10.0.0.3 was seen more than a lifetime before now: not merged.
     expect([swarm?.size, swarm?.seeds, swarm?.downloaded]).toEqual([2, 1, 0]);
-    t.mergeRemote('ef'.repeat(20), [{ peer: peer('10.0.0.2', 1, 0, 900), stopped: false }], 1_000);
+    expect(t.mergeRemote('ef'.repeat(20), [{ peer: peer('10.0.0.2', 1, 0, 900), stopped: false }], 1_000)).toBe(false);
+    expect(t.mergeRemote(HASH, [], 1_060)).toBe(true);
     expect(t.stats()).toEqual({ torrents: 1, peers: 2 });
   });
 
