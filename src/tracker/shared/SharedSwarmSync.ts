@@ -19,10 +19,11 @@ const MAX_PULLED_PEERS_PER_SWARM = 300;
 
 /**
  * A swarm read before is read again from this long before the last read on: the other tasks'
- * announces reach the store up to a flush (200 ms) after their clock reading, and task clocks
- * (Amazon Time Sync) agree far better than this. What is read twice merges as a no-op.
+ * announces reach the store up to a flush (200 ms) and a round trip after their clock reading,
+ * and task clocks (Amazon Time Sync) agree to well under a millisecond. What is read twice
+ * merges as a no-op, but costs its parsing: the overlap is kept short.
  */
-const READ_OVERLAP_MS = 5_000;
+const READ_OVERLAP_MS = 1_000;
 
 /** Swarms read per pull at most; beyond it they take turns, so a task with many torrents refreshes each less often instead of flooding the store. */
 const MAX_PULLS_PER_ROUND = 256;
