@@ -1,4 +1,6 @@
 import type { CompactPeer } from './addresses.js';
+import { storedPeerOf } from './swarmChanges.js';
+import type { RemotePeer } from './swarmChanges.js';
 
 /** A peer as a swarm holds it. */
 interface StoredPeer extends CompactPeer {
@@ -92,9 +94,11 @@ class Swarm {
    *
    * @returns the change in the number of peers.
    */
-  public merge(peer: StoredPeer, maxPeers: number): number {
-    const existing = this.byKey.get(peer.key);
-    if (existing !== undefined && existing.peer.seenAt >= peer.seenAt) return 0;
+  public merge(remote: RemotePeer, maxPeers: number): number {
+    const existing = this.byKey.get(remote.key);
+    if (existing !== undefined && existing.peer.seenAt >= remote.seenAt) return 0;
+    const peer = storedPeerOf(remote);
+    if (peer === undefined) return 0;
     if (peer.seenAt < this.newestSeenAt) this.unordered = true;
     return this.upsert(peer, maxPeers);
   }

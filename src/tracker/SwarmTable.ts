@@ -65,11 +65,11 @@ class SwarmTable {
     if (swarm === undefined) return false;
     const cutoff = now - this.limits.peerTtlMs;
     for (const remote of peers) {
-      if (remote.peer.seenAt < cutoff) continue;
+      if (remote.seenAt < cutoff) continue;
       if (remote.stopped) {
-        if (swarm.mergeStop(remote.peer.key, remote.peer.seenAt)) this.peerCount -= 1;
+        if (swarm.mergeStop(remote.key, remote.seenAt)) this.peerCount -= 1;
       } else {
-        this.peerCount += swarm.merge(remote.peer, this.limits.maxPeersPerTorrent);
+        this.peerCount += swarm.merge(remote, this.limits.maxPeersPerTorrent);
       }
     }
     return true;

@@ -149,7 +149,7 @@ class Tracker {
   /** Merges peers other tracker tasks saw (never the seeder's own addresses) into a swarm held here; false when none is. */
   public mergeRemote(infoHashHex: string, peers: readonly RemotePeer[]): boolean {
     const seederKeys = this.seederKeys;
-    const others = seederKeys.size === 0 ? peers : peers.filter((remote) => !seederKeys.has(remote.peer.key));
+    const others = seederKeys.size === 0 ? peers : peers.filter((remote) => !seederKeys.has(remote.key));
     return this.table.mergeRemote(infoHashHex, others, this.options.now());
   }
 

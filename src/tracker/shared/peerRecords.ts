@@ -1,4 +1,3 @@
-import { peerFromCompact } from '../addresses.js';
 import type { RemotePeer } from '../swarmChanges.js';
 
 /**
@@ -34,12 +33,16 @@ function scoreAt(time: number): number {
 
 /** A member and its score as the store returns them; undefined when either is malformed. */
 function remotePeerFrom(member: Buffer, score: Buffer): RemotePeer | undefined {
-  const peer = peerFromCompact(member);
   const value = Number(score.toString('latin1'));
-  if (peer === undefined || !Number.isSafeInteger(value) || value < 0) return undefined;
+  if ((member.length !== 6 && member.length !== 18) || !Number.isSafeInteger(value) || value < 0) return undefined;
   const flags = value % FLAG_SPAN;
-  const seenAt = (value - flags) / FLAG_SPAN;
-  return { peer: { ...peer, peerId: undefined, left: (flags & SEED_FLAG) !== 0 ? 0 : 1, seenAt }, stopped: (flags & STOPPED_FLAG) !== 0 };
+  return {
+    key: member.toString('latin1'),
+    compact: member,
+    seenAt: (value - flags) / FLAG_SPAN,
+    seed: (flags & SEED_FLAG) !== 0,
+    stopped: (flags & STOPPED_FLAG) !== 0,
+  };
 }
 
 export { peerScore, remotePeerFrom, scoreAt, swarmKey };

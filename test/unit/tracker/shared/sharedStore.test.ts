@@ -5,7 +5,9 @@ import { peerScore, remotePeerFrom, scoreAt, swarmKey } from '../../../../src/tr
 import { RespErrorReply, RespReader, encodeCommands } from '../../../../src/tracker/shared/resp.js';
 import { swarmStoreOptionsFrom } from '../../../../src/tracker/shared/storeOptions.js';
 import type { StoredPeer } from '../../../../src/tracker/Swarm.js';
+import type { RemotePeer } from '../../../../src/tracker/swarmChanges.js';
 import { SwarmTable } from '../../../../src/tracker/SwarmTable.js';
+import { storedPeerOf } from '../../../../src/tracker/swarmChanges.js';
 
 const HASH = 'cd'.repeat(20);
 
@@ -13,6 +15,12 @@ function peer(ip: string, port: number, left: number, seenAt: number): StoredPee
   const address = parseIp(ip);
   if (address === undefined) throw new Error(`bad ip ${ip}`);
   return { ...compactPeer(address, port), peerId: new Uint8Array(20), left, seenAt };
+}
+
+/** A peer as another task's store record gives it. */
+function remote(ip: string, port: number, left: number, seenAt: number, stopped = false): RemotePeer {
+  const { key, compact } = peer(ip, port, left, seenAt);
+  return { key, compact, seenAt, seed: left === 0, stopped };
 }
 
 describe('Class: RespReader', () => {
@@ -57,9 +65,12 @@ describe('Store layout', () => {
     expect(swarmKey(HASH)).toBe(`s3t:swarm:{${HASH}}`);
     const seed = peer('10.0.0.1', 6881, 0, 1_700_000_000_123);
     const back = remotePeerFrom(Buffer.from(seed.compact), Buffer.from(String(peerScore(seed.seenAt, true, false))));
-    expect(back).toEqual({ peer: { ...seed, peerId: undefined }, stopped: false });
+    expect(back).toEqual({ key: seed.key, compact: Buffer.from(seed.compact), seenAt: seed.seenAt, seed: true, stopped: false });
+    expect(storedPeerOf(back as RemotePeer)).toEqual({ ...seed, peerId: undefined });
     const v6 = peer('2001:db8::1', 51413, 7, 5);
-    expect(remotePeerFrom(Buffer.from(v6.compact), Buffer.from(String(peerScore(5, false, true))))).toEqual({ peer: { ...v6, peerId: undefined, left: 1 }, stopped: true });
+    const stopped = remotePeerFrom(Buffer.from(v6.compact), Buffer.from(String(peerScore(5, false, true))));
+    expect(stopped).toMatchObject({ key: v6.key, seenAt: 5, seed: false, stopped: true });
+    expect(storedPeerOf(stopped as RemotePeer)).toEqual({ ...v6, peerId: undefined, left: 1 });
     // Every flag combination of one instant sorts at or above the instant's lowest score.
     expect(peerScore(5, true, true)).toBeLessThan(scoreAt(6));
     expect(remotePeerFrom(Buffer.from('short'), Buffer.from('4'))).toBeUndefined();
@@ -72,11 +83,11 @@ describe('Method: SwarmTable.mergeRemote', () => {
   it('adds other tasks\' peers with their own seenAt, without completions, only to swarms held here', () => {
     const t = table();
     t.announce(HASH, peer('10.0.0.1', 1, 5, 100), AnnounceEvent.Started, 100);
-    t.mergeRemote(HASH, [{ peer: peer('10.0.0.2', 1, 0, 90), stopped: false }, { peer: peer('10.0.0.3', 1, 0, 50), stopped: false }], 1_060);
+    t.mergeRemote(HASH, [remote('10.0.0.2', 1, 0, 90), remote('10.0.0.3', 1, 0, 50)], 1_060);
     const swarm = t.get(HASH, 1_060);
     // 10.0.0.3 was seen more than a lifetime before now: not merged.
     expect([swarm?.size, swarm?.seeds, swarm?.downloaded]).toEqual([2, 1, 0]);
-    expect(t.mergeRemote('ef'.repeat(20), [{ peer: peer('10.0.0.2', 1, 0, 900), stopped: false }], 1_000)).toBe(false);
+    expect(t.mergeRemote('ef'.repeat(20), [remote('10.0.0.2', 1, 0, 900)], 1_000)).toBe(false);
     expect(t.mergeRemote(HASH, [], 1_060)).toBe(true);
     expect(t.stats()).toEqual({ torrents: 1, peers: 2 });
   });
@@ -84,18 +95,18 @@ describe('Method: SwarmTable.mergeRemote', () => {
   it('keeps the newer of a local and a remote announce, and drops a peer stopped elsewhere after its last announce here', () => {
     const t = table();
     t.announce(HASH, peer('10.0.0.1', 1, 5, 100), AnnounceEvent.Started, 100);
-    t.mergeRemote(HASH, [{ peer: peer('10.0.0.1', 1, 0, 90), stopped: false }], 100);
+    t.mergeRemote(HASH, [remote('10.0.0.1', 1, 0, 90)], 100);
     expect(t.get(HASH, 100)?.seeds).toBe(0);
-    t.mergeRemote(HASH, [{ peer: peer('10.0.0.1', 1, 0, 90), stopped: true }], 100);
+    t.mergeRemote(HASH, [remote('10.0.0.1', 1, 0, 90, true)], 100);
     expect(t.get(HASH, 100)?.size).toBe(1);
-    t.mergeRemote(HASH, [{ peer: peer('10.0.0.1', 1, 0, 120), stopped: true }], 120);
+    t.mergeRemote(HASH, [remote('10.0.0.1', 1, 0, 120, true)], 120);
     expect(t.stats()).toEqual({ torrents: 0, peers: 0 });
   });
 
   it('expires a peer merged out of order by the next sweep at the latest', () => {
     const t = table();
     t.announce(HASH, peer('10.0.0.1', 1, 5, 500), AnnounceEvent.Started, 500);
-    t.mergeRemote(HASH, [{ peer: peer('10.0.0.2', 1, 5, 200), stopped: false }], 500);
+    t.mergeRemote(HASH, [remote('10.0.0.2', 1, 5, 200)], 500);
     // At 1,300 the merged peer (seen at 200) is past its lifetime, the local one (500) is not.
     t.sweep(1_300);
     expect(t.stats()).toEqual({ torrents: 1, peers: 1 });
