@@ -7,7 +7,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { HandlerMetrics, METRICS_NAMESPACE } from '../src/service/metricNames.js';
+import { HandlerMetrics, METRICS_NAMESPACE, SeederMetrics } from '../src/service/metricNames.js';
 import type { SeederService } from './SeederService.js';
 
 /** Alarms look at five-minute windows: long enough to ignore a single blip, short enough to page in time. */
@@ -111,7 +111,40 @@ class Monitoring extends Construct {
       }),
       new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms }),
     );
+    this.dashboard.addWidgets(...egressWidgets(handlerMetric, props.seeder));
   }
+}
+
+/**
+ * What BitTorrent saved: bytes the seeder served beside what peers got (completed downloads ×
+ * size, and what they reported), the swarms, and the top objects from the seeder's EMF lines.
+ * Webseed bytes (S3 GETs) are not in these: S3 bills them, we never see them.
+ */
+function egressWidgets(metric: (service: string, name: string) => cloudwatch.Metric, seeder: SeederService): cloudwatch.IWidget[] {
+  const { service, names } = SeederMetrics;
+  return [
+    new cloudwatch.GraphWidget({
+      title: 'What BitTorrent saved: served by the seeder vs delivered',
+      left: [metric(service, names.ServedBytes), metric(service, names.DeliveredBytes), metric(service, names.PeerDownloadedBytes)],
+      right: [metric(service, names.Completions), metric(service, names.EgressCountsDropped)],
+    }),
+    new cloudwatch.GraphWidget({
+      title: 'Swarms: peers besides the seeder',
+      left: [metric(service, names.Seeds), metric(service, names.Leechers)],
+    }),
+    new cloudwatch.LogQueryWidget({
+      title: 'Objects by bytes served (last period of the dashboard)',
+      logGroupNames: [seeder.logGroup.logGroupName],
+      queryLines: [
+        `fields object, ${names.ServedBytes}, ${names.DeliveredBytes}`,
+        `filter ispresent(${names.ServedBytes})`,
+        `stats sum(${names.ServedBytes}) as served, sum(${names.DeliveredBytes}) as delivered, sum(${names.Completions}) as completions by object`,
+        'sort served desc',
+        'limit 20',
+      ],
+      width: 24,
+    }),
+  ];
 }
 
 export { Monitoring };

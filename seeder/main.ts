@@ -1,9 +1,12 @@
 // The seeder service (Fargate behind an NLB, or run by hand): peer wire + HTTP/UDP tracker for
 // every READY object. Thin: configuration from the environment, clients, src/seeding, logging.
 import { Logger } from '@aws-lambda-powertools/logger';
+import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
 import { RecordStore } from '../src/records/index.js';
 import { Seeder, seederConfigFrom } from '../src/seeding/index.js';
+import type { EgressPeriod } from '../src/seeding/index.js';
 import { awsClients } from '../src/service/awsClients.js';
+import { METRICS_NAMESPACE, SeederMetrics } from '../src/service/metricNames.js';
 import { silenceSdkNodeVersionWarning } from '../src/service/sdkNodeVersionWarning.js';
 import { AnonymousRangeReader, BUCKET_VERDICT_TTL_MS, PublicAccess, anonymousS3Client } from '../src/storage/index.js';
 
@@ -13,6 +16,32 @@ silenceSdkNodeVersionWarning();
 
 const logger = new Logger({ serviceName: 's3-torrent', logLevel: 'INFO' });
 logger.appendKeys({ component: 'seeder' });
+
+const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SeederMetrics.service });
+
+/** One EMF line per object (the object a property, not a dimension: see SeederMetrics), and a warning for counts not kept. */
+function emitEgress(period: EgressPeriod): void {
+  const { names } = SeederMetrics;
+  for (const figures of period.figures) {
+    const { bucket, key, etag } = figures.object;
+    metrics.addMetadata('object', `s3://${bucket}/${key}`);
+    metrics.addMetadata('etag', etag);
+    metrics.addMetadata('periodMs', String(period.periodMs));
+    metrics.addMetric(names.ServedBytes, MetricUnit.Bytes, figures.servedBytes);
+    metrics.addMetric(names.PeerDownloadedBytes, MetricUnit.Bytes, figures.peerDownloadedBytes);
+    metrics.addMetric(names.Completions, MetricUnit.Count, figures.completions);
+    metrics.addMetric(names.DeliveredBytes, MetricUnit.Bytes, figures.completions * figures.size);
+    metrics.addMetric(names.Seeds, MetricUnit.Count, figures.seeds);
+    metrics.addMetric(names.Leechers, MetricUnit.Count, figures.leechers);
+    metrics.publishStoredMetrics();
+  }
+  const dropped = period.droppedUpdates + period.droppedWrites;
+  if (dropped > 0 || period.failedWrites > 0) {
+    logger.warn('egress counts not kept', { droppedUpdates: period.droppedUpdates, droppedWrites: period.droppedWrites, failedWrites: period.failedWrites, failure: period.failure });
+    metrics.addMetric(names.EgressCountsDropped, MetricUnit.Count, dropped);
+    metrics.publishStoredMetrics();
+  }
+}
 
 const config = seederConfigFrom();
 const clients = awsClients(config.aws);
@@ -30,6 +59,7 @@ const seeder = await Seeder.start(
   },
   {
     swarmStopped: (swarm, reason) => logger.info('swarm stopped', { object: swarm.torrent.id, reason }),
+    egress: emitEgress,
     error: (message, error) => logger.error(message, { error: error instanceof Error ? error.message : String(error) }),
     sharedStore: (status) => {
       if (status.state === 'down') logger.warn('shared swarm store unavailable: tracking this task\'s peers only until it is back', { reason: status.reason });

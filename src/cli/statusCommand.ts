@@ -3,12 +3,13 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { EnvReader, awsConfigFrom } from '../config.js';
 import { S3TorrentError } from '../errors.js';
 import { DEFAULT_PORTS } from '../local/localConfig.js';
-import { RecordStore, piecesProgress, recordsUnder } from '../records/index.js';
-import type { ObjectRecord } from '../records/index.js';
+import { RecordStore, egressTotals, piecesProgress, recordsUnder } from '../records/index.js';
+import type { EgressTotals, ObjectRecord } from '../records/index.js';
 import { LOCAL_CREDENTIALS } from '../service/credentials.js';
 import type { CliOutput } from './commands.js';
 import { StatusError, UsageError } from './errors.js';
 import { parseS3Url } from './s3Url.js';
+import { formatBytes } from './sizes.js';
 
 /** The records table of the local stack, and the seeder's default (S3TORRENT_TABLE). */
 const DEFAULT_TABLE = 's3-torrent';
@@ -51,9 +52,37 @@ interface StatusView {
   readonly piecesTotal: number;
   /** The v1 torrent's infohash, and the hybrid torrent's v1 and v2 ones (null until hashed). */
   readonly infoHashes: { readonly v1: string | null; readonly hybridV1: string | null; readonly hybridV2: string | null };
+  /**
+   * What BitTorrent delivered of this version, as the seeders counted it (null: nothing counted
+   * yet). Read for single objects only, not for `--recursive` lists.
+   */
+  readonly egress?: EgressView | null;
 }
 
-function viewOf(record: ObjectRecord): StatusView {
+/** The egress totals of the record's version, as status shows them. */
+interface EgressView {
+  /** Block bytes the seeders sent. Bytes clients took from the webseed (S3 GETs) are not counted: S3 bills them, we never see them. */
+  readonly servedBytes: number;
+  /** Completed downloads peers reported, and completions × size. */
+  readonly completions: number;
+  readonly deliveredBytes: number;
+  /** Bytes peers reported downloading from anyone (us, each other, the webseed), clamped per peer. */
+  readonly peerDownloadedBytes: number;
+  /** The swarm as the last seeder to report saw it, and when. */
+  readonly swarm: { readonly seeds: number; readonly leechers: number; readonly seenAt: string };
+}
+
+function egressViewOf(totals: EgressTotals): EgressView {
+  return {
+    servedBytes: totals.servedBytes,
+    completions: totals.completions,
+    deliveredBytes: totals.completions * totals.size,
+    peerDownloadedBytes: totals.peerDownloadedBytes,
+    swarm: totals.swarm,
+  };
+}
+
+function viewOf(record: ObjectRecord, egress?: EgressTotals | null): StatusView {
   return {
     bucket: record.bucket,
     key: record.key,
@@ -68,7 +97,24 @@ function viewOf(record: ObjectRecord): StatusView {
       hybridV1: record.torrents?.hybrid.infoHashV1 ?? null,
       hybridV2: record.torrents?.hybrid.infoHashV2 ?? null,
     },
+    ...(egress === undefined ? {} : { egress: egress === null ? null : egressViewOf(egress) }),
   };
+}
+
+/** "served by us 1.2 GiB of 40 GiB delivered (3%)", what peers reported, and the swarm. */
+function egressLines(egress: EgressView | null): string[] {
+  if (egress === null) return ['served:       nothing counted yet (no seeder has reported this version)'];
+  const served = `served by us ${formatBytes(egress.servedBytes)}`;
+  const downloads = `${egress.completions} completed download${egress.completions === 1 ? '' : 's'}`;
+  const share = egress.deliveredBytes === 0
+    ? `${served}; ${downloads} reported`
+    : `${served} of ${formatBytes(egress.deliveredBytes)} delivered (${Math.round((100 * egress.servedBytes) / egress.deliveredBytes)}%), ${downloads}`;
+  const { seeds, leechers, seenAt } = egress.swarm;
+  return [
+    `served:       ${share}`,
+    `reported:     peers reported ${formatBytes(egress.peerDownloadedBytes)} downloaded (from us, each other and the webseed)`,
+    `swarm:        ${seeds} seed${seeds === 1 ? '' : 's'} and ${leechers} leecher${leechers === 1 ? '' : 's'} besides the seeder, at ${seenAt}`,
+  ];
 }
 
 function textLines(view: StatusView): string[] {
@@ -84,6 +130,7 @@ function textLines(view: StatusView): string[] {
   if (view.infoHashes.v1 !== null) lines.push(`infohash v1:  ${view.infoHashes.v1}`);
   if (view.infoHashes.hybridV1 !== null) lines.push(`hybrid v1:    ${view.infoHashes.hybridV1}`);
   if (view.infoHashes.hybridV2 !== null) lines.push(`hybrid v2:    ${view.infoHashes.hybridV2}`);
+  if (view.egress !== undefined) lines.push(...egressLines(view.egress));
   return lines;
 }
 
@@ -142,7 +189,8 @@ async function reading<T>(where: string, read: () => Promise<T>): Promise<T> {
 
 /**
  * `s3-torrent status s3://bucket/key…`: what the records table says of each object (state,
- * reason, when it changed, ETag, infohashes, pieces hashed), read with the caller's own AWS
+ * reason, when it changed, ETag, infohashes, pieces hashed, and for a single object what the
+ * seeders served of its version against what peers got), read with the caller's own AWS
  * credentials, or from the local stack's DynamoDB. `--recursive` lists every record under a
  * prefix, one line each; `--json` prints one object per record, one per line.
  *
@@ -154,8 +202,8 @@ async function statusCommand(args: StatusArgs, io: CliOutput): Promise<void> {
   const targets = args.targets.map((target) => ({ target, ...parseS3Url(target, args.recursive) }));
   const { documents, table, where, destroy } = openTable(args);
   const store = new RecordStore({ client: documents, tableName: table });
-  const show = (record: ObjectRecord): void => {
-    const view = viewOf(record);
+  const show = (record: ObjectRecord, egress?: EgressTotals | null): void => {
+    const view = viewOf(record, egress);
     if (args.json) io.out(JSON.stringify(view));
     else if (args.recursive) io.out(listLine(view));
     else textLines(view).forEach((line) => io.out(line));
@@ -165,7 +213,8 @@ async function statusCommand(args: StatusArgs, io: CliOutput): Promise<void> {
       if (!args.recursive) {
         const record = await reading(where, () => store.get(bucket, key));
         if (record === undefined) throw new StatusError(`no record of ${target} in ${where} (never asked for: prewarm it)`);
-        show(record);
+        const egress = await reading(where, () => egressTotals(store, bucket, key, record.etag));
+        show(record, egress ?? null);
         continue;
       }
       let found = 0;
@@ -183,4 +232,4 @@ async function statusCommand(args: StatusArgs, io: CliOutput): Promise<void> {
 }
 
 export { DEFAULT_TABLE, LOCAL_DYNAMODB_ENDPOINT, statusCommand };
-export type { StatusArgs, StatusView };
+export type { EgressView, StatusArgs, StatusView };

@@ -25,6 +25,7 @@ import type { S3NotificationRecord } from './s3Events.js';
 import { startSqsConsumer } from './sqsRunner.js';
 import { loopbackHosts } from './ports.js';
 import { DEFAULT_CHANGE_POLL_MS, DEFAULT_MAX_FETCHES, Seeder } from '../seeding/index.js';
+import type { EgressPeriod } from '../seeding/index.js';
 import { PeerServerDefaults } from '../wire/index.js';
 import type { Swarm } from '../wire/index.js';
 import { AnonymousRangeReader, BUCKET_VERDICT_TTL_MS, PublicAccess, anonymousS3Client } from '../storage/index.js';
@@ -162,6 +163,21 @@ async function makeDemoBucketPublic(clients: ReturnType<typeof awsClients>, buck
   await clients.s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: JSON.stringify(policy) }));
 }
 
+/** The local stack's log of one egress period: a line per object, and one for counts not kept. */
+function egressLines(period: EgressPeriod): string[] {
+  const seconds = (period.periodMs / 1000).toFixed(1);
+  const lines = period.figures.map((f) => [
+    `egress s3://${f.object.bucket}/${f.object.key} (ETag ${f.object.etag}) over ${seconds} s:`,
+    `served ${f.servedBytes} bytes, peers reported ${f.peerDownloadedBytes} bytes downloaded,`,
+    `${f.completions} completed (${f.completions * f.size} bytes delivered), swarm ${f.seeds} seeds ${f.leechers} leechers`,
+  ].join(' '));
+  const dropped = period.droppedUpdates + period.droppedWrites;
+  if (dropped > 0 || period.failedWrites > 0) {
+    lines.push(`egress counts not kept: ${dropped} dropped, ${period.failedWrites} writes failed${period.failure === undefined ? '' : ` (${period.failure})`}`);
+  }
+  return lines;
+}
+
 /** The seeder and tracker on loopback (IPv4, and IPv6 when the machine has it), as the Fargate service runs them. */
 async function startLocalSeeder(
   clients: ReturnType<typeof awsClients>,
@@ -197,6 +213,7 @@ async function startLocalSeeder(
       // Every local peer is on 127.0.0.1: the per-address limit must not get in the way.
       maxConnectionsPerIp: PeerServerDefaults.maxConnections,
       maxUnchoked: PeerServerDefaults.maxUnchoked,
+      egressFlushMs: config.seederEgressFlushMs,
       sharedStore,
     },
     {
@@ -218,6 +235,7 @@ async function startLocalSeeder(
           stopped.delete(oldest);
         }
       },
+      egress: (period) => egressLines(period).forEach((line) => log(`${name}: ${line}`)),
       error: (message, error) => log(`${name}: ${message}: ${String(error)}`),
       sharedStore: (status) => log(`${name}: shared swarm store ${status.state === 'up' ? 'connected' : `unavailable, tracking this seeder's peers only: ${status.reason}`}`),
     },

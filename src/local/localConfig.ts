@@ -24,6 +24,9 @@ type S3Backend = { readonly kind: 'embedded' } | { readonly kind: 'rgw' } | { re
  */
 const LOCAL_SWEEP_SECONDS = 5;
 
+/** The local seeder logs and stores its egress counts every 10 s: locally writes cost nothing. */
+const LOCAL_EGRESS_FLUSH_MS = 10_000;
+
 /** Locally a job untouched this long is re-queued: above the local hash queue's visibility timeout (120 s). */
 const LOCAL_STALE_JOB_SECONDS = 300;
 
@@ -66,6 +69,8 @@ interface LocalStackConfig {
   readonly webseeds: boolean;
   /** Bytes of object spans the local seeder caches. */
   readonly seederCacheBytes: number;
+  /** How often the local seeder logs and stores what it served (S3TORRENT_SEEDER_EGRESS_FLUSH_MS). */
+  readonly seederEgressFlushMs: number;
   /** Concurrent hash-worker invocations (the Lambda's maximum concurrency). */
   readonly workers: number;
   readonly hashThreads: number;
@@ -118,6 +123,7 @@ function localStackConfigFrom(
       tracker: port('S3TORRENT_TRACKER_PORT', DEFAULT_PORTS.tracker),
     },
     seederCacheBytes: reader.integer('S3TORRENT_SEEDER_CACHE_BYTES', 128 * 1024 * 1024, 16 * 1024 * 1024),
+    seederEgressFlushMs: reader.integer('S3TORRENT_SEEDER_EGRESS_FLUSH_MS', LOCAL_EGRESS_FLUSH_MS, 100, 3_600_000),
     webseeds: reader.oneOf('S3TORRENT_LOCAL_WEBSEEDS', ['on', 'off'] as const, 'on') === 'on',
     seeder: reader.oneOf('S3TORRENT_LOCAL_SEEDER', ['on', 'off'] as const, 'on') === 'on',
     seeders: overrides.seeders ?? reader.integer('S3TORRENT_LOCAL_SEEDERS', 1, 1, MAX_LOCAL_SEEDERS),

@@ -13,12 +13,14 @@ export {
 } from './errors.js';
 export { CHANGE_TTL_SECONDS, ChangeLog } from './ChangeLog.js';
 export { RecordStore } from './RecordStore.js';
+export { addEgress, egressTotals } from './egressTotals.js';
 export { claimStaleRecord, republishRecord, scanRecordsPage } from './maintenance.js';
 export { RecordLimits, RecordState, TableKeys, aliasPartitionKey, recordPartitionKey, segmentSortKey } from './schema.js';
 export { piecesProgress, recordsUnder } from './recordsUnder.js';
 export { readyVersion } from './readyVersion.js';
 export { createRecordTable, recordTableDefinition } from './table.js';
 export type { ChangeNote, ObjectChange } from './ChangeLog.js';
+export type { EgressIncrement, EgressTotals } from './egressTotals.js';
 export type { ObjectRecord, SegmentResult, StoredTorrent } from './schema.js';
 export type { TableDefinition } from './table.js';
 export type { HasTableAccess, TableAccess } from './recordItem.js';

@@ -5,6 +5,7 @@
  * |---|---|---|---|
  * | object record | `o/<bucket>/<key>` | `record` | one per object; `gsiBucket`/`gsiKey` feed the byBucket index |
  * | segment result | `o/<bucket>/<key>` | `seg/<etag>/<attemptId>/<index, 6 digits>` | piece hashes of one segment of one hashing attempt (hashingAttempts.ts); `expiresAt` TTL |
+ * | egress totals | `o/<bucket>/<key>` | `egress/<etag>` | what the seeders served and peers reported of one version (egressTotals.ts) |
  * | infohash alias | `ih/<40 hex>` | `alias` | v1 infohash, hybrid v1 infohash, truncated hybrid v2 → the object |
  * | change | `chg/<UTC date>` | `<ISO time>#<bucket>/<key>` | a transition that stops a swarm (ChangeLog.ts); `expiresAt` TTL |
  *
@@ -116,9 +117,14 @@ function segmentPrefix(etag: string, attemptId: string): string {
   return `seg/${etag}/${attemptId}/`;
 }
 
+/** The item of one version's egress totals: keyed by ETag, so a new version starts from zero. */
+function egressSortKey(etag: string): string {
+  return `egress/${etag}`;
+}
+
 function aliasPartitionKey(infoHashHex: string): string {
   return `ih/${infoHashHex.slice(0, 40).toLowerCase()}`;
 }
 
-export { RecordLimits, RecordState, TableKeys, aliasPartitionKey, recordPartitionKey, segmentPrefix, segmentSortKey };
+export { RecordLimits, RecordState, TableKeys, aliasPartitionKey, egressSortKey, recordPartitionKey, segmentPrefix, segmentSortKey };
 export type { ObjectRecord, SegmentResult, StoredTorrent };

@@ -1,6 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { JobType, sendHashJobs } from '../queue/index.js';
+import { addEgress } from '../records/index.js';
 import type { RecordStore } from '../records/index.js';
 import {
   ForbiddenReason,
@@ -16,6 +17,8 @@ import { TrackerServer } from '../tracker/index.js';
 import type { AnnounceNotice, StoreStatus, TrackedPeer } from '../tracker/index.js';
 import { PeerServer } from '../wire/index.js';
 import type { Swarm } from '../wire/index.js';
+import { EgressAccounting } from './EgressAccounting.js';
+import type { EgressPeriod } from './EgressAccounting.js';
 import { IDLE_REASON, SwarmDirectory } from './SwarmDirectory.js';
 import type { SeederConfig } from './config.js';
 import { startRevalidation } from './revalidation.js';
@@ -38,6 +41,8 @@ interface SeederClients {
 /** What the seeder tells its operator (a logger in main.ts, nothing in tests). */
 interface SeederEvents {
   swarmStopped?(swarm: Swarm, reason: string): void;
+  /** Every `egressFlushMs`: what was served and reported per object (for metrics and the log). */
+  egress?(period: EgressPeriod): void;
   error?(message: string, error: unknown): void;
   /** The shared swarm store went down (tracking carries on in process) or came back. */
   sharedStore?(status: StoreStatus): void;
@@ -58,12 +63,19 @@ class Seeder {
     public readonly tracker: TrackerServer,
     public readonly directory: SwarmDirectory,
     private readonly revalidation: Revalidation,
+    private readonly egress: EgressAccounting,
   ) {}
 
   /** @throws when a port cannot be bound. */
   public static async start(settings: SeederSettings, clients: SeederClients, events: SeederEvents = {}): Promise<Seeder> {
     const cache = new SpanCache({ maxBytes: settings.cacheBytes, maxFetches: settings.maxFetches });
     let tracker: TrackerServer | undefined;
+    const egress = new EgressAccounting({
+      flushMs: settings.egressFlushMs,
+      swarms: () => directory.swarms,
+      write: (increment) => addEgress(clients.records, increment),
+      report: (period) => events.egress?.(period),
+    });
     const directory = new SwarmDirectory({
       cache,
       source: {
@@ -76,9 +88,10 @@ class Seeder {
           return now.etag === object.etag ? 'public' : 'changed';
         },
         torrentBytes: (stored) => readStoredTorrent(clients.artifactsS3, settings.artifactsBucket, stored),
-        fetch: (object, offset, length) => clients.rangeReader.read(object, offset, length),
+        fetch: (object, offset, length, into) => clients.rangeReader.read(object, offset, length, into),
       },
       onStop: (swarm, reason, cause) => {
+        egress.swarmStopped(swarm, reason !== IDLE_REASON);
         if (reason === IDLE_REASON) return;
         for (const hash of swarm.torrent.views.keys()) tracker?.forget(hash);
         events.swarmStopped?.(swarm, reason);
@@ -106,18 +119,25 @@ class Seeder {
       port: settings.trackerPort,
       registry: { isServable: (hex) => directory.isServable(hex) },
       seeders,
-      onAnnounce: (notice) => Seeder.dialLeecher(notice, peers, directory, seeders()),
+      onAnnounce: (notice) => {
+        const swarm = directory.running(notice.infoHashHex);
+        if (swarm !== undefined) egress.announce(notice, swarm);
+        Seeder.dialLeecher(notice, peers, directory, seeders());
+      },
       sharedStore: settings.sharedStore,
       onSharedStoreStatus: (status) => events.sharedStore?.(status),
     });
     const revalidation = startRevalidation(directory, clients.records, settings, (message, error) => events.error?.(message, error));
-    return new Seeder(peers, tracker, directory, revalidation);
+    return new Seeder(peers, tracker, directory, revalidation, egress);
   }
 
+  /** Stops serving, then reports and writes the last egress counts (bounded in time: EgressAccounting.close). */
   public async close(): Promise<void> {
+    this.egress.shuttingDown();
     this.revalidation.stop();
     this.directory.stopAll('seeder stopping');
     await Promise.all([this.peers.close(), this.tracker.close()]);
+    await this.egress.close();
   }
 
   /** Some clients (Transmission on loopback, peers behind stale trackers) only download when dialled. */

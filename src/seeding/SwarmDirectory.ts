@@ -20,8 +20,8 @@ interface SwarmSource {
    * access public).
    */
   anonymousState(object: ObjectVersion): Promise<AnonymousState>;
-  /** Anonymous ranged GET of exactly this version (If-Match on its ETag). */
-  fetch(object: ObjectVersion, offset: number, length: number): Promise<Buffer>;
+  /** Anonymous ranged GET of exactly this version (If-Match on its ETag), best read into `into`. */
+  fetch(object: ObjectVersion, offset: number, length: number, into: Buffer): Promise<Buffer>;
 }
 
 /** What S3 says about a swarm's version (see `SwarmSource.anonymousState`). */
@@ -116,6 +116,12 @@ class SwarmDirectory {
     return found;
   }
 
+  /** The running swarm a 40-hex infohash names, if it is loaded now (no lookup): what an accepted announce concerns. */
+  public running(infoHashHex: string): Swarm | undefined {
+    const swarm = this.byHash.get(infoHashHex.toLowerCase());
+    return swarm?.active === true ? swarm : undefined;
+  }
+
   public async isServable(infoHashHex: string): Promise<boolean> {
     return (await this.lookup(infoHashHex)) !== undefined;
   }
@@ -203,7 +209,7 @@ class SwarmDirectory {
       const created = new Swarm({
         torrent: new SwarmTorrent(object, { v1, hybrid }),
         cache: this.options.cache,
-        fetch: (offset, length) => this.options.source.fetch(object, offset, length),
+        fetch: (offset, length, into) => this.options.source.fetch(object, offset, length, into),
         onStop: (stopped, reason, cause) => this.forget(stopped, objectKey, reason, cause),
       });
       // Another lookup of a sibling infohash may have raced us here: keep the first.

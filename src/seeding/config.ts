@@ -29,6 +29,13 @@ const DEFAULT_RECHECK_MS = 60_000;
  */
 const DEFAULT_RECHECKS_PER_SECOND = 5;
 
+/**
+ * How often the seeder reports what it served and what peers reported (metrics, log) and adds
+ * it to each object's totals in DynamoDB: CloudWatch's finest standard resolution, and one
+ * small write per active object a minute.
+ */
+const DEFAULT_EGRESS_FLUSH_MS = 60_000;
+
 /** Well-known BitTorrent ports: peers 6881, tracker 6969. */
 const DEFAULT_PEER_PORT = 6881;
 const DEFAULT_TRACKER_PORT = 6969;
@@ -54,6 +61,7 @@ const SeederEnv = {
   MaxConnections: 'S3TORRENT_SEEDER_MAX_CONNECTIONS',
   MaxConnectionsPerIp: 'S3TORRENT_SEEDER_MAX_CONNECTIONS_PER_IP',
   MaxUnchoked: 'S3TORRENT_SEEDER_MAX_UNCHOKED',
+  EgressFlushMs: 'S3TORRENT_SEEDER_EGRESS_FLUSH_MS',
   /** `redis://host:port` or `rediss://host:port` (TLS): the swarm store shared by several tasks; unset, the tracker keeps its swarms in process. */
   SwarmStore: 'S3TORRENT_SWARM_STORE',
   SwarmStoreUser: 'S3TORRENT_SWARM_STORE_USER',
@@ -91,6 +99,8 @@ interface SeederConfig {
   readonly maxConnections: number;
   readonly maxConnectionsPerIp: number;
   readonly maxUnchoked: number;
+  /** How often egress counts are reported and added to the persisted totals (EgressAccounting). */
+  readonly egressFlushMs: number;
   /** The Valkey/Redis store several tasks share their swarms through; undefined: this task's own peers only. */
   readonly sharedStore?: SwarmStoreOptions | undefined;
 }
@@ -125,6 +135,7 @@ function seederConfigFrom(env: Env = process.env): SeederConfig {
     maxConnections: reader.integer(SeederEnv.MaxConnections, PeerServerDefaults.maxConnections, 1, 100_000),
     maxConnectionsPerIp: reader.integer(SeederEnv.MaxConnectionsPerIp, PeerServerDefaults.maxConnectionsPerIp, 1, 100_000),
     maxUnchoked: reader.integer(SeederEnv.MaxUnchoked, PeerServerDefaults.maxUnchoked, 1, 10_000),
+    egressFlushMs: reader.integer(SeederEnv.EgressFlushMs, DEFAULT_EGRESS_FLUSH_MS, 100, 3_600_000),
     sharedStore: sharedStoreFrom(reader),
   });
 }
@@ -143,6 +154,7 @@ function sharedStoreFrom(reader: EnvReader): SwarmStoreOptions | undefined {
 export {
   DEFAULT_CACHE_BYTES,
   DEFAULT_CHANGE_POLL_MS,
+  DEFAULT_EGRESS_FLUSH_MS,
   DEFAULT_MAX_FETCHES,
   DEFAULT_PEER_PORT,
   DEFAULT_RECHECKS_PER_SECOND,

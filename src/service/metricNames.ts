@@ -46,9 +46,34 @@ const HandlerMetrics = {
   },
 } as const;
 
+/**
+ * What the seeder service emits every egress period (EMF on stdout, which CloudWatch Logs turns
+ * into metrics): one line per object with the object as a property, not a dimension, so the
+ * metrics sum over objects at no cost per object and Logs Insights still breaks them down.
+ * Bytes clients fetch from the webseed (S3 GETs) are S3's to count, not ours.
+ */
+const SeederMetrics = {
+  service: 'seeder',
+  names: {
+    /** Block bytes the seeder sent in piece messages (TCP and uTP). */
+    ServedBytes: 'ServedBytes',
+    /** Bytes peers reported downloading (announce `downloaded`), clamped per peer. */
+    PeerDownloadedBytes: 'PeerDownloadedBytes',
+    /** Downloads peers reported complete. */
+    Completions: 'Completions',
+    /** Completions × the object's size. */
+    DeliveredBytes: 'DeliveredBytes',
+    /** Peers with the whole object, and the others, heard from lately (the seeder not counted). */
+    Seeds: 'Seeds',
+    Leechers: 'Leechers',
+    /** Counts the seeder could not keep (queue full, writes out of time): should stay 0. */
+    EgressCountsDropped: 'EgressCountsDropped',
+  },
+} as const;
+
 /** The metric counting a `?torrent` reply of this HTTP status. */
 function answeredMetricName(status: number): string {
   return `Answered${Math.floor(status / 100)}xx`;
 }
 
-export { HandlerMetrics, METRICS_NAMESPACE, answeredMetricName };
+export { HandlerMetrics, METRICS_NAMESPACE, SeederMetrics, answeredMetricName };

@@ -38,16 +38,17 @@ class AnonymousRangeReader {
   }
 
   /**
-   * `length` bytes from `offset` of exactly this version.
+   * `length` bytes from `offset` of exactly this version, read into `into` when given (at least
+   * `length` bytes; the result is then a view of it).
    *
    * @throws ObjectChangedError (412, or another ETag served), ObjectNotPublicError (403),
    *   ObjectMissingError (404), StorageUnavailableError (anything else, timeouts included).
    */
-  public async read(target: ObjectTarget, offset: number, length: number): Promise<Buffer> {
+  public async read(target: ObjectTarget, offset: number, length: number, into?: Buffer): Promise<Buffer> {
     const { bucket, key, etag } = target;
     let reply: RangeReply;
     try {
-      reply = await this.connections.get(new URL(this.urlOf(bucket, key)), offset, length, { 'If-Match': etag, 'User-Agent': USER_AGENT });
+      reply = await this.connections.get(new URL(this.urlOf(bucket, key)), offset, length, { 'If-Match': etag, 'User-Agent': USER_AGENT }, into);
     } catch (error) {
       throw unavailable(target, error);
     }

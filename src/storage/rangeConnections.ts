@@ -35,6 +35,8 @@ interface RangeReply {
 
 interface Pending {
   readonly length: number;
+  /** Where the body goes, when the caller gave a buffer of at least `length` bytes. */
+  readonly into: Buffer | undefined;
   readonly resolve: (reply: RangeReply) => void;
   readonly reject: (error: Error) => void;
 }
@@ -78,15 +80,18 @@ class RangeConnection {
     this.socket.on('close', () => this.close(new Error('connection closed by the server')));
   }
 
-  /** Sends one GET; resolves with the reply once `length` bytes of body (or all of it) are in. */
-  public request(text: string, length: number): Promise<RangeReply> {
+  /**
+   * Sends one GET; resolves with the reply once `length` bytes of body (or all of it) are in,
+   * read into `into` when given (the body is then a view of it).
+   */
+  public request(text: string, length: number, into?: Buffer): Promise<RangeReply> {
     if (this.pending !== undefined || this.closed) return Promise.reject(new Error('connection busy or closed'));
     this.received = 0;
     this.headLength = 0;
     this.body = undefined;
     this.socket.setTimeout(this.timeoutMs);
     return new Promise<RangeReply>((resolve, reject) => {
-      this.pending = { length, resolve, reject };
+      this.pending = { length, into: into !== undefined && into.length >= length ? into : undefined, resolve, reject };
       this.socket.write(text);
     });
   }
@@ -143,7 +148,7 @@ class RangeConnection {
     this.reusable = ok && wanted === declared && headers.get('connection')?.toLowerCase() !== 'close';
     const early = this.head.subarray(end + HEAD_END.length, this.headLength);
     if (early.length > wanted) this.reusable = false;
-    this.body = Buffer.allocUnsafe(wanted);
+    this.body = pending.into?.subarray(0, wanted) ?? Buffer.allocUnsafe(wanted);
     this.filled = early.copy(this.body, 0, 0, wanted);
     return true;
   }
@@ -189,11 +194,12 @@ class RangeConnections {
   /**
    * GETs `length` bytes from `offset` of `url` with the extra headers. A request that fails on a
    * reused connection before any byte of the reply came back is sent once more on a new one
-   * (the server closed the idle connection as we sent).
+   * (the server closed the idle connection as we sent). The body is read into `into` when given
+   * (at least `length` bytes); a failed request may have written into it.
    *
    * @throws Error for a network failure, a timeout or a reply this client does not read.
    */
-  public async get(url: URL, offset: number, length: number, headers: Readonly<Record<string, string>>): Promise<RangeReply> {
+  public async get(url: URL, offset: number, length: number, headers: Readonly<Record<string, string>>, into?: Buffer): Promise<RangeReply> {
     const lines = [`GET ${url.pathname}${url.search} HTTP/1.1`, `Host: ${url.host}`, `Range: bytes=${offset}-${offset + length - 1}`];
     for (const [name, value] of Object.entries(headers)) {
       if (/[\r\n]/.test(value)) throw new Error(`header ${name} holds a line break`);
@@ -202,10 +208,11 @@ class RangeConnections {
     const text = `${lines.join('\r\n')}\r\n\r\n`;
     const connection = this.take(url);
     try {
-      return await connection.request(text, length);
+      return await connection.request(text, length, into);
     } catch (error) {
       if (!connection.reused || connection.received > 0) throw error;
-      return this.open(url).request(text, length);
+      // Nothing was received on the failed connection, so nothing was written into `into`.
+      return this.open(url).request(text, length, into);
     }
   }
 

@@ -206,7 +206,7 @@ class Tracker {
     const onAnnounce = this.options.onAnnounce;
     if (onAnnounce === undefined) return;
     try {
-      onAnnounce({ infoHashHex: request.infoHashHex, peer: { ip: self.ip, port: self.port }, left: request.left, event: request.event });
+      onAnnounce({ infoHashHex: request.infoHashHex, peer: { ip: self.ip, port: self.port }, left: request.left, downloaded: request.downloaded, event: request.event });
     } catch {
       // The seeder's bookkeeping must not turn into a failed announce.
     }

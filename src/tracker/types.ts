@@ -17,6 +17,8 @@ interface AnnounceNotice {
   readonly peer: TrackedPeer;
   /** Bytes the peer still misses; 0 for a seed. */
   readonly left: number;
+  /** Bytes the peer says it downloaded since it started (its own count, unchecked: any peer may claim anything). */
+  readonly downloaded: number;
   readonly event: AnnounceEvent;
 }
 

@@ -380,21 +380,23 @@ class PeerConnection {
       this.queue.shift();
       const swarm = this.swarm as Swarm;
       this.readsInFlight += 1;
-      swarm.read(ref.index * swarm.torrent.pieceLength + ref.begin, ref.length).then(
-        (span) => {
+      // The block is copied out of the span at once (see PieceMessages), into a buffer reused
+      // once the socket is done with it: the cache reuses the span's buffer once it drops it.
+      const copy = (block: Buffer): Buffer | undefined => (this.phase === 'active' ? this.host.pieceMessages.take(ref.index, ref.begin, block) : undefined);
+      swarm.read(ref.index * swarm.torrent.pieceLength + ref.begin, ref.length, copy).then(
+        (message) => {
           this.readsInFlight -= 1;
-          if (this.phase !== 'active') {
+          if (message === undefined || this.phase !== 'active') {
+            if (message !== undefined) this.host.pieceMessages.release(message);
             this.host.releaseBlockBytes(ref.length);
             return;
           }
-          // A copy (see PieceMessages), into a buffer reused once the socket is done with it.
-          const message = this.host.pieceMessages.take(ref.index, ref.begin, span);
           this.send(message, () => {
             this.host.pieceMessages.release(message);
             this.host.releaseBlockBytes(ref.length);
           });
-          this.uploaded += span.length;
-          swarm.recordServed(span.length);
+          this.uploaded += ref.length;
+          swarm.recordServed(ref.length);
           this.pump();
         },
         (error: unknown) => {

@@ -23,8 +23,8 @@ interface SwarmMember {
 interface SwarmOptions {
   readonly torrent: SwarmTorrent;
   readonly cache: SpanCache;
-  /** Reads bytes of this exact object version from S3 (anonymous, If-Match on its ETag). */
-  readonly fetch: (offset: number, length: number) => Promise<Buffer>;
+  /** Reads bytes of this exact object version from S3 (anonymous, If-Match on its ETag), best into `into`. */
+  readonly fetch: (offset: number, length: number, into: Buffer) => Promise<Buffer>;
   /** Called once when the swarm stops, with the reason and the read error that caused it if any. */
   readonly onStop: (swarm: Swarm, reason: string, cause: unknown) => void;
 }
@@ -74,13 +74,17 @@ class Swarm {
     this.members.delete(member);
   }
 
-  /** Bytes of the object; a failed read (changed, private, gone) is the caller's to report via `stop`. */
-  public async read(offset: number, length: number): Promise<Buffer> {
+  /**
+   * Calls `use` with bytes of the object, valid during the call only (the cache reuses a span's
+   * buffer once it drops it: copy what must outlive the call), and resolves with its result. A
+   * failed read (changed, private, gone) is the caller's to report via `stop`.
+   */
+  public read<T>(offset: number, length: number, use: (bytes: Buffer) => T): Promise<T> {
     const span = Math.floor(offset / this.source.spanBytes);
     // Most clients pick pieces at random; reading ahead then only wastes GETs and cache.
     if (span === this.lastSpan + 1) this.options.cache.prefetchAfter(this.source, offset);
     this.lastSpan = span;
-    return this.options.cache.read(this.source, offset, length);
+    return this.options.cache.read(this.source, offset, length, use);
   }
 
   /** When the swarm stopped (epoch ms), if it has. */

@@ -259,6 +259,15 @@ class PeerClient {
     return { ok: true, metadata };
   }
 
+  /** Stops reading the socket: what the seeder sends waits in its buffers (a slow peer). */
+  public pause(): void {
+    this.socket.pause();
+  }
+
+  public resume(): void {
+    this.socket.resume();
+  }
+
   /** Raw bytes, as they are (a fuzzer's). */
   public send(data: Buffer): void {
     if (!this.closed && !this.socket.destroyed) this.socket.write(data);

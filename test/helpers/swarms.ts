@@ -41,17 +41,24 @@ async function torrentsOf(data: Buffer, name: string): Promise<TestTorrents> {
   };
 }
 
-/** A swarm of `object` whose bytes are `data`, in memory; `stops` collects why it stopped. */
-async function memorySwarm(object: ObjectVersion, data: Buffer): Promise<{ swarm: Swarm; stops: string[] }> {
+/**
+ * A swarm of `object` whose bytes are `data`, in memory, behind a cache of 1 MiB; `stops`
+ * collects why it stopped. Spans are read into the buffers the cache lends, as from S3.
+ */
+async function memorySwarm(object: ObjectVersion, data: Buffer): Promise<{ swarm: Swarm; stops: string[]; cache: SpanCache }> {
   const torrents = await torrentsOf(data, object.key);
   const stops: string[] = [];
+  const cache = new SpanCache({ maxBytes: 1 << 20, maxFetches: 2 });
   const swarm = new Swarm({
     torrent: new SwarmTorrent(object, { v1: torrents.v1.inline as Uint8Array, hybrid: torrents.hybrid.inline as Uint8Array }),
-    cache: new SpanCache({ maxBytes: 1 << 20, maxFetches: 2 }),
-    fetch: async (offset, length) => data.subarray(offset, offset + length),
+    cache,
+    fetch: async (offset, length, into) => {
+      data.copy(into, 0, offset, offset + length);
+      return into;
+    },
     onStop: (_swarm, reason) => stops.push(reason),
   });
-  return { swarm, stops };
+  return { swarm, stops, cache };
 }
 
 export { PIECE_LENGTH, memorySwarm, torrentsOf };

@@ -1,4 +1,4 @@
-import { HandlerMetrics, METRICS_NAMESPACE } from '../../src/service/metricNames.js';
+import { HandlerMetrics, METRICS_NAMESPACE, SeederMetrics } from '../../src/service/metricNames.js';
 import { ALARM_TOPIC_ARN, CUSTOM_SETTINGS, HANDLER_ROLES, functionOf, logicalIdOf, onlyResource, resourcesOfType, synthesize, withPlaceholders } from './synth.js';
 import type { CfnResourceJson, TemplateJson } from './synth.js';
 
@@ -108,7 +108,7 @@ describe('Class: Monitoring', () => {
   });
 
   describe('dashboard', () => {
-    it("graphs every metric the handlers emit, by the namespace and names they emit them under", () => {
+    it("graphs every metric the handlers and the seeder emit, by the namespace and names they emit them under", () => {
       // Prepare & Act
       const { json } = synthesize();
 
@@ -116,7 +116,7 @@ describe('Class: Monitoring', () => {
       const [, dashboard] = onlyResource(json, 'AWS::CloudWatch::Dashboard');
       const body = JSON.parse(withPlaceholders(dashboard.Properties?.DashboardBody)) as { widgets: Array<{ properties: { metrics?: unknown[][] } }> };
       const graphed = body.widgets.flatMap((widget) => widget.properties.metrics ?? []).map((metric) => JSON.stringify(metric.slice(0, 4)));
-      for (const { service, names } of Object.values(HandlerMetrics)) {
+      for (const { service, names } of [...Object.values(HandlerMetrics), SeederMetrics]) {
         for (const name of Object.values(names)) {
           expect(graphed).toContain(JSON.stringify([METRICS_NAMESPACE, name, 'service', service]));
         }

@@ -13,7 +13,7 @@ interface SeederServiceTarget {
   readonly endpoints: { readonly s3: string; readonly dynamoDb: string; readonly sqs: string };
   /** Where the seeder queues re-hash jobs; unset: it queues none. */
   readonly hashQueueUrl?: string;
-  /** More of its environment, e.g. the shared swarm store. */
+  /** More environment variables (settings the test changes, e.g. the shared swarm store). */
   readonly env?: Readonly<Record<string, string>>;
 }
 
@@ -23,6 +23,8 @@ interface SeederService {
   readonly trackerPort: number;
   /** Every stderr line so far: what Node itself prints, and the log's warnings and errors (Powertools writes those to stderr). */
   readonly stderr: readonly string[];
+  /** Every stdout line so far: the log (Powertools JSON) and the metrics (EMF). */
+  readonly stdout: readonly string[];
 }
 
 /**
@@ -51,6 +53,7 @@ async function startSeederService(target: SeederServiceTarget, node: string): Pr
   });
   const lines: string[] = [];
   const stderr: string[] = [];
+  const stdout: string[] = [];
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no "seeding" line within ${START_TIMEOUT_MS} ms:\n${lines.join('\n')}`)), START_TIMEOUT_MS);
     child.once('exit', (code) => {
@@ -63,11 +66,12 @@ async function startSeederService(target: SeederServiceTarget, node: string): Pr
     });
     createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
       lines.push(line);
+      stdout.push(line);
       if (!line.includes('"seeding"')) return;
       const parsed = JSON.parse(line) as { peerPort: number; trackerPort: number };
       clearTimeout(timer);
       child.removeAllListeners('exit');
-      resolve({ child, peerPort: parsed.peerPort, trackerPort: parsed.trackerPort, stderr });
+      resolve({ child, peerPort: parsed.peerPort, trackerPort: parsed.trackerPort, stderr, stdout });
     });
   });
 }

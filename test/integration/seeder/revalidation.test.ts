@@ -7,7 +7,7 @@ import { startS3rver } from '../../../src/local/startS3rver.js';
 import type { S3rverHandle } from '../../../src/local/startS3rver.js';
 import { RecordStore } from '../../../src/records/index.js';
 import { LOCAL_CREDENTIALS } from '../../../src/service/credentials.js';
-import { DEFAULT_CHANGE_POLL_MS, DEFAULT_RECHECKS_PER_SECOND, DEFAULT_RECHECK_MS, MAX_LOOKUPS_PER_SECOND, Seeder } from '../../../src/seeding/index.js';
+import { DEFAULT_CHANGE_POLL_MS, DEFAULT_EGRESS_FLUSH_MS, DEFAULT_RECHECKS_PER_SECOND, DEFAULT_RECHECK_MS, MAX_LOOKUPS_PER_SECOND, Seeder } from '../../../src/seeding/index.js';
 import type { SeederSettings } from '../../../src/seeding/index.js';
 import { PublicVerdict } from '../../../src/config.js';
 import { AnonymousRangeReader, BUCKET_VERDICT_TTL_MS, PublicAccess, anonymousS3Client, baseS3Config } from '../../../src/storage/index.js';
@@ -129,6 +129,7 @@ describe('Seeder: revalidation cost with 1,000 active swarms, and a record chang
         maxConnections: PeerServerDefaults.maxConnections,
         maxConnectionsPerIp: PeerServerDefaults.maxConnectionsPerIp,
         maxUnchoked: PeerServerDefaults.maxUnchoked,
+        egressFlushMs: DEFAULT_EGRESS_FLUSH_MS,
         ...revalidation,
       },
       {

@@ -58,7 +58,7 @@ describe('Class: SwarmDirectory', () => {
     expect(matches.map((m) => m?.view.hybrid)).toEqual([false, true, true, false, true, true]);
     expect(source.lookups).toBeLessThanOrEqual(3);
     const swarm = matches[0]?.swarm;
-    expect((await swarm?.read(65_536 * 5, 1000))?.equals(data.subarray(65_536 * 5))).toBe(true);
+    expect((await swarm?.read(65_536 * 5, 1000, (bytes) => Buffer.from(bytes)))?.equals(data.subarray(65_536 * 5))).toBe(true);
   });
 
   it('answers nothing for an unknown infohash and remembers that briefly', async () => {

@@ -126,7 +126,7 @@ describe('Class: Tracker', () => {
   it('tells the seeder of each accepted announce with the socket address', async () => {
     const { tracker, notices } = harness();
     await tracker.announce(request({ port: 7001, left: 5, event: 'started' }), ip('::ffff:10.0.0.9'), 'both');
-    expect(notices).toEqual([{ infoHashHex: SERVED, peer: { ip: '10.0.0.9', port: 7001 }, left: 5, event: 'started' }]);
+    expect(notices).toEqual([{ infoHashHex: SERVED, peer: { ip: '10.0.0.9', port: 7001 }, left: 5, downloaded: 0, event: 'started' }]);
   });
 });
 
