@@ -12,6 +12,8 @@ import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freeLoopbackPort } from '../src/local/ports.js';
+import { startRedis } from '../src/local/startRedis.js';
+import type { RedisHandle } from '../src/local/startRedis.js';
 import { measuredRuns } from './config.js';
 import { median } from './measure.js';
 import { printMix, runMixRounds } from './trackerMix.js';
@@ -69,13 +71,34 @@ interface LoadResult {
   readonly firstError: string | undefined;
   /** CPU seconds the tracker process used per second of measurement (1 = one core busy). */
   readonly trackerCores: number | undefined;
+  /** Commands the shared store (redis-server) processed per second of measurement; undefined without one. */
+  readonly storeOpsPerSecond: number | undefined;
+}
+
+/** What redis-server has processed so far (INFO stats), over a short-lived connection. */
+async function storeCommands(store: RedisHandle): Promise<number> {
+  const { connect } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: HOST, port: store.port });
+    let text = '';
+    socket.setTimeout(2_000, () => socket.destroy(new Error('INFO timed out')));
+    socket.on('error', reject);
+    socket.on('connect', () => socket.write('*2\r\n$4\r\nINFO\r\n$5\r\nstats\r\n'));
+    socket.on('data', (chunk) => {
+      text += chunk.toString('latin1');
+      const found = /total_commands_processed:(\d+)/.exec(text);
+      if (found === null) return;
+      socket.destroy();
+      resolve(Number(found[1]));
+    });
+  });
 }
 
 /**
  * Keeps OUTSTANDING announces in flight for WARMUP_MS then `seconds`, counting the announce
  * replies that arrive in the measured window.
  */
-async function drive(socket: Socket, port: number, id: Buffer, seconds: number, pid: number | undefined): Promise<LoadResult> {
+async function drive(socket: Socket, port: number, id: Buffer, seconds: number, pid: number | undefined, store: RedisHandle | undefined): Promise<LoadResult> {
   const templates = announceTemplates();
   const inFlight = new Map<number, number>();
   let nextTransaction = 1;
@@ -126,6 +149,7 @@ async function drive(socket: Socket, port: number, id: Buffer, seconds: number, 
   try {
     fill();
     await sleep(WARMUP_MS);
+    const storeBefore = store === undefined ? undefined : await storeCommands(store);
     const cpuBefore = processCpuSeconds(pid);
     const started = performance.now();
     measuring = true;
@@ -133,6 +157,7 @@ async function drive(socket: Socket, port: number, id: Buffer, seconds: number, 
     measuring = false;
     const elapsed = (performance.now() - started) / 1000;
     const cpuAfter = processCpuSeconds(pid);
+    const storeAfter = store === undefined ? undefined : await storeCommands(store);
     sending = false;
     await sleep(LOST_AFTER_MS);
     return {
@@ -142,6 +167,7 @@ async function drive(socket: Socket, port: number, id: Buffer, seconds: number, 
       lost,
       firstError,
       trackerCores: cpuBefore === undefined || cpuAfter === undefined ? undefined : (cpuAfter - cpuBefore) / elapsed,
+      storeOpsPerSecond: storeBefore === undefined || storeAfter === undefined ? undefined : (storeAfter - storeBefore) / elapsed,
     };
   } finally {
     clearInterval(reaper);
@@ -150,9 +176,9 @@ async function drive(socket: Socket, port: number, id: Buffer, seconds: number, 
 }
 
 /** Starts a tracker, loads it, stops it. */
-async function measureTarget(id: TargetId, seconds: number, dir: string, children: Set<ChildProcess>): Promise<LoadResult> {
+async function measureTarget(id: TargetId, seconds: number, dir: string, children: Set<ChildProcess>, store: RedisHandle | undefined): Promise<LoadResult> {
   const port = await freeLoopbackPort();
-  const child = startTarget(id, port, dir, [INFO_HASH_HEX]);
+  const child = startTarget(id, port, dir, [INFO_HASH_HEX], undefined, id === 'ours-shared' ? store?.url : undefined);
   children.add(child);
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
@@ -165,7 +191,7 @@ async function measureTarget(id: TargetId, seconds: number, dir: string, childre
     const connection = await connectionId(socket, port, child).catch((error: unknown) => {
       throw new Error(`${id} did not start: ${error instanceof Error ? error.message : String(error)}${stderr === '' ? '' : `; it printed: ${stderr.trim()}`}`);
     });
-    return await drive(socket, port, connection, seconds, child.pid);
+    return await drive(socket, port, connection, seconds, child.pid, id === 'ours-shared' ? store : undefined);
   } finally {
     socket.close();
     await stop(child);
@@ -175,6 +201,7 @@ async function measureTarget(id: TargetId, seconds: number, dir: string, childre
 
 const TARGETS: readonly { readonly id: TargetId; readonly label: string }[] = [
   { id: 'ours', label: 'ours (src/tracker, Node, esbuild bundle)' },
+  { id: 'ours-shared', label: 'ours with shared store (synced to redis-server, as one of several tasks)' },
   { id: 'opentracker', label: 'opentracker (Debian package, C)' },
   { id: 'bittorrent-tracker', label: 'bittorrent-tracker 11 (npm, Node)' },
 ];
@@ -197,19 +224,26 @@ async function runTrackerBench(): Promise<number> {
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  let store: RedisHandle | undefined;
   try {
     progress('bundling src/tracker with esbuild ...');
+    // The shared store's row is skipped (and says why) where redis-server is not installed.
+    const storeProblem = await startRedis().then((started) => {
+      store = started;
+      return undefined;
+    }, (error: unknown) => (error instanceof Error ? error.message : String(error)));
     await bundleOurs(dir);
     const mix = await runMixRounds(runs, seconds, dir, children, progress);
     const results = new Map<TargetId, LoadResult[]>();
     const skipped = new Map<TargetId, string>();
+    if (storeProblem !== undefined) skipped.set('ours-shared', storeProblem);
     // Rounds interleave the trackers, so a slow phase of the machine hits each of them alike.
     for (let run = 1; run <= runs; run += 1) {
       for (const target of TARGETS) {
         if (skipped.has(target.id)) continue;
         progress(`run ${run}/${runs}: ${target.label}, ${WARMUP_MS / 1000} s warm-up + ${seconds} s ...`);
         try {
-          const result = await measureTarget(target.id, seconds, dir, children);
+          const result = await measureTarget(target.id, seconds, dir, children, store);
           progress(`  ${result.announcesPerSecond.toFixed(0)} announces/s, ${result.errors} errors, ${result.lost} lost`);
           results.set(target.id, [...(results.get(target.id) ?? []), result]);
         } catch (error) {
@@ -250,7 +284,7 @@ async function runTrackerBench(): Promise<number> {
       const r = ratio(target.id);
       const cores = list.map((x) => x.trackerCores).filter((x): x is number => x !== undefined);
       out(
-        `| ${target.label} | ${(rate(target.id) ?? 0).toFixed(0)} | ${target.id === 'ours' ? '1.00×' : r === undefined ? 'n/a' : `${r.toFixed(2)}×`} | ` +
+        `| ${target.label} | ${(rate(target.id) ?? 0).toFixed(0)} | ${target.id === 'ours' ? '1.00×' : target.id === 'ours-shared' ? '(see below)' : r === undefined ? 'n/a' : `${r.toFixed(2)}×`} | ` +
           `${median(list.map((x) => x.peersPerReply)).toFixed(1)} | ${cores.length === 0 ? 'n/a' : median(cores).toFixed(2)} | ` +
           `${list.reduce((s, x) => s + x.errors, 0)} | ${list.reduce((s, x) => s + x.lost, 0)} | ${list.map((x) => x.announcesPerSecond.toFixed(0)).join(', ')} |`,
       );
@@ -261,6 +295,21 @@ async function runTrackerBench(): Promise<number> {
       const first = list.find((x) => x.firstError !== undefined)?.firstError;
       if (first !== undefined) out(`- ${id} answered errors, the first: "${first}"`);
     }
+    const shared = results.get('ours-shared');
+    const sharedRate = rate('ours-shared');
+    if (shared !== undefined && sharedRate !== undefined && ours !== undefined && ours > 0) {
+      const ops = shared.map((x) => x.storeOpsPerSecond).filter((x): x is number => x !== undefined);
+      // CPU per announce says what the sync costs even when the generator, not the tracker, sets the pace.
+      const cpuPerAnnounce = (id: TargetId): string => {
+        const list = (results.get(id) ?? []).filter((x) => x.trackerCores !== undefined && x.announcesPerSecond > 0);
+        return list.length === 0 ? 'n/a' : `${median(list.map((x) => ((x.trackerCores as number) / x.announcesPerSecond) * 1e6)).toFixed(1)} µs`;
+      };
+      out(
+        `- With the shared store: ${(sharedRate / ours).toFixed(2)}× the in-process announce rate, tracker CPU per announce ${cpuPerAnnounce('ours-shared')} ` +
+          `against ${cpuPerAnnounce('ours')} in process; the store processed ${ops.length === 0 ? 'n/a' : median(ops).toFixed(0)} commands/s (redis-server INFO): ` +
+          'a pipeline of changes every 200 ms and a read of the swarm every 500 ms, whatever the announce rate.',
+      );
+    }
     const vsOpen = ratio('opentracker');
     const vsBt = ratio('bittorrent-tracker');
     out(`- Goal ours ≥ ${GOAL_VS_OPENTRACKER}× opentracker: ${verdict(vsOpen, GOAL_VS_OPENTRACKER)}${vsOpen === undefined ? '' : ` (${vsOpen.toFixed(2)}×)`}`);
@@ -269,6 +318,7 @@ async function runTrackerBench(): Promise<number> {
     return 0;
   } finally {
     for (const child of children) child.kill('SIGKILL');
+    await store?.stop();
     rmSync(dir, { recursive: true, force: true });
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

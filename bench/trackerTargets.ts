@@ -17,11 +17,11 @@ const START_TIMEOUT_MS = 15_000;
 const OPENTRACKER = '/usr/bin/opentracker';
 const PROTOCOL_ID = 0x41727101980n;
 
-type TargetId = 'ours' | 'opentracker' | 'bittorrent-tracker';
+type TargetId = 'ours' | 'ours-shared' | 'opentracker' | 'bittorrent-tracker';
 
 /** Our tracker alone in a process, as the seeder would start it; `BUNDLE` is src/tracker bundled by esbuild. */
 const OURS_CHILD = `
-const { TrackerServer } = await import(process.env.BUNDLE);
+const { TrackerServer, swarmStoreOptionsFrom } = await import(process.env.BUNDLE);
 const SERVED = new Set(process.env.HASHES.split(','));
 // One array, as the seeder passes: the tracker re-encodes the seeder's address only when it changes.
 const SEEDERS = [{ ip: ${JSON.stringify(HOST)}, port: 6881 }];
@@ -29,6 +29,8 @@ const tracker = await TrackerServer.start({
   hosts: [${JSON.stringify(HOST)}], port: Number(process.env.PORT),
   registry: { isServable: async (hex) => SERVED.has(hex) },
   seeders: () => SEEDERS,
+  // With STORE_URL: synced with a shared swarm store, as one of several seeder tasks.
+  sharedStore: process.env.STORE_URL ? swarmStoreOptionsFrom(process.env.STORE_URL) : undefined,
 });
 process.on('SIGTERM', () => void tracker.close().then(() => process.exit(0)));
 `;
@@ -64,10 +66,14 @@ async function bundleOurs(dir: string): Promise<void> {
   await build({ entryPoints: [join(PROJECT_ROOT, 'src', 'tracker', 'index.ts')], outfile, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning' });
 }
 
-/** Starts one tracker on `port` serving `hashes` (hex), on `cpu` when given. */
-function startTarget(id: TargetId, port: number, dir: string, hashes: readonly string[], cpu?: number): ChildProcess {
+/** Starts one tracker on `port` serving `hashes` (hex), on `cpu` when given; `ours-shared` syncs with the store at `storeUrl`. */
+function startTarget(id: TargetId, port: number, dir: string, hashes: readonly string[], cpu?: number, storeUrl?: string): ChildProcess {
   const env = { PORT: String(port), HASHES: hashes.join(',') };
   if (id === 'ours') return startNode(OURS_CHILD, { ...env, BUNDLE: pathToFileURL(join(dir, 'tracker.mjs')).href }, cpu);
+  if (id === 'ours-shared') {
+    if (storeUrl === undefined) throw new Error('no redis-server for the shared store');
+    return startNode(OURS_CHILD, { ...env, BUNDLE: pathToFileURL(join(dir, 'tracker.mjs')).href, STORE_URL: storeUrl }, cpu);
+  }
   if (id === 'bittorrent-tracker') return startNode(BITTORRENT_TRACKER_CHILD, env, cpu);
   // opentracker chroots to -d and reads the whitelist (hex infohashes, one a line) from there,
   // after dropping to user nobody: the directory must be world-readable, or every torrent is

@@ -1,4 +1,4 @@
-import { Annotations, Duration, Fn, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Fn, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
@@ -19,6 +19,7 @@ import { grantPublicVerdict } from './publicVerdictAccess.js';
 import { RecordAccess } from './RecordsTable.js';
 import type { RecordsTable } from './RecordsTable.js';
 import { SeederNetwork } from './SeederNetwork.js';
+import { SwarmStore } from './SwarmStore.js';
 
 /** The repository root: the image's build context (its .dockerignore lets in only the seeder bundle). */
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -74,6 +75,8 @@ class SeederService extends Construct {
   public readonly targetGroups: { readonly peers: elbv2.NetworkTargetGroup; readonly tracker: elbv2.NetworkTargetGroup };
   /** The announce URLs torrents carry, HTTP first. */
   public readonly trackerUrls: readonly string[];
+  /** The Valkey the tasks share their swarms through; only when more than one task may run. */
+  public readonly swarmStore: SwarmStore | undefined;
   public readonly peerPort = DEFAULT_PEER_PORT;
   public readonly trackerPort = DEFAULT_TRACKER_PORT;
 
@@ -119,8 +122,15 @@ class SeederService extends Construct {
     });
     Validations.of(task).acknowledge({
       id: 'AwsSolutions-ECS2',
-      reason: 'the environment holds names, ports and addresses of the stack, no secrets',
+      reason: 'the environment holds names, ports and addresses of the stack, no secrets (the swarm store\'s password is an ECS secret)',
     });
+    // Several tasks act as one tracker only through a shared store: each gets the peers the NLB sent to the others.
+    if (props.maxTasks > 1) {
+      this.swarmStore = new SwarmStore(this, 'SwarmStore', { vpc, clients: this.network.taskSecurityGroup });
+      container.addEnvironment(SeederEnv.SwarmStore, this.swarmStore.url);
+      container.addEnvironment(SeederEnv.SwarmStoreUser, this.swarmStore.userName);
+      container.addSecret(SeederEnv.SwarmStorePassword, ecs.Secret.fromSecretsManager(this.swarmStore.password));
+    }
     props.records.grant(task.taskRole, RecordAccess.Seeder);
     props.hashQueue.grantSendMessages(task.taskRole);
     grantArtifacts(props.artifactsBucket, task.taskRole, ArtifactAccess.Read, task);
@@ -147,12 +157,6 @@ class SeederService extends Construct {
     this.targetGroups = { peers, tracker };
 
     this.autoscale(props.minTasks, props.maxTasks);
-    if (props.maxTasks > 1) {
-      Annotations.of(this).addWarningV2(
-        's3-torrent:seederTasks',
-        `seederMaxTasks is ${props.maxTasks}: each task tracks its own peers until the tracker's shared swarm state exists, so peers of one torrent may not all see each other`,
-      );
-    }
   }
 
   /** One NLB listener and its target group; health checked over TCP on the traffic port. */

@@ -30,7 +30,7 @@ interface S3TorrentSettings {
   readonly seederMemory: number;
   /** Fewest seeder tasks. @default 1 */
   readonly seederMinTasks: number;
-  /** Most seeder tasks; above 1, each task tracks its own peers until shared swarm state exists. @default 1 */
+  /** Most seeder tasks; above 1, the tasks share their swarms through ElastiCache Serverless (Valkey), created for it. @default 1 */
   readonly seederMaxTasks: number;
   /** Create a CloudTrail trail so bucket-level changes (policy, ACL, Block Public Access) reach EventBridge. @default false */
   readonly createTrail: boolean;

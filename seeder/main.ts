@@ -78,6 +78,10 @@ const seeder = await Seeder.start(
     swarmStopped: (swarm, reason) => logger.info('swarm stopped', { object: swarm.torrent.id, reason }),
     egress: emitEgress,
     error: (message, error) => logger.error(message, { error: error instanceof Error ? error.message : String(error) }),
+    sharedStore: (status) => {
+      if (status.state === 'down') logger.warn('shared swarm store unavailable: tracking this task\'s peers only until it is back', { reason: status.reason });
+      else logger.info('shared swarm store connected');
+    },
   },
 );
 
@@ -95,4 +99,9 @@ process.once('SIGTERM', stop);
 process.once('SIGINT', stop);
 // Only now: whoever waits for this line may stop the service at once, and a SIGTERM that came
 // before the handlers would kill it without closing anything (exit by signal, not 0).
-logger.info('seeding', { peerPort: seeder.peers.listenPort, trackerPort: seeder.tracker.port, hosts: config.hosts });
+logger.info('seeding', {
+  peerPort: seeder.peers.listenPort,
+  trackerPort: seeder.tracker.port,
+  hosts: config.hosts,
+  sharedStore: config.sharedStore === undefined ? 'none' : `${config.sharedStore.host}:${config.sharedStore.port}`,
+});

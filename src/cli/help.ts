@@ -46,6 +46,7 @@ trackers (tr) and webseeds (ws).
 Options:
   -h, --help      show this help`,
   local: `Usage: s3-torrent local [--s3 embedded|rgw] [--s3-endpoint URL] [--data-dir DIR] [--handlers DIR]
+                          [--seeders N]
 
 Runs s3-torrent on this machine with no AWS account: S3, SQS and DynamoDB emulators on
 loopback, the torrent API, and the hash workers, running the same handler code as the Lambdas.
@@ -61,6 +62,10 @@ Options:
       --handlers DIR      run the Lambda bundles that 'cdk synth' wrote to DIR (e.g. cdk.out)
                           instead of the built-in handlers, with the hash threads the
                           function has on Lambda (its S3TORRENT_HASH_THREADS, else 0)
+      --seeders N         run N seeder/trackers (default 1; up to 8) on consecutive ports from
+                          6881 (peers) and 6969 (trackers), sharing their swarms through a
+                          redis-server (Debian package redis-server) started on loopback, as
+                          several Fargate tasks share Valkey
   -h, --help              show this help
 
 Ports (environment): S3TORRENT_S3_PORT (9000), S3TORRENT_API_PORT (8080),

@@ -1,4 +1,5 @@
 import {
+  MAX_LOCAL_SEEDERS,
   describeCloudAssemblyHandlers,
   findCloudAssemblyHandlers,
   importCloudAssemblyHandlers,
@@ -17,6 +18,15 @@ interface LocalArgs {
   readonly dataDir?: string | undefined;
   /** A cloud assembly (`cdk synth` output) whose Lambda bundles run instead of the built-in handlers. */
   readonly handlers?: string | undefined;
+  /** Seeder/tracker pairs sharing one swarm store (a redis-server the stack starts). */
+  readonly seeders?: string | undefined;
+}
+
+function seedersOf(args: LocalArgs): number | undefined {
+  if (args.seeders === undefined) return undefined;
+  const count = Number(args.seeders);
+  if (!Number.isInteger(count) || count < 1 || count > MAX_LOCAL_SEEDERS) throw new UsageError(`--seeders expects a whole number from 1 to ${MAX_LOCAL_SEEDERS}, not "${args.seeders}"`);
+  return count;
 }
 
 function backendOf(args: LocalArgs): S3Backend | undefined {
@@ -120,7 +130,7 @@ async function localCommand(
 ): Promise<void> {
   const backend = backendOf(args);
   const bundles = args.handlers === undefined ? undefined : await findCloudAssemblyHandlers(args.handlers);
-  const config = localStackConfigFrom({ dataDir: args.dataDir, s3: backend, hashThreads: bundles?.hashThreads });
+  const config = localStackConfigFrom({ dataDir: args.dataDir, s3: backend, hashThreads: bundles?.hashThreads, seeders: seedersOf(args) });
   if (bundles !== undefined) {
     io.out(describeCloudAssemblyHandlers(bundles, process.version));
     const warning = runtimeMismatch(bundles, process.version);
@@ -130,7 +140,9 @@ async function localCommand(
   const stack = await startLocalStack(config, load, (line) => io.err(line));
   const { s3, api, dynamoDb, sqs } = stack.endpoints;
   const seeding = stack.seeder === undefined ? '' : ` peer-port=${stack.seeder.peerPort} tracker=${stack.seeder.trackerUrls.join(',')}`;
-  io.out(`ready s3=${s3} api=${api} dynamodb=${dynamoDb} sqs=${sqs}${seeding} data=${config.dataDir}`);
+  // With several seeders: every tracker (the torrents name the first), and the store they share.
+  const shared = stack.swarmStoreUrl === undefined ? '' : ` trackers=${stack.seeders.map((s) => s.trackerUrls.join(',')).join(';')} swarm-store=${stack.swarmStoreUrl}`;
+  io.out(`ready s3=${s3} api=${api} dynamodb=${dynamoDb} sqs=${sqs}${seeding}${shared} data=${config.dataDir}`);
   examples(s3, api, stack.demoBucket, backend, stack.s3CapacityBytes).forEach((line) => io.out(line));
   await new Promise<void>((resolve) => {
     const stop = (): void => {

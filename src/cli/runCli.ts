@@ -45,6 +45,7 @@ const OPTIONS = {
     's3-endpoint': { type: 'string' },
     'data-dir': { type: 'string' },
     handlers: { type: 'string' },
+    seeders: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
   prewarm: {
@@ -170,7 +171,7 @@ async function dispatch(argv: string[], io: CliStreams, deps: CliDependencies): 
     if (positionals.length > 0) throw new UsageError(`local takes no arguments, got "${positionals.join(' ')}"`);
     const { localCommand } = await import('./localCommand.js');
     await localCommand(
-      { s3: values.s3, s3Endpoint: values['s3-endpoint'], dataDir: values['data-dir'], handlers: values.handlers },
+      { s3: values.s3, s3Endpoint: values['s3-endpoint'], dataDir: values['data-dir'], handlers: values.handlers, seeders: values.seeders },
       io,
       deps.loadLocalHandlers,
     );

@@ -3,35 +3,31 @@ import { PutBucketPolicyCommand } from '@aws-sdk/client-s3';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, ScheduledEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { PublicVerdict, ServiceEnv } from '../config.js';
-import type { AwsConfig, PublicVerdictMode } from '../config.js';
+import { ServiceEnv } from '../config.js';
+import type { AwsConfig } from '../config.js';
 import { JobType, sendHashJobs } from '../queue/index.js';
 import { RecordStore } from '../records/index.js';
 import { awsClients } from '../service/awsClients.js';
 import { LOCAL_CREDENTIALS } from '../service/credentials.js';
 import { startDynamoDb, startS3rver, startSqs } from './emulators.js';
 import { startHttpApiServer } from './httpApiServer.js';
-import type { LocalStackConfig, S3Backend } from './localConfig.js';
+import type { LocalStackConfig } from './localConfig.js';
 import { LocalResourceError } from './errors.js';
 import { DEFAULT_DEMO_BUCKET, LocalQueueNames, createLocalResources } from './resources.js';
 import { startRgw } from './rgw.js';
 import { watchRgwStorage } from './rgwOpsLog.js';
 import { startSchedule } from './schedule.js';
+import { startLocalSeeders } from './localSeeders.js';
+import { publicVerdictFor, startLocalSeeder } from './localSeeder.js';
+import type { LocalSeeder, SwarmReport } from './localSeeder.js';
+import { ARTIFACTS_BUCKET, TABLE_NAME } from './stackNames.js';
 import { startNotificationReceiver, subscribeRgwBucket } from './rgwNotifications.js';
 import { eventBridgeEventFor } from './s3Events.js';
 import type { S3NotificationRecord } from './s3Events.js';
 import { startSqsConsumer } from './sqsRunner.js';
-import { loopbackHosts } from './ports.js';
-import { DEFAULT_CHANGE_POLL_MS, DEFAULT_MAX_FETCHES, DEFAULT_TRACKER_MEMORY_BYTES, Seeder } from '../seeding/index.js';
-import type { EgressPeriod } from '../seeding/index.js';
-import { PeerServerDefaults } from '../wire/index.js';
-import type { Swarm } from '../wire/index.js';
-import { AnonymousRangeReader, BUCKET_VERDICT_TTL_MS, PublicAccess, anonymousS3Client } from '../storage/index.js';
 import { ACCESS_EVENTS_BATCH_SIZE } from '../withdrawal/index.js';
 
 const REGION = 'us-east-1';
-const TABLE_NAME = 's3-torrent';
-const ARTIFACTS_BUCKET = 's3-torrent-artifacts';
 
 /** The event EventBridge Scheduler hands the sweep (its fields are not read). */
 function sweepEvent(region: string): ScheduledEvent {
@@ -58,40 +54,16 @@ interface Stoppable {
   stop(): Promise<void>;
 }
 
-/** The seeder and tracker of the local stack. */
-interface LocalSeeder {
-  readonly peerPort: number;
-  readonly trackerPort: number;
-  /** What the torrents announce: the HTTP tracker, then the UDP one (one BEP 12 tier each). */
-  readonly trackerUrls: readonly string[];
-  /**
-   * The object's swarm, running or the last one stopped: what the seeder served of it, when it
-   * stopped and why. What a withdrawal test checks ("no byte served after it was noticed").
-   */
-  swarmOf(bucket: string, key: string): SwarmReport | undefined;
-  /** Stops seeding and tracking (a webseed-only download needs the seeder gone); idempotent. */
-  stop(): Promise<void>;
-}
-
-/** One swarm as the seeder's own counters see it. */
-interface SwarmReport {
-  /** `bucket/key@etag`. */
-  readonly id: string;
-  readonly servedBytes: number;
-  /** Block bytes handed to peers after the swarm stopped: must be 0. */
-  readonly servedAfterStopBytes: number;
-  readonly stoppedAt: number | undefined;
-  readonly stopReason: string | undefined;
-}
-
-/** How many stopped swarms the local seeder remembers for swarmOf (tests look at a few). */
-const REMEMBERED_STOPPED_SWARMS = 1_000;
-
 interface LocalStack {
   readonly endpoints: { readonly s3: string; readonly api: string; readonly dynamoDb: string; readonly sqs: string };
   /** Bytes of objects S3 holds before it refuses uploads: known for the stack's own RGW only. */
   readonly s3CapacityBytes: number | undefined;
+  /** The first seeder (the one the torrents announce to). */
   readonly seeder: LocalSeeder | undefined;
+  /** Every seeder/tracker pair (`--seeders N`), the first one first. */
+  readonly seeders: readonly LocalSeeder[];
+  /** The redis-server the seeders share their swarms through (`redis://127.0.0.1:<port>`), when there are several. */
+  readonly swarmStoreUrl: string | undefined;
   readonly demoBucket: string;
   readonly hashQueueUrl: string;
   readonly hashDeadLetterQueueUrl: string;
@@ -100,16 +72,6 @@ interface LocalStack {
   readonly accessDeadLetterQueueUrl: string;
   readonly aws: AwsConfig;
   stop(): Promise<void>;
-}
-
-/**
- * How the handlers and the seeder decide that an object is public, by the S3 the stack runs on:
- * S3's own verdict (the default) wherever S3 gives one (Ceph RGW, another endpoint); the
- * unsigned HEAD alone on the embedded s3rver, which has no access control, answers
- * GetBucketPolicyStatus with 501 NotImplemented and GetObjectAcl with a fixed stub.
- */
-function publicVerdictFor(backend: S3Backend): PublicVerdictMode {
-  return backend.kind === 'embedded' ? PublicVerdict.AnonymousHead : PublicVerdict.S3;
 }
 
 /** The environment the Lambda handlers read at load: the same variables the CDK stack sets. */
@@ -156,106 +118,6 @@ async function makeDemoBucketPublic(clients: ReturnType<typeof awsClients>, buck
   await clients.s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: JSON.stringify(policy) }));
 }
 
-/** The local stack's log of one egress period: a line per object, and one for counts not kept. */
-function egressLines(period: EgressPeriod): string[] {
-  const seconds = (period.periodMs / 1000).toFixed(1);
-  const lines = period.figures.map((f) => [
-    `egress s3://${f.object.bucket}/${f.object.key} (ETag ${f.object.etag}) over ${seconds} s:`,
-    `served ${f.servedBytes} bytes, peers reported ${f.peerDownloadedBytes} bytes downloaded,`,
-    `${f.completions} completed (${f.completions * f.size} bytes delivered), swarm ${f.seeds} seeds ${f.leechers} leechers`,
-  ].join(' '));
-  const dropped = period.droppedUpdates + period.droppedWrites;
-  if (dropped > 0 || period.failedWrites > 0) {
-    lines.push(`egress counts not kept: ${dropped} dropped, ${period.failedWrites} writes failed${period.failure === undefined ? '' : ` (${period.failure})`}`);
-  }
-  return lines;
-}
-
-/** The seeder and tracker on loopback (IPv4, and IPv6 when the machine has it), as the Fargate service runs them. */
-async function startLocalSeeder(
-  clients: ReturnType<typeof awsClients>,
-  aws: AwsConfig,
-  hashQueueUrl: string,
-  config: LocalStackConfig,
-  log: (line: string) => void,
-): Promise<LocalSeeder> {
-  const hosts = await loopbackHosts();
-  const rangeReader = new AnonymousRangeReader(aws);
-  const anonymousS3 = anonymousS3Client(aws);
-  const stopped = new Map<string, { swarm: Swarm; reason: string }>();
-  const seeder = await Seeder.start(
-    {
-      artifactsBucket: ARTIFACTS_BUCKET,
-      hashQueueUrl,
-      hosts,
-      peerPort: config.ports.peer,
-      trackerPort: config.ports.tracker,
-      publicAddresses: hosts,
-      cacheBytes: config.seederCacheBytes,
-      maxFetches: DEFAULT_MAX_FETCHES,
-      changePollMs: DEFAULT_CHANGE_POLL_MS,
-      // Locally swarms are few and requests free, and no access checker turns an object made
-      // private into a record change yet: the safety net re-checks every swarm every second.
-      recheckMs: 1000,
-      rechecksPerSecond: 100,
-      maxConnections: PeerServerDefaults.maxConnections,
-      // Every local peer is on 127.0.0.1: the per-address limit must not get in the way.
-      maxConnectionsPerIp: PeerServerDefaults.maxConnections,
-      maxUnchoked: PeerServerDefaults.maxUnchoked,
-      egressFlushMs: config.seederEgressFlushMs,
-      trackerMemoryBytes: DEFAULT_TRACKER_MEMORY_BYTES,
-    },
-    {
-      records: new RecordStore({ client: clients.documents, tableName: TABLE_NAME }),
-      anonymousS3,
-      publicAccess: new PublicAccess(anonymousS3, clients.s3, BUCKET_VERDICT_TTL_MS, publicVerdictFor(config.s3)),
-      rangeReader,
-      artifactsS3: clients.s3,
-      sqs: clients.sqs,
-    },
-    {
-      swarmStopped: (swarm, reason) => {
-        log(`seeder: stopped ${swarm.torrent.id}: ${reason}`);
-        const { bucket, key } = swarm.torrent.object;
-        stopped.delete(`${bucket}/${key}`);
-        stopped.set(`${bucket}/${key}`, { swarm, reason });
-        for (const oldest of stopped.keys()) {
-          if (stopped.size <= REMEMBERED_STOPPED_SWARMS) break;
-          stopped.delete(oldest);
-        }
-      },
-      egress: (period) => egressLines(period).forEach((line) => log(`seeder: ${line}`)),
-      error: (message, error) => log(`seeder: ${message}: ${String(error)}`),
-    },
-  );
-  const urls = seeder.tracker.announceUrls('127.0.0.1');
-  let stopping: Promise<void> | undefined;
-  const report = (swarm: Swarm, stopReason: string | undefined): SwarmReport => ({
-    id: swarm.torrent.id,
-    servedBytes: swarm.served.bytes,
-    servedAfterStopBytes: swarm.served.afterStopBytes,
-    stoppedAt: swarm.stoppedAt,
-    stopReason,
-  });
-  return {
-    swarmOf: (bucket, key) => {
-      const running = seeder.directory.swarmOf(bucket, key);
-      if (running !== undefined) return report(running, undefined);
-      const last = stopped.get(`${bucket}/${key}`);
-      return last === undefined ? undefined : report(last.swarm, last.reason);
-    },
-    peerPort: seeder.peers.listenPort,
-    trackerPort: seeder.tracker.port,
-    trackerUrls: [urls.http, urls.udp],
-    stop: () => {
-      stopping ??= seeder.close().finally(() => {
-        rangeReader.destroy();
-        anonymousS3.destroy();
-      });
-      return stopping;
-    },
-  };
-}
 
 /**
  * Starts everything on loopback: S3 (s3rver, Ceph RGW or a given endpoint), SQS, DynamoDB Local,
@@ -323,8 +185,10 @@ async function startLocalStack(
       throw new LocalResourceError(LocalQueueNames.HashJobs, 'the queues were not created');
     }
 
-    const seeder = config.seeder ? await startLocalSeeder(clients, aws, hashQueue.url, config, log) : undefined;
-    if (seeder !== undefined) started.push(seeder);
+    const local = await startLocalSeeders(config.seeder ? config.seeders : 0, (index, sharedStore) =>
+      startLocalSeeder(clients, aws, hashQueue.url, config, log, index, sharedStore));
+    started.push(local);
+    const seeder = local.seeders[0];
 
     // The handlers read their configuration when first imported: set it, then import them.
     Object.assign(process.env, handlerEnvironment(config, aws, { hash: hashQueue.url, access: accessQueue.url }, seeder?.trackerUrls ?? []));
@@ -389,6 +253,8 @@ async function startLocalStack(
       endpoints: { s3: s3Endpoint, api: api.url, dynamoDb: dynamo.endpoint, sqs: sqsEmulator.endpoint },
       s3CapacityBytes,
       seeder,
+      seeders: local.seeders,
+      swarmStoreUrl: local.swarmStore?.url,
       demoBucket: resources.demoBucket,
       hashQueueUrl: hashQueue.url,
       hashDeadLetterQueueUrl: hashQueue.deadLetterQueueUrl,

@@ -11,6 +11,7 @@ import {
   ServiceEnv,
 } from '../config.js';
 import type { Env } from '../config.js';
+import { MAX_LOCAL_SEEDERS } from './localSeeders.js';
 import { freeLoopbackPort } from './ports.js';
 import { MIN_RGW_CAPACITY_BYTES } from './rgw.js';
 
@@ -56,6 +57,12 @@ interface LocalStackConfig {
   /** Run the seeder and tracker (on by default; off to try webseed-only downloads). */
   readonly seeder: boolean;
   /**
+   * Seeder/tracker pairs (`--seeders N`, S3TORRENT_LOCAL_SEEDERS; 1 by default). More than one
+   * share their swarms through a redis-server the stack starts; seeder i (from 0) listens on the
+   * peer and tracker ports plus i.
+   */
+  readonly seeders: number;
+  /**
    * Put the S3 URL in the torrents' `url-list` (on by default). Off proves a download came from
    * the seeder alone: clients prefer a webseed when there is one.
    */
@@ -95,6 +102,8 @@ function localStackConfigFrom(
     s3?: S3Backend | undefined;
     /** Hash threads that win over S3TORRENT_HASH_THREADS: the Lambda's, when running its bundles. */
     hashThreads?: number | undefined;
+    /** Seeder/tracker pairs that win over S3TORRENT_LOCAL_SEEDERS (`--seeders`). */
+    seeders?: number | undefined;
   },
   env: Env = process.env,
 ): LocalStackConfig {
@@ -117,6 +126,7 @@ function localStackConfigFrom(
     seederEgressFlushMs: reader.integer('S3TORRENT_SEEDER_EGRESS_FLUSH_MS', LOCAL_EGRESS_FLUSH_MS, 100, 3_600_000),
     webseeds: reader.oneOf('S3TORRENT_LOCAL_WEBSEEDS', ['on', 'off'] as const, 'on') === 'on',
     seeder: reader.oneOf('S3TORRENT_LOCAL_SEEDER', ['on', 'off'] as const, 'on') === 'on',
+    seeders: overrides.seeders ?? reader.integer('S3TORRENT_LOCAL_SEEDERS', 1, 1, MAX_LOCAL_SEEDERS),
     workers: reader.integer('S3TORRENT_LOCAL_WORKERS', 2, 1, 64),
     // One hashing thread per worker: locally the handlers share one event loop with s3rver.
     hashThreads: overrides.hashThreads ?? reader.integer('S3TORRENT_HASH_THREADS', 1, 0, 64),

@@ -14,7 +14,7 @@ import {
 } from '../storage/index.js';
 import type { AnonymousRangeReader, PublicAccess } from '../storage/index.js';
 import { TrackerServer } from '../tracker/index.js';
-import type { AnnounceNotice, TrackedPeer } from '../tracker/index.js';
+import type { AnnounceNotice, StoreStatus, TrackedPeer } from '../tracker/index.js';
 import { PeerServer } from '../wire/index.js';
 import type { Swarm } from '../wire/index.js';
 import { EgressAccounting } from './EgressAccounting.js';
@@ -44,6 +44,8 @@ interface SeederEvents {
   /** Every `egressFlushMs`: what was served and reported per object (for metrics and the log). */
   egress?(period: EgressPeriod): void;
   error?(message: string, error: unknown): void;
+  /** The shared swarm store went down (tracking carries on in process) or came back. */
+  sharedStore?(status: StoreStatus): void;
 }
 
 /** The seeder's configuration less what its clients are built from (the verdict's mode is in `publicAccess`). */
@@ -123,6 +125,8 @@ class Seeder {
         if (swarm !== undefined) egress.announce(notice, swarm);
         Seeder.dialLeecher(notice, peers, directory, seeders());
       },
+      sharedStore: settings.sharedStore,
+      onSharedStoreStatus: (status) => events.sharedStore?.(status),
     });
     const revalidation = startRevalidation(directory, clients.records, settings, (message, error) => events.error?.(message, error));
     return new Seeder(peers, tracker, directory, revalidation, egress);

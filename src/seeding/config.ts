@@ -1,4 +1,6 @@
-import { EnvReader, ServiceEnv, awsConfigFrom, publicVerdictFrom } from '../config.js';
+import { ConfigError, EnvReader, ServiceEnv, awsConfigFrom, publicVerdictFrom } from '../config.js';
+import { SwarmStoreConfigError, swarmStoreOptionsFrom } from '../tracker/index.js';
+import type { SwarmStoreOptions } from '../tracker/index.js';
 import type { AwsConfig, Env, PublicVerdictMode } from '../config.js';
 import { PeerServerDefaults } from '../wire/index.js';
 
@@ -68,6 +70,11 @@ const SeederEnv = {
   MaxUnchoked: 'S3TORRENT_SEEDER_MAX_UNCHOKED',
   EgressFlushMs: 'S3TORRENT_SEEDER_EGRESS_FLUSH_MS',
   TrackerMemoryBytes: 'S3TORRENT_TRACKER_MEMORY_BYTES',
+  /** `redis://host:port` or `rediss://host:port` (TLS): the swarm store shared by several tasks; unset, the tracker keeps its swarms in process. */
+  SwarmStore: 'S3TORRENT_SWARM_STORE',
+  SwarmStoreUser: 'S3TORRENT_SWARM_STORE_USER',
+  /** On AWS an ECS secret from Secrets Manager, never a plain environment value. */
+  SwarmStorePassword: 'S3TORRENT_SWARM_STORE_PASSWORD',
 } as const;
 
 /** Smallest tracker budget the seeder takes (the tracker's own floor). */
@@ -107,6 +114,8 @@ interface SeederConfig {
   readonly egressFlushMs: number;
   /** Bytes of swarm state the tracker holds at most; past it the peers announced longest ago go. */
   readonly trackerMemoryBytes: number;
+  /** The Valkey/Redis store several tasks share their swarms through; undefined: this task's own peers only. */
+  readonly sharedStore?: SwarmStoreOptions | undefined;
 }
 
 const WILDCARDS = new Set(['0.0.0.0', '::']);
@@ -141,7 +150,19 @@ function seederConfigFrom(env: Env = process.env): SeederConfig {
     maxUnchoked: reader.integer(SeederEnv.MaxUnchoked, PeerServerDefaults.maxUnchoked, 1, 10_000),
     egressFlushMs: reader.integer(SeederEnv.EgressFlushMs, DEFAULT_EGRESS_FLUSH_MS, 100, 3_600_000),
     trackerMemoryBytes: reader.integer(SeederEnv.TrackerMemoryBytes, DEFAULT_TRACKER_MEMORY_BYTES, MIN_TRACKER_MEMORY_BYTES),
+    sharedStore: sharedStoreFrom(reader),
   });
+}
+
+function sharedStoreFrom(reader: EnvReader): SwarmStoreOptions | undefined {
+  const url = reader.optionalString(SeederEnv.SwarmStore);
+  if (url === undefined) return undefined;
+  try {
+    return swarmStoreOptionsFrom(url, { username: reader.optionalString(SeederEnv.SwarmStoreUser), password: reader.optionalString(SeederEnv.SwarmStorePassword) });
+  } catch (error) {
+    if (error instanceof SwarmStoreConfigError) throw new ConfigError(SeederEnv.SwarmStore, error.message, { cause: error });
+    throw error;
+  }
 }
 
 export {

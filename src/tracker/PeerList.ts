@@ -64,6 +64,12 @@ class PeerList {
     return seed ? UpsertOutcome.AddedSeed : UpsertOutcome.AddedLeecher;
   }
 
+  /** When the peer was last seen; undefined if it is not held. */
+  public seenAtOf(key: PeerKey): number | undefined {
+    const at = this.find(key);
+    return at < 0 ? undefined : stampSeenAt(this.entries[2 * at + 1] as number);
+  }
+
   /**
    * Drops a peer.
    *

@@ -68,6 +68,14 @@ class Swarm {
     return true;
   }
 
+  /** Drops a peer unless it was seen after `at` (it stopped elsewhere at `at`); false if nothing was dropped. */
+  public removeUnlessSeenAfter(family: 4 | 6, key: PeerKey, at: number): boolean {
+    const list = this.list(family, false);
+    const seenAt = list?.seenAtOf(key);
+    if (seenAt === undefined || seenAt > at) return false;
+    return this.remove(family, key);
+  }
+
   /**
    * Drops every peer last seen before `cutoff` (and, for the memory budget, up to `extra.count`
    * more seen before `extra.cutoffSoft`).

@@ -1,7 +1,8 @@
-import { peerKey, parseIp } from './addresses.js';
+import { peerKeyOfCompact } from './addresses.js';
 import { AnnounceEvent, BYTES_PER_IPV4_PEER, BYTES_PER_IPV6_PEER, BYTES_PER_SWARM, EVICTION_BATCH_SHARE, EVICTION_HISTOGRAM_BUCKETS, EXPIRY_SCAN_GAP_MS } from './constants.js';
 import type { PeerKey } from './PeerList.js';
 import { Swarm } from './Swarm.js';
+import type { RemotePeer } from './swarmChanges.js';
 
 /** The bounds a {@link SwarmTable} keeps to. */
 interface SwarmLimits {
@@ -17,15 +18,6 @@ interface PeerToStore {
   readonly key: PeerKey;
   /** Nothing left to download. */
   readonly seed: boolean;
-}
-
-/** A peer another tracker task holds, as a shared swarm store hands it over. */
-interface RemotePeer {
-  readonly ip: string;
-  readonly port: number;
-  readonly left: number;
-  /** Clock reading of its last announce there, in milliseconds. */
-  readonly seenAt: number;
 }
 
 /** What a {@link SwarmTable} holds and has dropped. */
@@ -70,33 +62,39 @@ class SwarmTable {
     return swarm;
   }
 
-  /**
-   * Adds peers another tracker task holds (a shared swarm store's view), each with the time it
-   * was last seen there; expired ones are skipped and a local copy seen later is kept as is.
-   *
-   * @returns how many peers were new here.
-   */
-  public mergeRemote(infoHashHex: string, peers: Iterable<RemotePeer>, now: number): number {
-    const cutoff = now - this.limits.peerTtlMs;
-    let swarm: Swarm | undefined;
-    let added = 0;
-    for (const remote of peers) {
-      const ip = parseIp(remote.ip);
-      if (ip === undefined || remote.seenAt < cutoff || !Number.isInteger(remote.port) || remote.port < 1 || remote.port > 0xffff) continue;
-      swarm ??= this.swarmFor(infoHashHex, now);
-      const change = swarm.upsert(ip.family, peerKey(ip, remote.port), Math.min(remote.seenAt, now), remote.left === 0);
-      this.count(ip.family, change);
-      added += change;
-    }
-    if (this.memoryBytes() > this.limits.memoryBytes) this.evict(now);
-    return added;
-  }
-
   /** The swarm of a torrent with its expired peers dropped, or undefined when none is held. */
   public get(infoHashHex: string, now: number): Swarm | undefined {
     const swarm = this.swarms.get(infoHashHex);
     if (swarm !== undefined) this.expireLazily(swarm, now);
     return swarm;
+  }
+
+  /**
+   * Merges peers another tracker task saw into a swarm held here, with their own `seenAt` (a
+   * local sighting that is newer wins): never counted as completions, never told to anyone. A
+   * peer that stopped there is dropped here unless it announced here since. A swarm not held
+   * (forgotten, evicted, or swept since its last announce here) is left alone.
+   *
+   * @param skip - keys never merged (the seeder's own addresses), per family.
+   * @returns false when the swarm is not held.
+   */
+  public mergeRemote(infoHashHex: string, peers: Iterable<RemotePeer>, now: number, skip: { readonly 4: ReadonlySet<PeerKey>; readonly 6: ReadonlySet<PeerKey> }): boolean {
+    const swarm = this.swarms.get(infoHashHex);
+    if (swarm === undefined) return false;
+    const cutoff = now - this.limits.peerTtlMs;
+    for (const remote of peers) {
+      if (remote.seenAt < cutoff) continue;
+      const peer = peerKeyOfCompact(remote.compact);
+      if (peer === undefined || skip[peer.family].has(peer.key)) continue;
+      const seenAt = Math.min(remote.seenAt, now);
+      if (remote.stopped) {
+        if (swarm.removeUnlessSeenAfter(peer.family, peer.key, seenAt)) this.count(peer.family, -1);
+      } else {
+        this.count(peer.family, swarm.upsert(peer.family, peer.key, seenAt, remote.seed));
+      }
+    }
+    if (this.memoryBytes() > this.limits.memoryBytes) this.evict(now);
+    return true;
   }
 
   /** Drops a torrent and all its peers. */
@@ -198,4 +196,4 @@ class SwarmTable {
 }
 
 export { SwarmTable };
-export type { PeerToStore, RemotePeer, SwarmLimits, SwarmTableStats };
+export type { PeerToStore, SwarmLimits, SwarmTableStats };

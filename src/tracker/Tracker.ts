@@ -7,7 +7,7 @@ import type { Verdict } from './RegistryGate.js';
 import type { AnnounceRequest } from './requests.js';
 import type { Swarm } from './Swarm.js';
 import { SwarmTable } from './SwarmTable.js';
-import type { RemotePeer } from './SwarmTable.js';
+import type { AnnouncedPeer, RemotePeer, SwarmChanges } from './swarmChanges.js';
 import type { ResolvedTrackerOptions } from './trackerOptions.js';
 import type { TrackedPeer, TrackerStats } from './types.js';
 import type { ScrapeCounts } from './udpCodec.js';
@@ -53,6 +53,15 @@ interface SeederAddresses {
 
 const NO_SEEDERS: SeederAddresses = { v4: Buffer.alloc(0), v6: Buffer.alloc(0), keys4: new Set(), keys6: new Set() };
 
+/** An announce's peer as the shared store keeps it; built only when a store is synced. */
+function announcedPeer(remote: IpAddress, port: number, key: PeerKey, seenAt: number, seed: boolean): AnnouncedPeer {
+  const compact = new Uint8Array(remote.bytes.length + 2);
+  compact.set(remote.bytes);
+  compact[remote.bytes.length] = port >> 8;
+  compact[remote.bytes.length + 1] = port & 0xff;
+  return { key, compact, seenAt, seed };
+}
+
 /**
  * The transport-free tracker: checks torrents with the registry, keeps the swarms, picks the
  * peers to return (the seeder's addresses first) and tells the seeder of announces. The HTTP
@@ -70,7 +79,11 @@ class Tracker {
   /** Keys sampled for one reply; reused, as a reply is built without a pause. */
   private readonly sampled: PeerKey[] = [];
 
-  public constructor(private readonly options: ResolvedTrackerOptions) {
+  /** @param changes - told of every change to the swarms (the shared store's sync), if any. */
+  public constructor(
+    private readonly options: ResolvedTrackerOptions,
+    private readonly changes?: SwarmChanges,
+  ) {
     this.table = new SwarmTable({ memoryBytes: options.memoryBytes, peerTtlMs: options.peerTtlSeconds * 1000 });
     this.gate = new RegistryGate(options.registry);
   }
@@ -109,16 +122,18 @@ class Tracker {
     return { ok: true, counts };
   }
 
-  /** Adds peers another tracker task holds, each with its own last-seen time (see {@link SwarmTable.mergeRemote}). */
-  public mergeRemote(infoHashHex: string, peers: Iterable<RemotePeer>): number {
-    return this.table.mergeRemote(infoHashHex, peers, this.options.now());
-  }
-
   /** Drops every peer of a torrent (it was revoked). */
   public forget(infoHashHex: string): void {
     this.generation += 1;
     this.servableUntil.delete(infoHashHex);
     this.table.forget(infoHashHex);
+    this.changes?.forgotten(infoHashHex);
+  }
+
+  /** Merges peers other tracker tasks saw (never the seeder's own addresses) into a swarm held here; false when none is. */
+  public mergeRemote(infoHashHex: string, peers: Iterable<RemotePeer>): boolean {
+    const seeders = this.seeders();
+    return this.table.mergeRemote(infoHashHex, peers, this.options.now(), { 4: seeders.keys4, 6: seeders.keys6 });
   }
 
   /** Drops expired peers and idle torrents. */
@@ -151,6 +166,7 @@ class Tracker {
       swarm = this.table.get(request.infoHashHex, now);
     } else {
       swarm = this.table.announce(request.infoHashHex, { family: remote.family, key: selfKey, seed: request.left === 0 }, request.event, now);
+      if (this.changes !== undefined) this.changes.announced(request.infoHashHex, announcedPeer(remote, request.port, selfKey, now, request.left === 0), request.event);
       this.notify(request, remote);
     }
     const hasSeeder = seeders.v4.length + seeders.v6.length > 0;

@@ -5,6 +5,8 @@ import { httpTrackerHandler } from './httpFrontEnd.js';
 import { closeAll, listenAll } from './listen.js';
 import type { Listeners } from './listen.js';
 import { Tracker } from './Tracker.js';
+import { SharedSwarmSync } from './shared/SharedSwarmSync.js';
+import type { SharedSwarmStats } from './shared/SharedSwarmSync.js';
 import { resolveTrackerOptions } from './trackerOptions.js';
 import type { AnnounceUrls, TrackerOptions, TrackerStats } from './types.js';
 import { UdpFrontEnd } from './udpFrontEnd.js';
@@ -32,6 +34,7 @@ class TrackerServer {
     private readonly tracker: Tracker,
     private readonly listeners: Listeners,
     private readonly sweeper: NodeJS.Timeout,
+    private readonly sync: SharedSwarmSync | undefined,
   ) {
     this.port = listeners.port;
   }
@@ -44,15 +47,31 @@ class TrackerServer {
    */
   public static async start(options: TrackerOptions): Promise<TrackerServer> {
     const resolved = resolveTrackerOptions(options);
-    const tracker = new Tracker(resolved);
+    const sync = resolved.sharedStore === undefined
+      ? undefined
+      : new SharedSwarmSync({
+        store: resolved.sharedStore,
+        peerTtlMs: resolved.peerTtlSeconds * 1000,
+        activeWindowMs: resolved.intervalSeconds * 1000,
+        now: resolved.now,
+        onStatus: resolved.onSharedStoreStatus,
+      });
+    const tracker = new Tracker(resolved, sync);
+    sync?.mergeInto((hex, peers) => tracker.mergeRemote(hex, peers));
     const udp = new UdpFrontEnd(tracker, new ConnectionIds(resolved.now));
-    const listeners = await listenAll(resolved.hosts, resolved.port, {
-      request: httpTrackerHandler(tracker),
-      message: (socket, packet, rinfo) => udp.handle(socket, packet, rinfo),
-    });
+    let listeners: Listeners;
+    try {
+      listeners = await listenAll(resolved.hosts, resolved.port, {
+        request: httpTrackerHandler(tracker),
+        message: (socket, packet, rinfo) => udp.handle(socket, packet, rinfo),
+      });
+    } catch (error) {
+      sync?.close();
+      throw error;
+    }
     const sweeper = setInterval(() => tracker.sweep(), SWEEP_INTERVAL_MS);
     sweeper.unref();
-    return new TrackerServer(tracker, listeners, sweeper);
+    return new TrackerServer(tracker, listeners, sweeper, sync);
   }
 
   /** The announce URLs for one host, e.g. `http://[::1]:6969/announce` and `udp://[::1]:6969`. */
@@ -71,10 +90,16 @@ class TrackerServer {
     return this.tracker.stats();
   }
 
+  /** What the shared-store sync has sent, or undefined without a shared store. */
+  public sharedStoreStats(): SharedSwarmStats | undefined {
+    return this.sync?.stats();
+  }
+
   /** Stops listening and drops open connections; safe to call more than once. */
   public async close(): Promise<void> {
     this.closing ??= (async () => {
       clearInterval(this.sweeper);
+      this.sync?.close();
       this.tracker.close();
       await closeAll(this.listeners.http, this.listeners.udp);
     })();

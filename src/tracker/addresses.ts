@@ -155,10 +155,17 @@ function fromCompact(compact: Uint8Array): TrackedPeer {
   return { ip: ipv6Text(compact.subarray(0, 16)), port };
 }
 
+/** A compact peer's family and {@link PeerList} key (as {@link peerKey} makes it); undefined unless 6 or 18 bytes. */
+function peerKeyOfCompact(compact: Uint8Array): { family: 4 | 6; key: PeerKey } | undefined {
+  if (compact.length === 6) return { family: 4, key: ((compact[0] as number) * 0x1000000 + (compact[1] as number) * 0x10000 + (compact[2] as number) * 0x100 + (compact[3] as number)) * 0x10000 + ((compact[4] as number) << 8) + (compact[5] as number) };
+  if (compact.length === 18) return { family: 6, key: String.fromCharCode(...compact) };
+  return undefined;
+}
+
 /** `host` as it goes in a URL: IPv6 in brackets. */
 function urlHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
-export { compactBytes, fromCompact, parseIp, peerKey, urlHost, writeCompact };
+export { compactBytes, fromCompact, parseIp, peerKey, peerKeyOfCompact, urlHost, writeCompact };
 export type { IpAddress };

@@ -7,6 +7,8 @@ import {
   DEFAULT_PEER_TTL_SECONDS,
 } from './constants.js';
 import { TrackerOptionsError } from './errors.js';
+import type { StoreStatus } from './shared/StoreConnection.js';
+import type { SwarmStoreOptions } from './shared/storeOptions.js';
 import type { AnnounceNotice, TrackedPeer, TrackerOptions, TrackerRegistry } from './types.js';
 
 /** {@link TrackerOptions} with every default filled in, checked. */
@@ -21,6 +23,8 @@ interface ResolvedTrackerOptions {
   readonly peerTtlSeconds: number;
   readonly maxNumwant: number;
   readonly memoryBytes: number;
+  readonly sharedStore: SwarmStoreOptions | undefined;
+  readonly onSharedStoreStatus: (status: StoreStatus) => void;
   readonly now: () => number;
 }
 
@@ -72,6 +76,8 @@ function resolveTrackerOptions(options: TrackerOptions): ResolvedTrackerOptions 
     peerTtlSeconds,
     maxNumwant,
     memoryBytes,
+    sharedStore: options.sharedStore,
+    onSharedStoreStatus: options.onSharedStoreStatus ?? (() => undefined),
     now: options.now ?? Date.now,
   });
 }

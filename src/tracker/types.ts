@@ -1,4 +1,6 @@
 import type { AnnounceEvent } from './constants.js';
+import type { StoreStatus } from './shared/StoreConnection.js';
+import type { SwarmStoreOptions } from './shared/storeOptions.js';
 
 /** A peer's address as the tracker hands it out. */
 interface TrackedPeer {
@@ -55,6 +57,14 @@ interface TrackerOptions {
    * per-torrent costs); past it the peers announced longest ago are dropped. @default 256 MiB
    */
   readonly memoryBytes?: number;
+  /**
+   * A Valkey/Redis store shared with the other tracker tasks, so that several act as one tracker.
+   * Announces are still answered from this task's memory; the store is synced in the background.
+   * @default undefined (this task's peers only)
+   */
+  readonly sharedStore?: SwarmStoreOptions | undefined;
+  /** Told when the shared store goes down (once per outage; tracking carries on in process) and when it is back. */
+  readonly onSharedStoreStatus?: ((status: StoreStatus) => void) | undefined;
   /** Clock in milliseconds, for tests. @default Date.now */
   readonly now?: () => number;
 }

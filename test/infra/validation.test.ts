@@ -34,7 +34,7 @@ describe('Class: S3TorrentStack (synthesis as cdk synth runs it)', () => {
       console.error = print;
     }
 
-    // Assess: nothing but the stack's own warning (several seeder tasks) is reported.
+    // Assess: nothing is reported.
     expect(assembly.getStackByName('S3Torrent').template.Resources).toBeDefined();
     const report = printed.join('\n');
     expect(report).not.toMatch(/CloudFormation[ -]Validate|AwsSolutions-|ERROR/);

@@ -13,7 +13,7 @@ interface SeederServiceTarget {
   readonly endpoints: { readonly s3: string; readonly dynamoDb: string; readonly sqs: string };
   /** Where the seeder queues re-hash jobs; unset: it queues none. */
   readonly hashQueueUrl?: string;
-  /** More environment variables (settings the test changes). */
+  /** More environment variables (settings the test changes, e.g. the shared swarm store). */
   readonly env?: Readonly<Record<string, string>>;
 }
 
@@ -21,7 +21,7 @@ interface SeederService {
   readonly child: ChildProcess;
   readonly peerPort: number;
   readonly trackerPort: number;
-  /** Every stderr line so far (the log is on stdout; stderr holds only what Node itself prints). */
+  /** Every stderr line so far: what Node itself prints, and the log's warnings and errors (Powertools writes those to stderr). */
   readonly stderr: readonly string[];
   /** Every stdout line so far: the log (Powertools JSON) and the metrics (EMF). */
   readonly stdout: readonly string[];

@@ -148,25 +148,34 @@ describe('Class: SwarmTable', () => {
     expect(table.stats()).toMatchObject({ torrents: 0, peers: 0, memoryBytes: 0 });
   });
 
-  it('merges peers another task holds with their own last-seen time, skipping expired and malformed ones', () => {
+  it('merges peers another task holds with their own last-seen time, skipping expired, malformed and the seeder\'s own', () => {
     const table = new SwarmTable(roomy);
     table.announce(HASH, peer('10.0.0.1', 1), 'started', 5000);
-    const added = table.mergeRemote(
+    const compact = (ip: string, port: number): Buffer => {
+      const out = Buffer.alloc(ip.includes(':') ? 18 : 6);
+      writeCompact(ip.includes(':') ? 6 : 4, key(ip, port), out, 0);
+      return out;
+    };
+    const remote = (ip: string, port: number, seed: boolean, seenAt: number) => ({ compact: compact(ip, port), seenAt, seed, stopped: false });
+    const held = table.mergeRemote(
       HASH,
       [
-        { ip: '10.0.0.1', port: 1, left: 0, seenAt: 4000 }, // older than ours: ours stays a leecher
-        { ip: '10.0.0.2', port: 2, left: 0, seenAt: 4500 },
-        { ip: '::3', port: 3, left: 9, seenAt: 4900 },
-        { ip: '10.0.0.4', port: 4, left: 9, seenAt: 3000 }, // expired (lifetime 1000)
-        { ip: 'not an ip', port: 5, left: 9, seenAt: 5000 },
-        { ip: '10.0.0.6', port: 0, left: 9, seenAt: 5000 },
+        remote('10.0.0.1', 1, true, 4000), // older than ours: ours stays a leecher
+        remote('10.0.0.2', 2, true, 4500),
+        remote('::3', 3, false, 4900),
+        remote('10.0.0.4', 4, false, 3000), // expired (lifetime 1000)
+        { compact: Buffer.alloc(5), seenAt: 5000, seed: false, stopped: false }, // neither 6 nor 18 bytes
+        remote('10.0.0.9', 6881, true, 5000), // the seeder's own address
       ],
       5000,
+      { 4: new Set([key('10.0.0.9', 6881)]), 6: new Set() },
     );
-    expect(added).toBe(2);
+    expect(held).toBe(true);
     const swarm = table.get(HASH, 5000);
     expect([swarm?.seeds, swarm?.leechers]).toEqual([1, 2]);
     // A merged peer lapses a lifetime after it was seen there, not here.
     expect(table.get(HASH, 5501)?.size).toBe(2);
+    // A swarm not held here is not created by a merge.
+    expect(table.mergeRemote('cd'.repeat(20), [remote('10.0.0.2', 2, true, 5000)], 5000, { 4: new Set(), 6: new Set() })).toBe(false);
   });
 });
