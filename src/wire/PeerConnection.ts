@@ -4,7 +4,7 @@ import { allowedFastSet } from './allowedFast.js';
 import { fullBitfield, isComplete } from './bitfield.js';
 import type { Choker } from './Choker.js';
 import type { PieceMessages } from './pieceMessages.js';
-import { ALLOWED_FAST_SET_SIZE, HANDSHAKE_LENGTH, MAX_BLOCK_LENGTH, PROTOCOL, UT_METADATA_ID } from './constants.js';
+import { ADVERTISED_REQUEST_QUEUE, ALLOWED_FAST_SET_SIZE, HANDSHAKE_LENGTH, MAX_BLOCK_LENGTH, PROTOCOL, UT_METADATA_ID } from './constants.js';
 import { WireProtocolError } from './errors.js';
 import { decodeExtensionHandshake, decodeMetadataMessage, encodeExtensionHandshake, metadataReply } from './extensions.js';
 import { decodeHandshake, encodeHandshake } from './handshake.js';
@@ -15,7 +15,7 @@ import type { Swarm } from './Swarm.js';
 import type { TorrentView } from './SwarmTorrent.js';
 
 /** Requests one peer may have queued; more are rejected. Twice what we advertise as `reqq`. */
-const MAX_QUEUED_REQUESTS = 500;
+const MAX_QUEUED_REQUESTS = 2 * ADVERTISED_REQUEST_QUEUE;
 
 /**
  * Block reads in flight per connection. Clients ask for pieces in random order, so each piece
