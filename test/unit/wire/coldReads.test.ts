@@ -1,10 +1,9 @@
 import { SpanCache } from '../../../src/storage/index.js';
-import { PeerServer, Swarm, SwarmTorrent, encode } from '../../../src/wire/index.js';
+import { Swarm, SwarmTorrent, encode } from '../../../src/wire/index.js';
 import { pseudoRandomBytes } from '../../helpers/files.js';
 import { BLOCK, PeerClient, torrentInfoOf } from '../../helpers/peerClient.js';
-import { PIECE_LENGTH, torrentsOf } from '../../helpers/swarms.js';
+import { PIECE_LENGTH, serveSwarm, torrentsOf } from '../../helpers/swarms.js';
 
-const HOST = '127.0.0.1';
 const MiB = 1024 * 1024;
 /** 8 MiB with a 1 MiB cache: the seeder reads it from "S3" in 256 KiB spans, 32 of them. */
 const OBJECT_BYTES = 8 * MiB;
@@ -46,15 +45,7 @@ describe('Class: PeerServer reading a cold object', () => {
       onStop: () => undefined,
     });
     const torrent = torrentInfoOf(torrents.v1.inline as Uint8Array);
-    const server = await PeerServer.start({
-      hosts: [HOST],
-      port: 0,
-      resolve: async (infoHash) => {
-        const view = swarm.torrent.views.get(infoHash.toString('hex'));
-        return view === undefined ? undefined : { swarm, view };
-      },
-      readFailed: () => undefined,
-    });
+    const server = await serveSwarm(swarm);
     const connected = await PeerClient.open({ port: server.listenPort, torrent, timeoutMs: 20_000 });
     try {
       if (!connected.ok) throw new Error(`no connection: ${connected.detail}`);
