@@ -3,7 +3,8 @@
 //   flow:    issue 4 on the local stack: time to READY of 1 GiB against one read of it, and
 //            cached `?torrent` latency against S3 serving the same bytes.
 //   tracker: UDP announces per second against opentracker and bittorrent-tracker.
-//   seeder:  aria2c downloading 1 GiB from our seeder against python3-libtorrent seeding it.
+//   seeder:  download MB/s of python3-libtorrent (default and TCP only), qBittorrent and aria2c
+//            from our seeder, cold and warm, against the same clients from python3-libtorrent.
 //   transports: python3-libtorrent with default, TCP-only and uTP-only transports, downloading
 //            from our seeder and from a python3-libtorrent seeder: first byte and MiB/s.
 //   seeder-cpu: the seeder service's CPU per GiB served, cold and warm, against libtorrent's.

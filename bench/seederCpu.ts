@@ -11,22 +11,18 @@
 //   warm: a cache that holds the object, primed by one download first (its CPU is reported too).
 // CPU is the process's own (all threads, /proc), over the download only: start-up is excluded
 // on both sides. Goals (issue 12): cold ≤ 1.5× libtorrent's CPU per GiB, warm ≤ 1.0×.
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { ARTIFACTS_BUCKET, TABLE_NAME } from '../src/local/index.js';
 import { magnetLink, parseTorrent } from '../src/torrent/index.js';
 import { downloadWithAria2c, makeTorrent, seedWithLibtorrent, startOpentracker } from '../test/e2e/clients/index.js';
-import { PROJECT_ROOT } from './config.js';
 import { benchClients } from './flow/clients.js';
 import { BUCKET } from './flow/config.js';
 import { fetchReadyTorrent, uploadFile } from './flow/ready.js';
+import { startSeederService } from './flow/seederService.js';
+import type { SeederService } from './flow/seederService.js';
 import { cleanUpOnInterrupt, startStack } from './flow/stack.js';
-import type { StackEndpoints } from './flow/stack.js';
 import { settleAndWarm, writeTestFile } from './testFile.js';
 
 const MiB = 1024 * 1024;
@@ -39,7 +35,6 @@ const SECOND_KEY = 'seeder-cpu-1GiB-second.bin';
 const RUNS = Number(process.env['BENCH_SEEDER_RUNS'] ?? 3);
 /** A cache that holds the object twice over: the seeder then reads it in 8 MiB spans (src/wire/Swarm.ts). */
 const WARM_CACHE_BYTES = 2 * OBJECT_SIZE;
-const START_TIMEOUT_MS = 60_000;
 const DOWNLOAD_TIMEOUT_MS = 600_000;
 /** Issue 12's goals: our CPU per GiB over libtorrent's, at most. */
 const COLD_GOAL = 1.5;
@@ -60,62 +55,6 @@ function processCpuSeconds(pid: number): number {
   const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
-}
-
-interface SeederService {
-  readonly child: ChildProcess;
-  readonly trackerPort: number;
-  stop(): Promise<void>;
-}
-
-/**
- * Starts dist/seeder.js as the e2e test of the standalone service does, and waits for its
- * `seeding` line. BENCH_SEEDER_NODE_ARGS adds Node flags (e.g. `--cpu-prof --cpu-prof-dir=DIR`);
- * BENCH_SEEDER_JS runs another build of the seeder (e.g. main's, for a before/after figure).
- */
-async function startSeederService(endpoints: StackEndpoints, cacheBytes: number | undefined): Promise<SeederService> {
-  const nodeArgs = (process.env['BENCH_SEEDER_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
-  const child = spawn(process.execPath, [...nodeArgs, process.env['BENCH_SEEDER_JS'] ?? join(PROJECT_ROOT, 'dist', 'seeder.js')], {
-    env: {
-      ...process.env,
-      S3TORRENT_S3_ENDPOINT: endpoints.s3,
-      S3TORRENT_DYNAMODB_ENDPOINT: endpoints.dynamoDb,
-      S3TORRENT_TABLE: TABLE_NAME,
-      S3TORRENT_ARTIFACTS_BUCKET: ARTIFACTS_BUCKET,
-      S3TORRENT_SEEDER_HOSTS: '127.0.0.1',
-      S3TORRENT_PEER_PORT: '0',
-      S3TORRENT_TRACKER_PORT: '0',
-      // The stack's S3 is the embedded s3rver: no access control and no GetBucketPolicyStatus.
-      S3TORRENT_PUBLIC_VERDICT: 'anonymous-head',
-      ...(cacheBytes === undefined ? {} : { S3TORRENT_SEEDER_CACHE_BYTES: String(cacheBytes) }),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stop = async (): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM'); // SIGTERM: a --cpu-prof profile is written on a clean exit only
-    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
-    child.kill('SIGKILL');
-  };
-  const lines: string[] = [];
-  createInterface({ input: child.stderr }).on('line', (line) => lines.push(line));
-  try {
-    const trackerPort = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no "seeding" line within ${START_TIMEOUT_MS} ms:\n${lines.join('\n')}`)), START_TIMEOUT_MS);
-      void exited.then(() => reject(new Error(`dist/seeder.js exited:\n${lines.join('\n')}`)));
-      createInterface({ input: child.stdout }).on('line', (line) => {
-        lines.push(line);
-        if (!line.includes('"seeding"')) return;
-        clearTimeout(timer);
-        resolve((JSON.parse(line) as { trackerPort: number }).trackerPort);
-      });
-    });
-    return { child, trackerPort, stop };
-  } catch (error) {
-    await stop();
-    throw error;
-  }
 }
 
 /** CPU seconds `pid` used while aria2c downloaded the object once (aria2c checks every piece). */
@@ -164,7 +103,7 @@ async function runSeederCpuBench(): Promise<number> {
       aria2c({ magnet: magnetLink({ infoHashV1: torrent.infoHashV1, trackers: [[`http://127.0.0.1:${service.trackerPort}/announce`]] }) });
 
     progress('starting the warm seeder (cache holds the object) and priming it with one download ...');
-    const warmService = await startSeederService(stack.endpoints, WARM_CACHE_BYTES);
+    const warmService = await startSeederService(stack.endpoints, { cacheBytes: WARM_CACHE_BYTES });
     stoppers.push(() => warmService.stop());
     const warmPid = warmService.child.pid as number;
     const primeCpu = await cpuOfDownload(warmPid, fromService(warmService), outDir);
@@ -175,7 +114,7 @@ async function runSeederCpuBench(): Promise<number> {
     const warm: number[] = [];
     for (let run = 1; run <= RUNS; run += 1) {
       progress(`run ${run}/${RUNS}: cold (fresh seeder, default cache) ...`);
-      const coldService = await startSeederService(stack.endpoints, undefined);
+      const coldService = await startSeederService(stack.endpoints);
       try {
         cold.push(await cpuOfDownload(coldService.child.pid as number, fromService(coldService), outDir));
         progress(`run ${run}/${RUNS}: cold, same seeder, the second object ...`);

@@ -4,7 +4,7 @@ import { allowedFastSet } from './allowedFast.js';
 import { fullBitfield, isComplete } from './bitfield.js';
 import type { Choker } from './Choker.js';
 import type { PieceMessages } from './pieceMessages.js';
-import { ALLOWED_FAST_SET_SIZE, HANDSHAKE_LENGTH, MAX_BLOCK_LENGTH, PROTOCOL, UT_METADATA_ID } from './constants.js';
+import { ADVERTISED_REQUEST_QUEUE, ALLOWED_FAST_SET_SIZE, HANDSHAKE_LENGTH, MAX_BLOCK_LENGTH, PROTOCOL, UT_METADATA_ID } from './constants.js';
 import { WireProtocolError } from './errors.js';
 import { decodeExtensionHandshake, decodeMetadataMessage, encodeExtensionHandshake, metadataReply } from './extensions.js';
 import { decodeHandshake, encodeHandshake } from './handshake.js';
@@ -15,14 +15,17 @@ import type { Swarm } from './Swarm.js';
 import type { TorrentView } from './SwarmTorrent.js';
 
 /** Requests one peer may have queued; more are rejected. Twice what we advertise as `reqq`. */
-const MAX_QUEUED_REQUESTS = 500;
+const MAX_QUEUED_REQUESTS = 2 * ADVERTISED_REQUEST_QUEUE;
 
 /**
- * Block reads in flight per connection. Clients ask for pieces in random order, so each piece
- * may be an S3 GET of its own: throughput is pieces in flight / GET latency, and a client keeps
- * a few hundred requests outstanding. Memory is bounded seeder-wide by the host's block budget.
+ * Block reads in flight per connection. Clients ask for pieces in random order, so on a cold
+ * cache each piece may be an S3 GET of its own: a first download's rate is the spans being read
+ * at once over the GET latency. libtorrent requests whole pieces, up to our `reqq` blocks at a
+ * time; at 256 reads a peer had 16 pieces of 256 KiB (4 of 1 MiB) in flight and never reached
+ * the seeder's GETs in flight (S3TORRENT_SEEDER_MAX_FETCHES). Memory is bounded seeder-wide by
+ * the host's block budget (16 MiB for one peer's reads here).
  */
-const MAX_READS_IN_FLIGHT = 256;
+const MAX_READS_IN_FLIGHT = 1024;
 
 /** Bytes queued on the socket before we wait for it to drain: bounds memory per slow peer. */
 const SOCKET_HIGH_WATER = 1024 * 1024;

@@ -45,8 +45,14 @@ const MAX_MESSAGE_LENGTH = 64 * 1024;
 /** Our extended-message id for ut_metadata (BEP 9): what we put in our `m` dictionary. */
 const UT_METADATA_ID = 1;
 
-/** Requests we let one peer queue, and what we advertise as `reqq` (BEP 10). */
-const ADVERTISED_REQUEST_QUEUE = 250;
+/**
+ * What we advertise as `reqq` (BEP 10): how many requests a peer may keep outstanding with us.
+ * libtorrent keeps `request_queue_time` (3 s) of its download rate in requests, capped by the
+ * seeder's `reqq`, and advertises 2000 itself: at 250 (4 MiB in flight) a libtorrent client
+ * downloading from us on loopback spent its time waiting for the next request's round trip.
+ * A queued request costs a few dozen bytes; the block reads it leads to are bounded elsewhere.
+ */
+const ADVERTISED_REQUEST_QUEUE = 2000;
 
 /** BEP 6 allowed-fast set size: libtorrent and the BEP use 10 as a ceiling; small keeps it cheap. */
 const ALLOWED_FAST_SET_SIZE = 10;

@@ -101,8 +101,8 @@ class PeerClient {
   public have: 'all' | Buffer | undefined;
   public choked = true;
   public readonly allowedFast = new Set<number>();
-  /** The seeder's extension handshake: its ut_metadata id and the metadata size. */
-  public extensions: { readonly utMetadata: number | undefined; readonly metadataSize: number | undefined } | undefined;
+  /** The seeder's extension handshake: its ut_metadata id, the metadata size and its `reqq`. */
+  public extensions: { readonly utMetadata: number | undefined; readonly metadataSize: number | undefined; readonly requestQueue: number | undefined } | undefined;
   public bytesReceived = 0;
   /** Piece messages received, each a block, and when the last one came (ms since the epoch). */
   public blocksReceived = 0;
@@ -379,7 +379,12 @@ class PeerClient {
       const m = dict instanceof Map ? dict.get('m') : undefined;
       const utMetadata = m instanceof Map ? m.get('ut_metadata') : undefined;
       const size = dict instanceof Map ? dict.get('metadata_size') : undefined;
-      this.extensions = { utMetadata: typeof utMetadata === 'number' ? utMetadata : undefined, metadataSize: typeof size === 'number' ? size : undefined };
+      const reqq = dict instanceof Map ? dict.get('reqq') : undefined;
+      this.extensions = {
+        utMetadata: typeof utMetadata === 'number' ? utMetadata : undefined,
+        metadataSize: typeof size === 'number' ? size : undefined,
+        requestQueue: typeof reqq === 'number' ? reqq : undefined,
+      };
       return;
     }
     if (id !== OUR_UT_METADATA_ID) return;

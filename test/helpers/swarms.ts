@@ -4,7 +4,7 @@ import { hashRange } from '../../src/hashing/index.js';
 import type { StoredTorrent } from '../../src/records/index.js';
 import { SpanCache } from '../../src/storage/index.js';
 import { TorrentFormat, buildTorrent } from '../../src/torrent/index.js';
-import { Swarm, SwarmTorrent } from '../../src/wire/index.js';
+import { PeerServer, Swarm, SwarmTorrent } from '../../src/wire/index.js';
 import type { ObjectVersion } from '../../src/wire/index.js';
 import { memorySource } from './sources.js';
 
@@ -61,5 +61,18 @@ async function memorySwarm(object: ObjectVersion, data: Buffer): Promise<{ swarm
   return { swarm, stops, cache };
 }
 
-export { PIECE_LENGTH, memorySwarm, torrentsOf };
+/** A peer server on 127.0.0.1 (a free port) that serves `swarm` under each of its infohashes. */
+async function serveSwarm(swarm: Swarm): Promise<PeerServer> {
+  return PeerServer.start({
+    hosts: ['127.0.0.1'],
+    port: 0,
+    resolve: async (infoHash) => {
+      const view = swarm.torrent.views.get(infoHash.toString('hex'));
+      return view === undefined ? undefined : { swarm, view };
+    },
+    readFailed: () => undefined,
+  });
+}
+
+export { PIECE_LENGTH, memorySwarm, serveSwarm, torrentsOf };
 export type { TestTorrents };

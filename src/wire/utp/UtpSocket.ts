@@ -236,11 +236,18 @@ class UtpSocket extends Duplex {
     // Data is pushed as it arrives; the advertised window is what holds a fast sender back.
   }
 
+  /**
+   * A write is done (its callback runs) once its bytes are in our send buffer, where they stay
+   * until acknowledged: so they are copied there, as a TCP socket's kernel copies them. The
+   * writer may reuse its buffer from then on, and the seeder does (src/wire/pieceMessages.ts):
+   * packets cut from it would otherwise go out, or be resent, with the next message's bytes.
+   */
   public override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    this.accept(chunk, callback);
+    this.accept(Buffer.from(chunk), callback);
   }
 
   public override _writev(chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
+    // Buffer.concat copies, even a single chunk.
     this.accept(Buffer.concat(chunks.map((entry) => entry.chunk)), callback);
   }
 

@@ -8,7 +8,8 @@ SOURCE is a .torrent path (v1, hybrid or v2) or a magnet link (urn:btih and/or u
 is unchanged), so that peer is the only one.
 Prints {"event":"listening","port":N}, {"event":"first_byte","seconds":S} when the first
 payload byte arrived (S from adding the torrent), then {"event":"done","name":...,"path":...,
-"seconds":S} once every piece has passed its hash check, and exits 0. The harness bounds the run and kills
+"seconds":S} once every piece has passed its hash check (S) and is written to the file, and
+exits 0. The harness bounds the run and kills
 it on timeout.
 """
 import os
@@ -23,6 +24,8 @@ from libtorrent_common import emit, log_alerts, make_session
 
 # Polling step: it bounds how precisely first_byte is timed (a tenth of the uTP fallback wait).
 POLL_SECONDS = 0.02
+# Writing out what is still buffered takes well under a second; this only bounds a stuck disk.
+FLUSH_TIMEOUT_SECONDS = 30
 
 
 def options(args: list) -> dict:
@@ -41,6 +44,20 @@ def torrent_info(path: str, keep_trackers: bool) -> lt.torrent_info:
         torrent.pop(b"announce", None)
         torrent.pop(b"announce-list", None)
     return lt.torrent_info(torrent)
+
+
+def flush_writes(ses: lt.session, handle: lt.torrent_handle) -> None:
+    """Waits until every block is in the file: a piece counts as done once hashed, which can be
+    before its last blocks were written, and the harness kills the client at "done" (a fast
+    download then left holes in the file). Pausing stops the torrent's storage behind every
+    pending disk job, and libtorrent says so with torrent_paused_alert."""
+    handle.pause()
+    deadline = time.monotonic() + FLUSH_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if any(isinstance(alert, lt.torrent_paused_alert) for alert in log_alerts(ses)):
+            return
+        time.sleep(POLL_SECONDS)
+    print(f"no torrent_paused_alert within {FLUSH_TIMEOUT_SECONDS} s", file=sys.stderr, flush=True)
 
 
 def main() -> None:
@@ -72,8 +89,10 @@ def main() -> None:
             emit("first_byte", seconds=time.monotonic() - added)
         # is_seeding: every wanted piece downloaded and hash-checked (v1 SHA-1 and/or v2 Merkle).
         if status.has_metadata and status.is_seeding and status.total_wanted_done == status.total_wanted:
+            seconds = time.monotonic() - added
+            flush_writes(ses, handle)
             name = handle.torrent_file().name()
-            emit("done", name=name, path=os.path.join(out_dir, name), bytes=status.total_wanted, seconds=time.monotonic() - added)
+            emit("done", name=name, path=os.path.join(out_dir, name), bytes=status.total_wanted, seconds=seconds)
             return
         if status.errc.value() != 0:
             print(f"torrent error: {status.errc.message()}", file=sys.stderr, flush=True)

@@ -1,9 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { PeerServer } from '../../../src/wire/index.js';
 import { PeerClient, torrentInfoOf } from '../../helpers/peerClient.js';
-import { memorySwarm, torrentsOf } from '../../helpers/swarms.js';
+import { memorySwarm, serveSwarm, torrentsOf } from '../../helpers/swarms.js';
 
-const HOST = '127.0.0.1';
 const MiB = 1024 * 1024;
 /** 96 spans of 256 KiB; the swarm's cache holds 4. */
 const OBJECT_BYTES = 24 * MiB;
@@ -22,15 +20,7 @@ describe('Seeder: piece messages waiting on a slow peer while their spans\' buff
     // pieces and then stops reading, so that the messages wait in the seeder's socket buffers.
     const data = randomBytes(OBJECT_BYTES);
     const { swarm, cache } = await memorySwarm({ bucket: 'b', key: 'pending.bin', etag: '"e"' }, data);
-    const server = await PeerServer.start({
-      hosts: [HOST],
-      port: 0,
-      resolve: async (infoHash) => {
-        const view = swarm.torrent.views.get(infoHash.toString('hex'));
-        return view === undefined ? undefined : { swarm, view };
-      },
-      readFailed: () => undefined,
-    });
+    const server = await serveSwarm(swarm);
     const torrent = torrentInfoOf((await torrentsOf(data, 'pending.bin')).v1.inline as Uint8Array);
     const clients: PeerClient[] = [];
     try {

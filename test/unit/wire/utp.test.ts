@@ -189,6 +189,31 @@ describe('Class: UtpEndpoint', () => {
     }
   }, 45_000);
 
+  it('sends what was written even when the writer reuses its buffer once the write is done, as it may with a TCP socket', async () => {
+    // The seeder writes each piece message on its own tick from a pool of buffers and takes a
+    // buffer back for the next message as soon as the write's callback runs (src/wire/pieceMessages.ts).
+    const { server, client, accepted, close } = await endpoints();
+    try {
+      const outgoing = client.connect(HOST, server.port);
+      outgoing.write(Buffer.from('hello'));
+      const incoming = await accepted;
+      await readAll(incoming, 5, 5000);
+      const messages = Array.from({ length: 64 }, (_, i) => patterned(16 * 1024 + 13, i + 3));
+      const expected = Buffer.concat(messages);
+      const read = readAll(outgoing, expected.length, 20_000);
+      const reused = Buffer.alloc(16 * 1024 + 13);
+      for (const message of messages) {
+        message.copy(reused);
+        await new Promise<void>((resolve, reject) => incoming.write(reused, (error) => (error ? reject(error) : resolve())));
+        reused.fill(0xee); // the next message's bytes go here now
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+      expect(sha1(await read)).toBe(sha1(expected));
+    } finally {
+      await close();
+    }
+  }, 30_000);
+
   it('hands a connection to its owner only once the peer sent data acknowledging our answer (a spoofed SYN never does)', async () => {
     const { server, client, accepted, close } = await endpoints();
     try {
