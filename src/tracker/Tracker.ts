@@ -54,11 +54,9 @@ interface SeederAddresses {
 const NO_SEEDERS: SeederAddresses = { v4: Buffer.alloc(0), v6: Buffer.alloc(0), keys4: new Set(), keys6: new Set() };
 
 /** An announce's peer as the shared store keeps it; built only when a store is synced. */
-function announcedPeer(remote: IpAddress, port: number, key: PeerKey, seenAt: number, seed: boolean): AnnouncedPeer {
-  const compact = new Uint8Array(remote.bytes.length + 2);
-  compact.set(remote.bytes);
-  compact[remote.bytes.length] = port >> 8;
-  compact[remote.bytes.length + 1] = port & 0xff;
+function announcedPeer(family: 4 | 6, key: PeerKey, seenAt: number, seed: boolean): AnnouncedPeer {
+  const compact = Buffer.allocUnsafe(compactBytes(family));
+  writeCompact(family, key, compact, 0);
   return { key, compact, seenAt, seed };
 }
 
@@ -166,7 +164,7 @@ class Tracker {
       swarm = this.table.get(request.infoHashHex, now);
     } else {
       swarm = this.table.announce(request.infoHashHex, { family: remote.family, key: selfKey, seed: request.left === 0 }, request.event, now);
-      if (this.changes !== undefined) this.changes.announced(request.infoHashHex, announcedPeer(remote, request.port, selfKey, now, request.left === 0), request.event);
+      if (this.changes !== undefined) this.changes.announced(request.infoHashHex, announcedPeer(remote.family, selfKey, now, request.left === 0), request.event);
       this.notify(request, remote);
     }
     const hasSeeder = seeders.v4.length + seeders.v6.length > 0;
