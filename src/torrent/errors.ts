@@ -64,11 +64,42 @@ class InvalidMetainfoError extends TorrentError {
   }
 }
 
+/** Why a multi-file torrent's member list was refused (one value per rule, for callers to map). */
+type FileListProblem =
+  | 'no-files'
+  | 'too-many-files'
+  | 'bad-path'
+  | 'reserved-path'
+  | 'duplicate-path'
+  | 'file-is-directory'
+  | 'hash-count'
+  | 'bad-size';
+
+/**
+ * A member list that cannot become a multi-file torrent: no members, too many, a path a client
+ * would save elsewhere, two members at one path, a file where another member needs a directory,
+ * or hashes that do not match the size and piece length.
+ */
+class InvalidFileListError extends TorrentError {
+  public readonly problem: FileListProblem;
+  /** The member's path segments, when one member is at fault. */
+  public readonly path: ReadonlyArray<string> | undefined;
+
+  public constructor(problem: FileListProblem, message: string, path?: ReadonlyArray<string>, options?: ErrorOptions) {
+    super(path === undefined ? message : `${message}: ${JSON.stringify(path.join('/'))}`, options);
+    this.name = 'InvalidFileListError';
+    this.problem = problem;
+    this.path = path;
+  }
+}
+
 export {
   ContentTooLargeError,
   EmptyContentError,
+  InvalidFileListError,
   InvalidMetainfoError,
   InvalidPieceLengthError,
   MalformedTorrentError,
   TorrentError,
 };
+export type { FileListProblem };

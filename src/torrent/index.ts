@@ -2,7 +2,9 @@ export { decodeBencode, encodeBencode, spanOf, MAX_TORRENT_FILE_SIZE } from './b
 export {
   BLOCK_SIZE,
   CREATED_BY,
+  MAX_FILES_PER_TORRENT,
   MAX_PIECE_LENGTH,
+  MAX_PREFIX_CONTENT_SIZE,
   MAX_S3_OBJECT_SIZE,
   MIN_PIECE_LENGTH,
   SHA1_LENGTH,
@@ -11,6 +13,7 @@ export {
 export {
   ContentTooLargeError,
   EmptyContentError,
+  InvalidFileListError,
   InvalidMetainfoError,
   InvalidPieceLengthError,
   MalformedTorrentError,
@@ -19,10 +22,20 @@ export {
 export { magnetLink, magnetOfTorrent } from './magnet.js';
 export { blockHashes, merkleRoot, padHashAt, piecesRootFromLayer, v2PieceWidth } from './merkle.js';
 export { TorrentFormat, assertValidTorrentOptions, buildTorrent } from './metainfo.js';
-export { FALLBACK_NAME, assertValidName, torrentNameForKey } from './names.js';
+export { PAD_DIRECTORY, assembleMultiFileInfo, comparePaths } from './multiFile.js';
+export { FALLBACK_NAME, assertValidName, pathSegmentProblem, torrentNameForKey } from './names.js';
 export { parseTorrent } from './parseTorrent.js';
-export { PIECE_LENGTH_TABLE, assertValidPieceLength, pieceCountFor, pieceLengthFor } from './pieceLength.js';
+export {
+  PIECE_LENGTH_TABLE,
+  PREFIX_PIECE_LENGTH_TABLE,
+  assertValidPieceLength,
+  pieceCountFor,
+  pieceLengthFor,
+  prefixPieceLengthFor,
+} from './pieceLength.js';
 export type { BencodeDict, BencodeValue, ByteSpan, Encodable } from './bencode.js';
+export type { FileListProblem } from './errors.js';
 export type { MagnetParts } from './magnet.js';
+export type { LaidOutFile, MemberHashes, MultiFileInfo, MultiFileOptions } from './multiFile.js';
 export type { BuiltTorrent, PieceHashes, TorrentOptions } from './metainfo.js';
 export type { TorrentSummary } from './parseTorrent.js';

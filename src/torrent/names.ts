@@ -7,21 +7,30 @@ import { InvalidMetainfoError } from './errors.js';
 const MAX_NAME_BYTES = 255;
 
 /**
+ * Why `segment` cannot be one path segment of a saved file (a torrent's name, or one element of
+ * a multi-file torrent's `path`), or undefined when it can: empty, `.`/`..`, a separator, a
+ * control character, more than 255 UTF-8 bytes or broken Unicode would each make clients save
+ * the file somewhere else than the torrent says, or not at all.
+ */
+function pathSegmentProblem(segment: string): string | undefined {
+  return segment.length === 0 ? 'is empty'
+    : segment === '.' || segment === '..' ? 'is a relative path'
+    : /[/\\]/.test(segment) ? 'contains a path separator'
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what we reject
+    : /[\u0000-\u001f\u007f]/.test(segment) ? 'contains a control character'
+    : Buffer.byteLength(segment, 'utf8') > MAX_NAME_BYTES ? `is longer than ${MAX_NAME_BYTES} bytes`
+    : !segment.isWellFormed() ? 'is not valid Unicode'
+    : undefined;
+}
+
+/**
  * Throws unless `name` is a usable single-file `info.name`: non-empty, one path segment (no
  * `/`, `\`, `.` or `..`), no control characters, at most 255 UTF-8 bytes.
  *
  * @throws InvalidMetainfoError
  */
 function assertValidName(name: string): void {
-  const problem =
-    name.length === 0 ? 'is empty'
-    : name === '.' || name === '..' ? 'is a relative path'
-    : /[/\\]/.test(name) ? 'contains a path separator'
-    // eslint-disable-next-line no-control-regex -- control characters are exactly what we reject
-    : /[\u0000-\u001f\u007f]/.test(name) ? 'contains a control character'
-    : Buffer.byteLength(name, 'utf8') > MAX_NAME_BYTES ? `is longer than ${MAX_NAME_BYTES} bytes`
-    : !name.isWellFormed() ? 'is not valid Unicode'
-    : undefined;
+  const problem = pathSegmentProblem(name);
   if (problem !== undefined) throw new InvalidMetainfoError(`torrent name "${name}" ${problem}`);
 }
 
@@ -44,4 +53,4 @@ function torrentNameForKey(key: string): string {
   return name;
 }
 
-export { FALLBACK_NAME, MAX_NAME_BYTES, assertValidName, torrentNameForKey };
+export { FALLBACK_NAME, MAX_NAME_BYTES, assertValidName, pathSegmentProblem, torrentNameForKey };
