@@ -74,7 +74,9 @@ S3TORRENT_DYNAMODB_PORT (8000), S3TORRENT_SQS_PORT (9324).`,
        s3-torrent prewarm --recursive s3://bucket/prefix... [--s3-endpoint URL] [...]
 
 Asks the torrent API for each object's .torrent until it is ready, showing progress while the
-deployment hashes it, so that the first downloader gets it at once.
+deployment hashes it, so that the first downloader gets it at once. A target ending in '/'
+(s3://bucket/data/2026/) is a prefix: its one multi-file torrent of every public object under
+it is prewarmed (with --recursive, each object's own torrent instead).
 
 Options:
       --api URL           the torrent API (default http://127.0.0.1:8080, the local stack)

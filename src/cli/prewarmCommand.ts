@@ -92,6 +92,14 @@ async function fetchApi(api: string, url: string): Promise<Response> {
   }
 }
 
+/** The API's count of objects under a prefix left out of its torrent because S3 does not serve them to the public. */
+const EXCLUDED_HEADER = 'x-s3torrent-excluded-objects';
+
+function excludedNote(excluded: string | null): string {
+  const count = Number(excluded ?? '0');
+  return count > 0 ? ` (${count} object${count === 1 ? '' : 's'} under the prefix left out: not public)` : '';
+}
+
 function torrentUrl(api: string, bucket: string, key: string, format: string | undefined): string {
   return `${objectUrl(api, bucket, key)}?torrent${format === undefined ? '' : `&format=${format}`}`;
 }
@@ -103,7 +111,7 @@ async function prewarmOne(api: string, url: string, deadline: number, io: CliOut
     for (;;) {
       const reply = await fetchApi(api, url);
       if (reply.status === 200) {
-        io.out(`ready ${url} infohash ${reply.headers.get('x-s3torrent-infohash-v1') ?? '?'}`);
+        io.out(`ready ${url} infohash ${reply.headers.get('x-s3torrent-infohash-v1') ?? '?'}${excludedNote(reply.headers.get(EXCLUDED_HEADER))}`);
         return;
       }
       const text = await reply.text();
@@ -112,10 +120,14 @@ async function prewarmOne(api: string, url: string, deadline: number, io: CliOut
         const message = /<Message>([^<]*)<\/Message>/.exec(text)?.[1] ?? text.slice(0, 200);
         throw new PrewarmError(`${url}: ${code}: ${message}`);
       }
-      const body = JSON.parse(text) as { piecesDone?: number; piecesTotal?: number };
-      if (body.piecesTotal !== undefined && body.piecesTotal > 0) {
-        progress ??= await progressFor('pieces', body.piecesTotal);
-        progress.update(body.piecesDone ?? 0, body.piecesTotal);
+      const body = JSON.parse(text) as { piecesDone?: number; piecesTotal?: number; membersDone?: number; membersTotal?: number };
+      // A prefix reports its objects hashed at its piece length; an object, its pieces.
+      const [kind, done, total] = body.membersTotal !== undefined
+        ? (['objects', body.membersDone, body.membersTotal] as const)
+        : (['pieces', body.piecesDone, body.piecesTotal] as const);
+      if (total !== undefined && total > 0) {
+        progress ??= await progressFor(kind, total);
+        progress.update(done ?? 0, total);
       }
       if (Date.now() > deadline) throw new PrewarmError(`${url}: not ready before the timeout`);
       const retryAfter = Number(reply.headers.get('retry-after') ?? '1') * 1000;
@@ -128,7 +140,8 @@ async function prewarmOne(api: string, url: string, deadline: number, io: CliOut
 
 /**
  * `s3-torrent prewarm s3://bucket/key…`: has the deployment hash the objects now, so that the
- * first real downloader gets the .torrent at once. Exits when every object is READY.
+ * first real downloader gets the .torrent at once. Exits when every object is READY. A target
+ * ending in `/` (without `--recursive`) is a prefix: its one multi-file torrent is prewarmed.
  */
 async function prewarmCommand(args: PrewarmArgs, io: CliOutput): Promise<void> {
   if (args.targets.length === 0) throw new UsageError('prewarm needs at least one s3://bucket/key');
