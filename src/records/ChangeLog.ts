@@ -13,7 +13,12 @@ import { RecordState, TableKeys } from './schema.js';
  * | item | pk | sk | attributes |
  * |---|---|---|---|
  * | change | `chg/<UTC date>` | `<ISO time>#<bucket>/<key>` | bucket, key, state (the new one), `expiresAt` TTL |
+ * | prefix change | `chg/<UTC date>` | `<ISO time>#prefix:<bucket>/<prefix>` | as above with key = the prefix, and `kind: 'prefix'` |
  *
+ * A prefix snapshot's transitions (REVOKED, or replaced by another snapshot) are logged like an
+ * object's, told apart by `kind`: a prefix ends with `/`, as a "folder" object's key may, so the
+ * key alone would not say which swarm to look at. Bucket names hold no `:`, so the two sort key
+ * forms never meet.
  * One partition per UTC day: a reader needs one Query per poll (two only in the first seconds of
  * a day, when its look-back still reaches yesterday), the sort key orders a day's changes by
  * time, and an operator can list a day's changes. Changes are rare (withdrawals, overwrites):
@@ -42,32 +47,38 @@ interface ObjectChange {
   readonly state: RecordState;
   /** When it was written (ISO 8601, the writer's clock). */
   readonly at: string;
+  /** 'prefix' when `key` is a prefix whose snapshot changed (prefixRecords.ts); absent for an object. */
+  readonly kind?: 'prefix' | undefined;
 }
 
 /** What a transition logs: the object and the state it moves to. */
 interface ChangeNote {
   readonly bucket: string;
+  /** The object's key, or the prefix with `kind: 'prefix'`. */
   readonly key: string;
   readonly state: RecordState;
+  readonly kind?: 'prefix' | undefined;
 }
 
 function changePartitionKey(at: Date): string {
   return `${PARTITION_PREFIX}${at.toISOString().slice(0, 10)}`;
 }
 
-function changeSortKey(at: Date, bucket: string, key: string): string {
-  return `${at.toISOString()}#${bucket}/${key}`;
+function changeSortKey(at: Date, bucket: string, key: string, kind?: 'prefix'): string {
+  return `${at.toISOString()}#${kind === undefined ? '' : `${kind}:`}${bucket}/${key}`;
 }
 
 const STATES: ReadonlySet<string> = new Set(Object.values(RecordState));
 
 function changeFromItem(item: Record<string, unknown>): ObjectChange {
-  const { bucket, key, state } = item;
+  const { bucket, key, state, kind } = item;
   const id = item[TableKeys.SortKey];
-  if (typeof bucket !== 'string' || typeof key !== 'string' || typeof id !== 'string' || typeof state !== 'string' || !STATES.has(state)) {
-    throw new MalformedItemError(String(item[TableKeys.PartitionKey]), String(id), 'not a change item (bucket, key, state)');
+  if (typeof bucket !== 'string' || typeof key !== 'string' || typeof id !== 'string' || typeof state !== 'string' || !STATES.has(state) ||
+    (kind !== undefined && kind !== 'prefix')) {
+    throw new MalformedItemError(String(item[TableKeys.PartitionKey]), String(id), 'not a change item (bucket, key, state, kind)');
   }
-  return { id, bucket, key, state: state as RecordState, at: id.slice(0, id.indexOf('#')) };
+  const change = { id, bucket, key, state: state as RecordState, at: id.slice(0, id.indexOf('#')) };
+  return kind === undefined ? change : { ...change, kind };
 }
 
 /**
@@ -92,10 +103,11 @@ class ChangeLog {
   public async updateWithNote(update: RecordUpdate, note: ChangeNote, at: Date): Promise<boolean> {
     const item = {
       [TableKeys.PartitionKey]: changePartitionKey(at),
-      [TableKeys.SortKey]: changeSortKey(at, note.bucket, note.key),
+      [TableKeys.SortKey]: changeSortKey(at, note.bucket, note.key, note.kind),
       bucket: note.bucket,
       key: note.key,
       state: note.state,
+      ...(note.kind === undefined ? {} : { kind: note.kind }),
       [TableKeys.ExpiresAt]: Math.floor(at.getTime() / 1000) + CHANGE_TTL_SECONDS,
     };
     try {

@@ -20,9 +20,13 @@ import {
   recordFromItem,
 } from './items.js';
 import type { Item } from './items.js';
+import { PREFIX_KIND } from './prefixItems.js';
+import { PrefixStore } from './prefixRecords.js';
+import type { ArtifactReader } from './prefixRecords.js';
+import type { PublishedTarget } from './prefixSchema.js';
 import { readRecord, recordKey, updateRecord } from './recordItem.js';
 import type { TableAccess } from './recordItem.js';
-import { RecordState, TableKeys, aliasPartitionKey } from './schema.js';
+import { OBJECT_RECORD_PREFIX, RecordState, TableKeys, aliasPartitionKey } from './schema.js';
 import type { ObjectRecord, SegmentResult } from './schema.js';
 import { createRecordTable, recordTableDefinition } from './table.js';
 import type { TableDefinition } from './table.js';
@@ -60,6 +64,8 @@ const DEFAULT_LIST_PAGE_SIZE = 100;
 class RecordStore {
   /** The transitions that stop a swarm, logged in the same transactions (ChangeLog.ts); the seeder polls it. */
   public readonly changes: ChangeLog;
+  /** The prefix records (prefixRecords.ts), in the same table, logging to the same change log. */
+  public readonly prefixes: PrefixStore;
   private readonly documents: DynamoDBDocumentClient;
   private readonly tableName: string;
   private readonly now: () => Date;
@@ -76,6 +82,7 @@ class RecordStore {
     this.tableName = options.tableName;
     this.now = options.now ?? ((): Date => new Date());
     this.changes = new ChangeLog(this.documents, this.tableName);
+    this.prefixes = new PrefixStore(this.tableAccess, this.changes);
   }
 
   /** @internal The table and clock, for the record operations kept in other modules (maintenance.ts). */
@@ -232,16 +239,41 @@ class RecordStore {
 
   /**
    * The READY record a v1 infohash (40 hex) or v2 infohash (64 hex, or its first 40) names;
-   * undefined when unknown, or when the record has since been overwritten, revoked or failed.
+   * undefined when unknown, or when the record has since been overwritten, revoked or failed,
+   * or when the infohash names a prefix snapshot (`findTargetByInfoHash`).
    */
   public async findByInfoHash(infoHashHex: string): Promise<ObjectRecord | undefined> {
+    const alias = await this.readAlias(infoHashHex);
+    return alias === undefined || alias['kind'] === PREFIX_KIND ? undefined : this.objectOfAlias(alias, infoHashHex);
+  }
+
+  /**
+   * What an infohash names: a READY object version, or a READY prefix snapshot with its members
+   * (`readArtifact` reads a member list kept in the artifacts bucket); undefined as for
+   * `findByInfoHash`.
+   */
+  public async findTargetByInfoHash(infoHashHex: string, readArtifact?: ArtifactReader): Promise<PublishedTarget | undefined> {
+    const alias = await this.readAlias(infoHashHex);
+    if (alias === undefined) return undefined;
+    if (alias['kind'] === PREFIX_KIND) {
+      const target = await this.prefixes.targetOfAlias(alias, infoHashHex, readArtifact);
+      return target === undefined ? undefined : { kind: 'prefix', ...target };
+    }
+    const record = await this.objectOfAlias(alias, infoHashHex);
+    return record === undefined ? undefined : { kind: 'object', record };
+  }
+
+  private async readAlias(infoHashHex: string): Promise<Item | undefined> {
     assertInfoHash(infoHashHex);
     const { Item: alias } = await this.documents.send(new GetCommand({
       TableName: this.tableName,
       Key: { [TableKeys.PartitionKey]: aliasPartitionKey(infoHashHex), [TableKeys.SortKey]: TableKeys.AliasSortKey },
       ConsistentRead: true,
     }));
-    if (alias === undefined) return undefined;
+    return alias;
+  }
+
+  private async objectOfAlias(alias: Item, infoHashHex: string): Promise<ObjectRecord | undefined> {
     const record = await this.get(String(alias['bucket']), String(alias['key']));
     if (record?.state !== RecordState.Ready || record.etag !== alias['etag'] || record.torrents === undefined) return undefined;
     // The alias may outlive the version it was written for; only the record's own hashes count.
@@ -287,9 +319,10 @@ class RecordStore {
       const page = await this.documents.send(
         new ScanCommand({
           TableName: this.tableName,
-          FilterExpression: '#sk = :record AND #state IN (:pending, :hashing)',
-          ExpressionAttributeNames: { '#sk': TableKeys.SortKey, '#state': 'state' },
-          ExpressionAttributeValues: { ':record': TableKeys.RecordSortKey, ':pending': RecordState.Pending, ':hashing': RecordState.Hashing },
+          // Object records only: prefix records (pk `p/...`) share the sort key (prefixes.listUnfinished).
+          FilterExpression: '#sk = :record AND begins_with(#pk, :objects) AND #state IN (:pending, :hashing)',
+          ExpressionAttributeNames: { '#sk': TableKeys.SortKey, '#pk': TableKeys.PartitionKey, '#state': 'state' },
+          ExpressionAttributeValues: { ':record': TableKeys.RecordSortKey, ':objects': OBJECT_RECORD_PREFIX, ':pending': RecordState.Pending, ':hashing': RecordState.Hashing },
           ExclusiveStartKey: startKey,
         }),
       );

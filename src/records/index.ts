@@ -13,6 +13,9 @@ export {
 } from './errors.js';
 export { CHANGE_TTL_SECONDS, ChangeLog } from './ChangeLog.js';
 export { RecordStore } from './RecordStore.js';
+export { PrefixStore } from './prefixRecords.js';
+export { ManifestUnavailableError, StalePrefixRecordError } from './prefixErrors.js';
+export { PrefixLimits, decodeMembers, encodeMembers, prefixPartitionKey } from './prefixItems.js';
 export { addEgress, egressTotals } from './egressTotals.js';
 export { claimStaleRecord, republishRecord, scanRecordsPage } from './maintenance.js';
 export { RecordLimits, RecordState, TableKeys, aliasPartitionKey, recordPartitionKey, segmentSortKey } from './schema.js';
@@ -22,6 +25,8 @@ export { createRecordTable, recordTableDefinition } from './table.js';
 export type { ChangeNote, ObjectChange } from './ChangeLog.js';
 export type { EgressIncrement, EgressTotals } from './egressTotals.js';
 export type { ObjectRecord, SegmentResult, StoredTorrent } from './schema.js';
+export type { PrefixMember, PrefixRecord, PublishedTarget, StoredManifest } from './prefixSchema.js';
+export type { ArtifactReader, PrefixSnapshot, TakeSnapshotResult } from './prefixRecords.js';
 export type { TableDefinition } from './table.js';
 export type { HasTableAccess, TableAccess } from './recordItem.js';
 export type { RecordOnAttempt } from './hashingAttempts.js';

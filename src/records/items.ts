@@ -15,7 +15,7 @@ const STATES: ReadonlySet<string> = new Set(Object.values(RecordState));
 const HEX40 = /^[0-9a-f]{40}$/i;
 const HEX64 = /^[0-9a-f]{64}$/i;
 
-/** Reads typed attributes of one item; any missing or mistyped attribute is a MalformedItemError. */
+/** Reads typed attributes of one item (object records here, prefix records in prefixItems.ts); any missing or mistyped attribute is a MalformedItemError. */
 class ItemReader {
   public constructor(private readonly item: Item) {}
 
@@ -222,6 +222,7 @@ function decodeCursor(cursor: string | undefined): Record<string, string> | unde
 }
 
 export {
+  ItemReader,
   aliasHashes,
   assertAttemptId,
   assertBucket,
@@ -238,6 +239,7 @@ export {
   recordFromItem,
   segmentExpiry,
   segmentFromItem,
+  torrentFromItem,
   torrentToItem,
 };
 export type { Item };

@@ -10,7 +10,7 @@ import { assertObjectId, assertPositiveInteger, decodeCursor, encodeCursor, name
 import type { Item } from './items.js';
 import { updateRecord } from './recordItem.js';
 import type { HasTableAccess } from './recordItem.js';
-import { RecordState, TableKeys } from './schema.js';
+import { OBJECT_RECORD_PREFIX, RecordState, TableKeys } from './schema.js';
 import type { ObjectRecord } from './schema.js';
 import type { RecordPage } from './types.js';
 
@@ -75,12 +75,13 @@ async function scanRecordsPage(
   const states = options.states ?? ALL_RECORD_STATES;
   if (states.length === 0) throw new RecordInputError('scanRecordsPage needs at least one state');
   const stateValues = Object.fromEntries(states.map((state, i) => [`:s${i}`, state]));
-  const filter = `#sk = :record AND #state IN (${Object.keys(stateValues).join(', ')})`;
+  // Object records only: prefix records (pk `p/...`) share the sort key.
+  const filter = `#sk = :record AND begins_with(#pk, :objects) AND #state IN (${Object.keys(stateValues).join(', ')})`;
   const page = await access.documents.send(new ScanCommand({
     TableName: access.tableName,
     FilterExpression: filter,
     ExpressionAttributeNames: namesIn(filter),
-    ExpressionAttributeValues: { ':record': TableKeys.RecordSortKey, ...stateValues },
+    ExpressionAttributeValues: { ':record': TableKeys.RecordSortKey, ':objects': OBJECT_RECORD_PREFIX, ...stateValues },
     Limit: limit,
     ExclusiveStartKey: decodeCursor(options.cursor),
   }));

@@ -5,7 +5,7 @@ import type { RecordState, StoredTorrent } from './schema.js';
  *
  * | item | pk | sk | notes |
  * |---|---|---|---|
- * | prefix record | `p/<bucket>/<prefix>` | `record` | one per prefix: its latest snapshot; `gsiBucket`/`gsiKey` feed byBucket too |
+ * | prefix record | `p/<bucket>/<prefix>` | `record` | one per prefix: its latest snapshot; byBucket index keys `gsiBucket` = `p/<bucket>`, `gsiKey` = prefix (prefixItems.ts) |
  * | infohash alias | `ih/<40 hex>` | `alias` | as for objects, with `kind: 'prefix'`, bucket, prefix, snapshotId |
  *
  * `p/` and not `o/`: S3 keys may end in `/` ("folder" marker objects), so `o/<bucket>/<prefix>`

@@ -100,8 +100,11 @@ interface SegmentResult {
   readonly v2: Uint8Array;
 }
 
+/** The start every object record's pk shares: scans filter on it to skip prefix records (`p/...`, prefixSchema.ts). */
+const OBJECT_RECORD_PREFIX = 'o/';
+
 function recordPartitionKey(bucket: string, key: string): string {
-  return `o/${bucket}/${key}`;
+  return `${OBJECT_RECORD_PREFIX}${bucket}/${key}`;
 }
 
 /**
@@ -126,5 +129,5 @@ function aliasPartitionKey(infoHashHex: string): string {
   return `ih/${infoHashHex.slice(0, 40).toLowerCase()}`;
 }
 
-export { RecordLimits, RecordState, TableKeys, aliasPartitionKey, egressSortKey, recordPartitionKey, segmentPrefix, segmentSortKey };
+export { OBJECT_RECORD_PREFIX, RecordLimits, RecordState, TableKeys, aliasPartitionKey, egressSortKey, recordPartitionKey, segmentPrefix, segmentSortKey };
 export type { ObjectRecord, SegmentResult, StoredTorrent };
