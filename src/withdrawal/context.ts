@@ -33,6 +33,11 @@ interface WithdrawalContext {
    * record write and SendMessage, a message gone): the sweep queues it again.
    */
   readonly staleJobMs: number;
+  /**
+   * Reads an artifact of the stack's artifacts bucket: a prefix snapshot's member list lives there
+   * when it is too long for its record. @default - such snapshots cannot be read (their re-check fails)
+   */
+  readonly readArtifact?: ((artifactKey: string) => Promise<Uint8Array>) | undefined;
   /** Clock (ms since the epoch), for staleness and deadlines. @default Date.now */
   readonly now?: (() => number) | undefined;
 }

@@ -7,6 +7,8 @@ import type { WithdrawalContext } from './context.js';
 import { InvalidAccessEventError, RecheckIncompleteError } from './errors.js';
 import { parseAccessEvent } from './events.js';
 import type { AccessEvent } from './events.js';
+import { recheckSnapshotsOf, revokeSnapshotsOfBucket } from './recheckPrefixes.js';
+import type { PrefixRecheck } from './recheckPrefixes.js';
 import { recheckObject } from './recheckRecord.js';
 import type { RecheckOutcome } from './recheckRecord.js';
 import { count, emptyTally, recheckAccount, recheckBucket, sendContinuations, sweepRecords } from './recheckRecords.js';
@@ -48,6 +50,10 @@ interface AccessMessageResult {
   readonly outcome?: RecheckOutcome | undefined;
   readonly tally?: RecheckTally | undefined;
   readonly continued?: number | undefined;
+  /** An object event: the prefix snapshots that listed the object, and those it revoked. */
+  readonly prefixes?: PrefixRecheck | undefined;
+  /** A bucket event: the prefix snapshots of the bucket it revoked. */
+  readonly revokedPrefixes?: ReadonlyArray<string> | undefined;
   readonly error?: Error | undefined;
 }
 
@@ -81,16 +87,21 @@ async function handleOne(context: WithdrawalContext, message: AccessMessage, dea
       const outcome = await recheckObject(context, event.bucket, event.key, event.reason, { deleted: event.deleted });
       const tally = emptyTally();
       count(tally, outcome);
-      return { messageId, event, outcome, tally };
+      // The object may be a member of prefix snapshots whether or not it has a record of its own.
+      const prefixes = await recheckSnapshotsOf(context, event.bucket, event.key, event.reason);
+      return { messageId, event, outcome, tally, prefixes };
     }
     const options = { cursor: event.cursor, deadline };
+    // Snapshots are revoked on the first pass only (a continuation carries a cursor): they are
+    // rebuilt on the next request from their members' hashes, which the pass below re-checks.
+    const revokedPrefixes = event.kind === 'bucket' && event.cursor === undefined ? await revokeSnapshotsOfBucket(context, event.bucket, event.reason) : undefined;
     const result = event.kind === 'bucket'
       ? await recheckBucket(context, event.bucket, event.reason, options)
       : await recheckAccount(context, event.reason, options);
     const what = event.kind === 'bucket' ? `re-checking bucket ${event.bucket}` : 're-checking every published bucket';
     // A failed pass is retried from its own cursor: nothing after it is handed on.
     const continued = await finishPass(context, what, result);
-    return { messageId, event, tally: result.tally, continued };
+    return { messageId, event, tally: result.tally, continued, revokedPrefixes };
   } catch (caught) {
     return { messageId, event, error: caught instanceof Error ? caught : new Error(String(caught)) };
   }
