@@ -91,7 +91,9 @@ Options:
 
 Shows what the records table says of each object: its state (PENDING, HASHING, READY,
 REVOKED or FAILED), the reason if any, when it changed, its ETag, its infohashes and how many
-pieces are hashed. Exits 1 for an object with no record.
+pieces are hashed. Exits 1 for an object with no record. A target ending in '/' without
+--recursive is a prefix torrent: its snapshot's state, objects, objects left out (not public)
+and infohashes.
 
 Options:
       --json                    one JSON object per object (with a "state" field), one per line

@@ -8,6 +8,7 @@ import type { EgressTotals, ObjectRecord } from '../records/index.js';
 import { LOCAL_CREDENTIALS } from '../service/credentials.js';
 import type { CliOutput } from './commands.js';
 import { StatusError, UsageError } from './errors.js';
+import { prefixTextLines, prefixViewOf } from './prefixStatus.js';
 import { parseS3Url } from './s3Url.js';
 import { formatBytes } from './sizes.js';
 
@@ -192,7 +193,9 @@ async function reading<T>(where: string, read: () => Promise<T>): Promise<T> {
  * reason, when it changed, ETag, infohashes, pieces hashed, and for a single object what the
  * seeders served of its version against what peers got), read with the caller's own AWS
  * credentials, or from the local stack's DynamoDB. `--recursive` lists every record under a
- * prefix, one line each; `--json` prints one object per record, one per line.
+ * prefix, one line each; `--json` prints one object per record, one per line. A target ending in
+ * `/` without `--recursive` is a prefix torrent: its snapshot's state, objects, objects left out
+ * and infohashes.
  *
  * @throws UsageError for a malformed target or endpoint; StatusError for an object with no
  *   record, nothing under a prefix, or a table that cannot be read.
@@ -210,6 +213,15 @@ async function statusCommand(args: StatusArgs, io: CliOutput): Promise<void> {
   };
   try {
     for (const { target, bucket, key } of targets) {
+      if (!args.recursive && key.endsWith('/')) {
+        // A prefix: its multi-file torrent's snapshot, not the objects under it (that is --recursive).
+        const snapshot = await reading(where, () => store.prefixes.get(bucket, key));
+        if (snapshot === undefined) throw new StatusError(`no prefix torrent of ${target} in ${where} (never asked for: prewarm it)`);
+        const view = prefixViewOf(snapshot);
+        if (args.json) io.out(JSON.stringify(view));
+        else prefixTextLines(view).forEach((line) => io.out(line));
+        continue;
+      }
       if (!args.recursive) {
         const record = await reading(where, () => store.get(bucket, key));
         if (record === undefined) throw new StatusError(`no record of ${target} in ${where} (never asked for: prewarm it)`);
