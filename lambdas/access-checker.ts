@@ -28,7 +28,14 @@ export const handler = async (event: SQSEvent, context?: Context): Promise<SQSBa
       logger.error('access event failed', { messageId, event: result.event, error: result.error });
       metrics.addMetric(names.EventsFailed, MetricUnit.Count, 1);
     } else {
-      logger.info('access event checked', { messageId, event: result.event, outcome: result.outcome, tally, continued: result.continued });
+      logger.info('access event checked', {
+        messageId,
+        event: result.event,
+        outcome: result.outcome,
+        tally,
+        continued: result.continued,
+        prefixSnapshotsRevoked: result.prefixes?.revoked ?? result.revokedPrefixes,
+      });
     }
     if (tally !== undefined) {
       metrics.addMetric(names.RecordsChecked, MetricUnit.Count, tally.checked);

@@ -17,10 +17,10 @@ const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: service
 const { withdrawal } = buildContexts(serviceConfigFrom());
 
 export const handler = async (_event: ScheduledEvent, context?: Context): Promise<void> => {
-  const { tally, continued } = await runSweep(withdrawal, deadlineFrom(context?.getRemainingTimeInMillis()));
+  const { tally, continued, prefixes } = await runSweep(withdrawal, deadlineFrom(context?.getRemainingTimeInMillis()));
   // A sweep that changed nothing is routine (the local stack sweeps every few seconds): debug only.
-  const changed = tally.revoked + tally.republished + tally.rehashQueued + tally.requeued + tally.failed + continued > 0;
-  if (changed) logger.info('sweep done', { tally, continued });
+  const changed = tally.revoked + tally.republished + tally.rehashQueued + tally.requeued + tally.failed + continued + prefixes.revoked.length > 0;
+  if (changed) logger.info('sweep done', { tally, continued, prefixSnapshotsChecked: prefixes.checked, prefixSnapshotsRevoked: prefixes.revoked });
   else logger.debug('sweep done: nothing changed', { tally });
   metrics.addMetric(names.RecordsChecked, MetricUnit.Count, tally.checked);
   metrics.addMetric(names.RecordsRevoked, MetricUnit.Count, tally.revoked);

@@ -266,15 +266,25 @@ class PrefixStore {
   }
 
   /** Every prefix record still PENDING or HASHING, by a scan: for the local stack's restart (its queue keeps no messages). */
-  public async *listUnfinished(): AsyncGenerator<PrefixRecord> {
-    const filter = '#sk = :record AND begins_with(#pk, :prefixes) AND #state IN (:pending, :hashing)';
+  public listUnfinished(): AsyncGenerator<PrefixRecord> {
+    return this.scanStates([RecordState.Pending, RecordState.Hashing]);
+  }
+
+  /** Every READY prefix record, by a scan: the sweep re-checks their members. */
+  public listReady(): AsyncGenerator<PrefixRecord> {
+    return this.scanStates([RecordState.Ready]);
+  }
+
+  private async *scanStates(states: ReadonlyArray<RecordState>): AsyncGenerator<PrefixRecord> {
+    const stateValues = Object.fromEntries(states.map((state, i) => [`:state${i}`, state]));
+    const filter = `#sk = :record AND begins_with(#pk, :prefixes) AND #state IN (${Object.keys(stateValues).join(', ')})`;
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await this.access.documents.send(new ScanCommand({
         TableName: this.access.tableName,
         FilterExpression: filter,
         ExpressionAttributeNames: namesIn(filter),
-        ExpressionAttributeValues: { ':record': TableKeys.RecordSortKey, ':prefixes': 'p/', ':pending': RecordState.Pending, ':hashing': RecordState.Hashing },
+        ExpressionAttributeValues: { ':record': TableKeys.RecordSortKey, ':prefixes': 'p/', ...stateValues },
         ExclusiveStartKey: startKey,
       }));
       for (const item of page.Items ?? []) yield prefixRecordFromItem(item);

@@ -7,7 +7,7 @@ import type { WithdrawalContext } from './context.js';
 import { InvalidAccessEventError, RecheckIncompleteError } from './errors.js';
 import { parseAccessEvent } from './events.js';
 import type { AccessEvent } from './events.js';
-import { recheckSnapshotsOf, revokeSnapshotsOfBucket } from './recheckPrefixes.js';
+import { recheckSnapshotsOf, revokeSnapshotsOfBucket, sweepSnapshots } from './recheckPrefixes.js';
 import type { PrefixRecheck } from './recheckPrefixes.js';
 import { recheckObject } from './recheckRecord.js';
 import type { RecheckOutcome } from './recheckRecord.js';
@@ -127,10 +127,14 @@ async function handleAccessMessages(context: WithdrawalContext, messages: readon
  *
  * @returns the tally and how many continuation messages were sent
  */
-async function runSweep(context: WithdrawalContext, deadline: number): Promise<{ readonly tally: RecheckTally; readonly continued: number }> {
+async function runSweep(
+  context: WithdrawalContext,
+  deadline: number,
+): Promise<{ readonly tally: RecheckTally; readonly continued: number; readonly prefixes: { readonly checked: number; readonly revoked: string[] } }> {
   const result = await sweepRecords(context, { deadline });
   await sendContinuations(context, result.continuations);
-  return { tally: result.tally, continued: result.continuations.length };
+  const prefixes = await sweepSnapshots(context, `sweep at ${new Date((context.now ?? Date.now)()).toISOString()}`, deadline);
+  return { tally: result.tally, continued: result.continuations.length, prefixes };
 }
 
 /** @throws RecheckIncompleteError when `tally` counts records that could not be checked. */

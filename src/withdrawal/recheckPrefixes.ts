@@ -9,6 +9,7 @@ import { RecordState, StalePrefixRecordError } from '../records/index.js';
 import type { PrefixMember, PrefixRecord } from '../records/index.js';
 import type { Readability } from '../storage/index.js';
 import type { WithdrawalContext } from './context.js';
+import { RECHECK_CONCURRENCY, forEachBounded } from './recheckRecords.js';
 
 /**
  * Deepest prefix whose snapshot an object event re-checks: one GetItem per level, and the API
@@ -91,5 +92,29 @@ async function revokeSnapshotsOfBucket(context: WithdrawalContext, bucket: strin
   return revoked;
 }
 
-export { ancestorPrefixes, recheckSnapshotsOf, revokeSnapshotsOfBucket };
+/**
+ * The sweep's part for prefix torrents, the safety net for lost events and for S3s that send none
+ * for ACL changes (Ceph RGW): every READY snapshot's members are asked of S3 (RECHECK_CONCURRENCY
+ * at once), and a snapshot with a member S3 no longer serves in its version is revoked. Stops
+ * starting snapshots at `deadline`; the next sweep starts over.
+ */
+async function sweepSnapshots(context: WithdrawalContext, trigger: string, deadline: number): Promise<{ readonly checked: number; readonly revoked: string[] }> {
+  const revoked: string[] = [];
+  let checked = 0;
+  for await (const record of context.records.prefixes.listReady()) {
+    if ((context.now ?? Date.now)() >= deadline) break;
+    checked += 1;
+    const members = await context.records.prefixes.members(record, context.readArtifact);
+    let gone: string | undefined;
+    await forEachBounded(members, RECHECK_CONCURRENCY, async (member) => {
+      if (gone !== undefined) return;
+      const why = memberGone(member, await context.readability(record.bucket, member.key));
+      if (why !== undefined) gone ??= `member ${member.key} ${why} (${trigger})`;
+    });
+    if (gone !== undefined && (await revokeSnapshot(context, record, gone))) revoked.push(`${record.bucket}/${record.prefix}`);
+  }
+  return { checked, revoked };
+}
+
+export { ancestorPrefixes, recheckSnapshotsOf, revokeSnapshotsOfBucket, sweepSnapshots };
 export type { PrefixRecheck };

@@ -231,5 +231,5 @@ async function sendContinuations(context: WithdrawalContext, continuations: read
   }
 }
 
-export { RECHECK_CONCURRENCY, RECHECK_PAGE_SIZE, count, emptyTally, recheckAccount, recheckBucket, sendContinuations, sweepRecords };
+export { RECHECK_CONCURRENCY, RECHECK_PAGE_SIZE, count, emptyTally, forEachBounded, recheckAccount, recheckBucket, sendContinuations, sweepRecords };
 export type { Continuation, PassOptions, RecheckResult, RecheckTally };
