@@ -1,14 +1,14 @@
 import { hash } from 'node:crypto';
 import { encodeBencode } from './bencode.js';
 import type { Encodable } from './bencode.js';
-import { MAX_FILES_PER_TORRENT, SHA1_LENGTH, SHA256_LENGTH } from './constants.js';
-import { EmptyContentError, InvalidFileListError } from './errors.js';
-import { piecesRootFromLayer } from './merkle.js';
+import { MAX_FILES_PER_TORRENT, MAX_PREFIX_CONTENT_SIZE, SHA1_LENGTH, SHA256_LENGTH } from './constants.js';
+import { ContentTooLargeError, EmptyContentError, InvalidFileListError } from './errors.js';
 import type { FileListProblem } from './errors.js';
-import { assertValidName, pathSegmentProblem } from './names.js';
-import { assertValidPieceLength, pieceCountFor } from './pieceLength.js';
+import { piecesRootFromLayer } from './merkle.js';
 import { TorrentFormat, assertValidTorrentOptions, encodeTorrent } from './metainfo.js';
 import type { BuiltTorrent, TorrentOptions } from './metainfo.js';
+import { assertValidName, pathSegmentProblem } from './names.js';
+import { assertValidPieceLength, pieceCountFor } from './pieceLength.js';
 
 /**
  * Multi-file info dicts assembled from per-file hashes, without the files' bytes.
@@ -143,6 +143,8 @@ function addToTree(tree: TreeNode, path: ReadonlyArray<string>, leaf: Map<string
   }
   const last = path[path.length - 1] as string;
   if (node.has(last)) {
+    // Sorted input puts a path before the paths it begins, so a directory is never here first;
+    // the check stays for callers of any order.
     const existing = node.get(last) as TreeNode;
     const problem = existing.has('') ? 'duplicate-path' : 'file-is-directory';
     throw new InvalidFileListError(problem, problem === 'duplicate-path' ? 'two members share a path' : 'a member is a directory of others', path);
@@ -157,7 +159,8 @@ function addToTree(tree: TreeNode, path: ReadonlyArray<string>, leaf: Map<string
  * lists them: a dataset's empty marker files are part of it) and take no piece and no pad.
  *
  * @throws InvalidFileListError, InvalidPieceLengthError, InvalidMetainfoError (bad name),
- *   EmptyContentError (every file is empty: clients refuse a torrent of 0 bytes)
+ *   EmptyContentError (every file is empty: clients refuse a torrent of 0 bytes),
+ *   ContentTooLargeError (more than MAX_PREFIX_CONTENT_SIZE bytes in all)
  */
 function assembleMultiFileInfo(members: ReadonlyArray<MemberHashes>, options: MultiFileOptions): MultiFileInfo {
   const format = options.format ?? TorrentFormat.V1;
@@ -170,6 +173,8 @@ function assembleMultiFileInfo(members: ReadonlyArray<MemberHashes>, options: Mu
   }
   const alone = members.length === 1;
   members.forEach((m) => assertMemberShape(m, pieceLength, format, alone));
+  const contentSize = members.reduce((sum, m) => sum + m.size, 0);
+  if (contentSize > MAX_PREFIX_CONTENT_SIZE) throw new ContentTooLargeError(contentSize, MAX_PREFIX_CONTENT_SIZE);
   const sorted = [...members].sort((a, b) => comparePaths(a.path, b.path));
 
   const tree: TreeNode = new Map();
@@ -243,7 +248,8 @@ interface BuiltMultiFileTorrent extends BuiltTorrent {
  * keys as a single-file {@link buildTorrent}. For a BEP 19 webseed of a multi-file torrent,
  * clients fetch `url + name + '/' + path`, so `webseeds` should end with `/`.
  *
- * @throws InvalidFileListError, InvalidPieceLengthError, InvalidMetainfoError, EmptyContentError
+ * @throws InvalidFileListError, InvalidPieceLengthError, InvalidMetainfoError, EmptyContentError,
+ *   ContentTooLargeError
  * @example buildMultiFileTorrent(members, { name: '2026', pieceLength: 262144, format: 'hybrid',
  *   webseeds: ['https://open-data.s3.amazonaws.com/climate/'] })
  */

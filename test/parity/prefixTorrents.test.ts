@@ -7,6 +7,7 @@ import {
   TorrentFormat,
   buildMultiFileTorrent,
   decodeBencode,
+  parseTorrent,
   prefixPieceLengthFor,
   spanOf,
 } from '../../src/torrent/index.js';
@@ -131,6 +132,10 @@ describe('Parity of prefix torrents with libtorrent create_torrent on a director
       const empty = ours.files.filter((f) => f.size === 0).map((f) => f.path.join('/'));
       expect(empty).toEqual(expect.arrayContaining(['empty.txt', 'deep/1/zero']));
       ours.files.forEach((f, i) => f.size === 0 && expect(ours.files[i + 1]?.pad ?? false).toBe(false));
+      // The seeder maps pieces to files with parseTorrent: it reads libtorrent's torrent as ours.
+      const parsed = parseTorrent(theirs.torrent);
+      expect(parsed.files.map(({ piecesRoot, ...laidOut }) => laidOut)).toEqual(ours.files);
+      expect(parsed.size).toBe(ours.totalSize);
     });
   });
 

@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import {
+  ContentTooLargeError,
   EmptyContentError,
   InvalidFileListError,
   InvalidMetainfoError,
   MAX_FILES_PER_TORRENT,
+  MAX_PREFIX_CONTENT_SIZE,
   TorrentFormat,
   assembleMultiFileInfo,
   buildMultiFileTorrent,
@@ -221,6 +223,18 @@ describe('Function: assembleMultiFileInfo', () => {
     }
     // Alone, the file keeps its short last piece: no padded tail needed.
     expect(() => assembleMultiFileInfo([{ ...m, v1PaddedTail: undefined }], options)).not.toThrow();
+  });
+
+  it('refuses more content in all than MAX_PREFIX_CONTENT_SIZE', () => {
+    // Piece-aligned sizes, so no padded tail is needed; the v1 buffers are the right length of zeros.
+    const pieceLength = 64 * 1024 * 1024;
+    const half = MAX_PREFIX_CONTENT_SIZE / 2 + pieceLength;
+    const huge = (name: string): MemberHashes => ({
+      path: [name],
+      size: half,
+      v1: new Uint8Array((half / pieceLength) * 20),
+    });
+    expect(() => assembleMultiFileInfo([huge('a'), huge('b')], { name: 'set', pieceLength })).toThrow(ContentTooLargeError);
   });
 
   it(`refuses no members and more than ${MAX_FILES_PER_TORRENT}`, async () => {
