@@ -9,12 +9,12 @@ import {
   decodeBencode,
   parseTorrent,
   prefixPieceLengthFor,
-  spanOf,
 } from '../../src/torrent/index.js';
 import type { BencodeDict, MemberHashes } from '../../src/torrent/index.js';
 import { pseudoRandomBytes, tempDir } from '../helpers/files.js';
 import { libtorrentCreate } from '../helpers/tools.js';
 import { paddedTailOf } from '../unit/torrent/memberHashesOf.js';
+import { infoBytes } from './infoBytes.js';
 
 /**
  * Prefix torrents against python3-libtorrent 2.0.8: its `create_torrent` for a directory is the
@@ -80,12 +80,6 @@ async function ourMembers(root: string, tree: ReadonlyArray<[string, number]>, p
     members.push({ path: segments, size, v1: hashes.v1, v2: hashes.v2, v1PaddedTail });
   }
   return members;
-}
-
-function infoBytes(torrent: Uint8Array): Buffer {
-  const span = spanOf((decodeBencode(torrent) as BencodeDict).get('info') as BencodeDict);
-  if (span === undefined) throw new TypeError('no info dict');
-  return Buffer.from(torrent.subarray(span.start, span.end));
 }
 
 const FORMATS = [
