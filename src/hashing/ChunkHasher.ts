@@ -1,7 +1,13 @@
 import { createHash, hash } from 'node:crypto';
 import type { Hash } from 'node:crypto';
-import { BLOCK_SIZE, SHA1_LENGTH, SHA256_LENGTH, v2PieceWidth } from '../torrent/index.js';
+import { BLOCK_SIZE, SHA1_LENGTH, SHA256_LENGTH, pieceCountFor, v2PieceWidth } from '../torrent/index.js';
 import { PieceTree } from './PieceTree.js';
+
+/**
+ * Zeros fed to a copy of the last piece's SHA-1 state, a block at a time: a padded tail of a
+ * 16 MiB piece then needs no 16 MiB buffer of zeros.
+ */
+const ZERO_BLOCK = new Uint8Array(64 * 1024);
 
 /** What the hasher needs to know of the whole file, wherever the chunk comes from. */
 interface HashGeometry {
@@ -32,6 +38,12 @@ interface PieceHashRun {
   readonly firstPiece: number;
   readonly v1: Uint8Array;
   readonly v2: Uint8Array | undefined;
+  /**
+   * When the run holds the file's last piece and that piece is short: SHA-1 of the piece
+   * followed by zeros up to the piece length, the piece as a multi-file torrent's BEP 47 pad
+   * completes it. SHA-1 cannot be extended from a digest, so it is taken while the bytes are here.
+   */
+  readonly v1PaddedTail?: Uint8Array | undefined;
 }
 
 /**
@@ -44,9 +56,12 @@ class ChunkHasher {
   private partialBytes = 0;
   /** The v2 subtree of the piece being hashed; one per hasher, reused piece after piece. */
   private readonly tree: PieceTree | undefined;
+  /** Index of the file's last piece when it is short (needs a padded tail); else -1. */
+  private readonly shortLastPiece: number;
 
   public constructor(private readonly geometry: HashGeometry) {
     this.tree = geometry.v2 ? new PieceTree(Math.ceil(geometry.pieceLength / BLOCK_SIZE)) : undefined;
+    this.shortLastPiece = geometry.size % geometry.pieceLength === 0 ? -1 : pieceCountFor(geometry.size, geometry.pieceLength) - 1;
   }
 
   public hash(chunk: HashChunk): PieceHashRun | undefined {
@@ -58,8 +73,11 @@ class ChunkHasher {
     tree?.addLeaves(chunk.bytes);
     this.partialBytes += chunk.bytes.length;
     if (!chunk.endsPiece) return undefined;
-    const v1 = (this.partialV1 as Hash).digest();
-    const run = { firstPiece: chunk.firstPiece, v1, v2: tree === undefined ? undefined : this.subtreeRoot(tree, this.partialBytes).slice() };
+    const partial = this.partialV1 as Hash;
+    const v1PaddedTail = chunk.firstPiece === this.shortLastPiece ? this.paddedDigest(partial.copy(), this.partialBytes) : undefined;
+    const v1 = partial.digest();
+    const v2 = tree === undefined ? undefined : this.subtreeRoot(tree, this.partialBytes).slice();
+    const run = { firstPiece: chunk.firstPiece, v1, v2, v1PaddedTail };
     this.startPartial();
     return run;
   }
@@ -76,15 +94,30 @@ class ChunkHasher {
     const count = Math.ceil(chunk.bytes.length / pieceLength);
     const v1 = Buffer.allocUnsafe(count * SHA1_LENGTH);
     const v2 = tree === undefined ? undefined : Buffer.allocUnsafe(count * SHA256_LENGTH);
+    let v1PaddedTail: Uint8Array | undefined;
     for (let i = 0; i < count; i += 1) {
       const piece = chunk.bytes.subarray(i * pieceLength, (i + 1) * pieceLength);
-      hash('sha1', piece, 'buffer').copy(v1, i * SHA1_LENGTH);
+      if (chunk.firstPiece + i === this.shortLastPiece) {
+        const state = createHash('sha1').update(piece);
+        v1PaddedTail = this.paddedDigest(state.copy(), piece.length);
+        state.digest().copy(v1, i * SHA1_LENGTH);
+      } else {
+        hash('sha1', piece, 'buffer').copy(v1, i * SHA1_LENGTH);
+      }
       if (tree === undefined || v2 === undefined) continue;
       tree.reset();
       tree.addLeaves(piece);
       v2.set(this.subtreeRoot(tree, piece.length), i * SHA256_LENGTH);
     }
-    return { firstPiece: chunk.firstPiece, v1, v2 };
+    return { firstPiece: chunk.firstPiece, v1, v2, v1PaddedTail };
+  }
+
+  /** Finishes `state` (SHA-1 of a piece's first `bytesInPiece` bytes) as if zeros filled the piece. */
+  private paddedDigest(state: Hash, bytesInPiece: number): Buffer {
+    for (let left = this.geometry.pieceLength - bytesInPiece; left > 0; left -= ZERO_BLOCK.length) {
+      state.update(ZERO_BLOCK.subarray(0, Math.min(left, ZERO_BLOCK.length)));
+    }
+    return state.digest();
   }
 
   private subtreeRoot(tree: PieceTree, bytesInPiece: number): Uint8Array {

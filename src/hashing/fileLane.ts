@@ -41,7 +41,9 @@ function joinRuns(runs: PieceHashRun[]): PieceHashRun | undefined {
   const first = runs[0];
   if (first === undefined || runs.length === 1) return first;
   const v2 = first.v2 === undefined ? undefined : Buffer.concat(runs.map((r) => r.v2 as Uint8Array));
-  return { firstPiece: first.firstPiece, v1: Buffer.concat(runs.map((r) => r.v1)), v2 };
+  // Only the file's last piece has a padded tail: the last run holds it, if any does.
+  const v1PaddedTail = runs[runs.length - 1]?.v1PaddedTail;
+  return { firstPiece: first.firstPiece, v1: Buffer.concat(runs.map((r) => r.v1)), v2, v1PaddedTail };
 }
 
 /** Reads `length` bytes at `position` into `into`; fewer only at the end of the file. */

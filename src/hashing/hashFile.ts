@@ -29,7 +29,7 @@ async function hashFile(path: string, options: HashFileOptions = {}): Promise<Pi
       threads: options.threads,
       onProgress: options.onProgress,
     });
-    return { size: source.size, pieceLength, v1: range.v1, v2: range.v2 };
+    return { size: source.size, pieceLength, v1: range.v1, v2: range.v2, v1PaddedTail: range.v1PaddedTail };
   } finally {
     await source.close();
   }

@@ -34,6 +34,8 @@ interface RangeHashes {
   readonly v1: Uint8Array;
   /** 32 bytes per piece (see PieceHashes.v2), when v2 hashing was on. */
   readonly v2: Uint8Array | undefined;
+  /** See PieceHashes.v1PaddedTail: set when the range holds the file's last piece and it is short. */
+  readonly v1PaddedTail?: Uint8Array | undefined;
 }
 
 function validateRange(options: HashRangeOptions): { offset: number; length: number } {
@@ -129,12 +131,14 @@ async function hashRange(input: RandomAccessSource | AsyncIterable<Uint8Array>, 
   const geometry: HashGeometry = { size: options.size, pieceLength: options.pieceLength, v2: options.v2 ?? true };
   const v1 = new Uint8Array(plan.pieceCount * SHA1_LENGTH);
   const v2 = geometry.v2 ? new Uint8Array(plan.pieceCount * SHA256_LENGTH) : undefined;
+  let v1PaddedTail: Uint8Array | undefined;
   let hashed = 0;
   const sink = (run: PieceHashRun | undefined, bytes: number): void => {
     if (run !== undefined) {
       const index = run.firstPiece - plan.firstPiece;
       v1.set(run.v1, index * SHA1_LENGTH);
       if (v2 !== undefined && run.v2 !== undefined) v2.set(run.v2, index * SHA256_LENGTH);
+      if (run.v1PaddedTail !== undefined) v1PaddedTail = Uint8Array.from(run.v1PaddedTail);
     }
     hashed += bytes;
     options.onProgress?.(hashed, length);
@@ -147,7 +151,7 @@ async function hashRange(input: RandomAccessSource | AsyncIterable<Uint8Array>, 
   } finally {
     await Promise.all(lanes.map((lane) => lane.close()));
   }
-  return { offset, length, firstPiece: plan.firstPiece, pieceCount: plan.pieceCount, v1, v2 };
+  return { offset, length, firstPiece: plan.firstPiece, pieceCount: plan.pieceCount, v1, v2, v1PaddedTail };
 }
 
 export { hashRange };

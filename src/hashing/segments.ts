@@ -64,7 +64,13 @@ function combineRanges(ranges: ReadonlyArray<RangeHashes>, size: number, pieceLe
   if (v1.length !== pieces * SHA1_LENGTH || (v2 !== undefined && v2.length !== pieces * SHA256_LENGTH)) {
     throw new SegmentError(`ranges hold the wrong number of piece hashes for ${pieces} pieces`);
   }
-  return { size, pieceLength, v1, v2 };
+  // The range holding the last piece carries its padded tail; results recorded before the
+  // hasher produced it simply lack it.
+  const v1PaddedTail = sorted[sorted.length - 1]?.v1PaddedTail;
+  if (v1PaddedTail !== undefined && (size % pieceLength === 0 || v1PaddedTail.length !== SHA1_LENGTH)) {
+    throw new SegmentError(`a padded tail hash of ${v1PaddedTail.length} bytes does not fit a ${size}-byte file of ${pieceLength}-byte pieces`);
+  }
+  return { size, pieceLength, v1, v2, ...(v1PaddedTail === undefined ? {} : { v1PaddedTail }) };
 }
 
 export { combineRanges, planSegments };

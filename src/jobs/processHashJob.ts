@@ -48,6 +48,7 @@ async function hashSegment(context: HashJobContext, job: SegmentJob, attemptId: 
     length: range.length,
     v1: range.v1,
     v2: range.v2 as Uint8Array,
+    v1PaddedTail: range.v1PaddedTail,
   });
   // Whoever sees the last count assembles; a redelivery after a crash between counting and
   // assembling gets here too, and markReady is idempotent. recordSegment has just checked that
@@ -56,7 +57,7 @@ async function hashSegment(context: HashJobContext, job: SegmentJob, attemptId: 
   const segments = await context.records.segmentResults(attempt);
   const hashes = combineRanges(segments, job.size, job.pieceLength);
   const torrents = await assembleTorrents(context, target, hashes);
-  await context.records.markReady(attempt, torrents);
+  await context.records.markReady(attempt, torrents, hashes.v1PaddedTail);
   return { kind: 'ready' };
 }
 

@@ -178,7 +178,8 @@ class RecordStore {
   /**
    * HASHING → READY with the torrents, once every segment of the attempt is recorded, and in the
    * same transaction the aliases that find the record by infohash. Calling it again for a record
-   * already READY by this attempt changes nothing and returns that record.
+   * already READY by this attempt changes nothing and returns that record. `v1PaddedTail`: the
+   * hasher's padded tail hash (see ObjectRecord), stored with the torrents.
    *
    * @returns the record read right after the write (READY, unless revoked in between).
    * @throws SegmentsIncompleteError when segments are still missing.
@@ -186,8 +187,8 @@ class RecordStore {
    * @throws StaleRecordError when the record is gone, holds another ETag, or is not HASHING.
    * @throws InlineTorrentTooLargeError when the inline bytes would not fit in the record.
    */
-  public markReady(attempt: HashingAttempt, torrents: Torrents): Promise<ObjectRecord> {
-    return markReady(this.tableAccess, attempt, torrents);
+  public markReady(attempt: HashingAttempt, torrents: Torrents, v1PaddedTail?: Uint8Array): Promise<ObjectRecord> {
+    return markReady(this.tableAccess, attempt, torrents, v1PaddedTail);
   }
 
   /**
@@ -344,7 +345,7 @@ class RecordStore {
     const update = [
       'SET #bucket = :bucket, #key = :key, #gsiBucket = :bucket, #gsiKey = :key, #etag = :etag, #size = :size,',
       '#state = :pending, #createdAt = if_not_exists(#createdAt, :now), #updatedAt = :now',
-      'REMOVE #reason, #pieceLength, #pieceCount, #segmentsTotal, #segmentsDone, #attemptId, #torrents',
+      'REMOVE #reason, #pieceLength, #pieceCount, #segmentsTotal, #segmentsDone, #attemptId, #torrents, #v1PaddedTail',
     ].join(' ');
     const values = { ...conditionValues, ':bucket': bucket, ':key': key, ':etag': etag, ':size': size, ':pending': RecordState.Pending };
     return this.conditionalUpdate(bucket, key, update, condition, values, logged ? RecordState.Pending : undefined);

@@ -48,6 +48,7 @@ import {
   assertAttemptId,
   assertNonNegativeInteger,
   assertObjectId,
+  assertPaddedTail,
   assertPositiveInteger,
   assertSegmentHashes,
   assertTorrents,
@@ -131,7 +132,7 @@ async function startHashing(access: TableAccess, bucket: string, key: string, et
 async function recordSegment(access: TableAccess, target: HashingAttempt, segment: SegmentResult): Promise<SegmentProgress> {
   assertTarget(target);
   const { bucket, key, etag, attemptId } = target;
-  const { index, firstPiece, pieceCount, offset, length, v1, v2 } = segment;
+  const { index, firstPiece, pieceCount, offset, length, v1, v2, v1PaddedTail } = segment;
   assertNonNegativeInteger('segment index', index);
   assertNonNegativeInteger('firstPiece', firstPiece);
   assertPositiveInteger('pieceCount', pieceCount);
@@ -141,11 +142,13 @@ async function recordSegment(access: TableAccess, target: HashingAttempt, segmen
     throw new SegmentTooLargeError(index, v1.length + v2.length, RecordLimits.MaxSegmentHashBytes);
   }
   assertSegmentHashes(index, pieceCount, v1, v2);
+  assertPaddedTail(v1PaddedTail);
   const now = access.now();
   const item = {
     [TableKeys.PartitionKey]: recordPartitionKey(bucket, key),
     [TableKeys.SortKey]: segmentSortKey(etag, attemptId, index),
     etag, attemptId, index, firstPiece, pieceCount, offset, length, v1, v2,
+    ...(v1PaddedTail === undefined ? {} : { v1PaddedTail }),
     [TableKeys.ExpiresAt]: segmentExpiry(now),
     createdAt: now.toISOString(),
   };
@@ -209,7 +212,8 @@ async function segmentResults(access: TableAccess, target: HashingAttempt): Prom
 /**
  * HASHING → READY with the torrents, once every segment of this attempt is recorded, and in the
  * same transaction the aliases that find the record by infohash. Calling it again for a record
- * already READY by this attempt changes nothing and returns that record.
+ * already READY by this attempt changes nothing and returns that record. `v1PaddedTail` (see
+ * ObjectRecord) is stored with the torrents when the hasher produced one.
  *
  * @returns the record read right after the write (READY, unless revoked in between).
  * @throws SegmentsIncompleteError when segments are still missing.
@@ -217,13 +221,16 @@ async function segmentResults(access: TableAccess, target: HashingAttempt): Prom
  * @throws StaleRecordError when the record is gone, holds another ETag, or is not HASHING.
  * @throws InlineTorrentTooLargeError when the inline bytes would not fit in the record.
  */
-async function markReady(access: TableAccess, target: HashingAttempt, torrents: Torrents): Promise<ObjectRecord> {
+async function markReady(access: TableAccess, target: HashingAttempt, torrents: Torrents, v1PaddedTail?: Uint8Array): Promise<ObjectRecord> {
   assertTarget(target);
   const { bucket, key, etag, attemptId } = target;
   const inlineBytes = assertTorrents(torrents);
   if (inlineBytes > RecordLimits.MaxInlineTorrentBytes) throw new InlineTorrentTooLargeError(inlineBytes, RecordLimits.MaxInlineTorrentBytes);
+  assertPaddedTail(v1PaddedTail);
   const now = access.now().toISOString();
-  const update = 'SET #state = :ready, #torrents = :torrents, #updatedAt = :now REMOVE #reason';
+  const update = v1PaddedTail === undefined
+    ? 'SET #state = :ready, #torrents = :torrents, #updatedAt = :now REMOVE #reason, #v1PaddedTail'
+    : 'SET #state = :ready, #torrents = :torrents, #v1PaddedTail = :v1PaddedTail, #updatedAt = :now REMOVE #reason';
   const condition = '#state = :hashing AND #etag = :etag AND #attemptId = :attemptId AND #segmentsDone = #segmentsTotal';
   const aliases = aliasHashes(torrents).map((hash) => ({
     Put: {
@@ -245,6 +252,7 @@ async function markReady(access: TableAccess, target: HashingAttempt, torrents: 
               ExpressionAttributeValues: {
                 ':ready': RecordState.Ready, ':hashing': RecordState.Hashing, ':etag': etag, ':attemptId': attemptId, ':now': now,
                 ':torrents': { v1: torrentToItem(torrents.v1), hybrid: torrentToItem(torrents.hybrid) },
+                ...(v1PaddedTail === undefined ? {} : { ':v1PaddedTail': v1PaddedTail }),
               },
             },
           },

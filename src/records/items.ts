@@ -91,6 +91,7 @@ function recordFromItem(item: Item): ObjectRecord {
     segmentsDone: reader.optionalNumber('segmentsDone'),
     attemptId: reader.optionalString('attemptId'),
     torrents: torrents === undefined ? undefined : { v1: torrentFromItem(torrents.map('v1')), hybrid: torrentFromItem(torrents.map('hybrid')) },
+    v1PaddedTail: reader.optionalBytes('v1PaddedTail'),
     createdAt: reader.string('createdAt'),
     updatedAt: reader.string('updatedAt'),
   };
@@ -107,6 +108,7 @@ function segmentFromItem(item: Item): SegmentResult {
     length: reader.number('length'),
     v1: reader.bytes('v1'),
     v2: reader.bytes('v2'),
+    v1PaddedTail: reader.optionalBytes('v1PaddedTail'),
   };
 }
 
@@ -163,6 +165,13 @@ function assertSegmentHashes(index: number, pieceCount: number, v1: Uint8Array, 
   }
   if (v2.length !== pieceCount * SHA256_LENGTH) {
     throw new RecordInputError(`segment ${index}: ${pieceCount} pieces need ${pieceCount * SHA256_LENGTH} bytes of v2 hashes, got ${v2.length}`);
+  }
+}
+
+/** A padded tail hash is one SHA-1 digest. */
+function assertPaddedTail(v1PaddedTail: Uint8Array | undefined): void {
+  if (v1PaddedTail !== undefined && v1PaddedTail.length !== SHA1_LENGTH) {
+    throw new RecordInputError(`v1PaddedTail must be ${SHA1_LENGTH} bytes, got ${v1PaddedTail.length}`);
   }
 }
 
@@ -229,6 +238,7 @@ export {
   assertInfoHash,
   assertNonNegativeInteger,
   assertObjectId,
+  assertPaddedTail,
   assertPositiveInteger,
   assertReason,
   assertSegmentHashes,

@@ -3,8 +3,8 @@
  *
  * | item | pk | sk | notes |
  * |---|---|---|---|
- * | object record | `o/<bucket>/<key>` | `record` | one per object; `gsiBucket`/`gsiKey` feed the byBucket index |
- * | segment result | `o/<bucket>/<key>` | `seg/<etag>/<attemptId>/<index, 6 digits>` | piece hashes of one segment of one hashing attempt (hashingAttempts.ts); `expiresAt` TTL |
+ * | object record | `o/<bucket>/<key>` | `record` | one per object; `gsiBucket`/`gsiKey` feed the byBucket index; once READY, binary `v1PaddedTail` when the size is not whole pieces (absent on records READY before it existed) |
+ * | segment result | `o/<bucket>/<key>` | `seg/<etag>/<attemptId>/<index, 6 digits>` | piece hashes of one segment of one hashing attempt (hashingAttempts.ts), the last segment's `v1PaddedTail` too; `expiresAt` TTL |
  * | egress totals | `o/<bucket>/<key>` | `egress/<etag>` | what the seeders served and peers reported of one version (egressTotals.ts) |
  * | infohash alias | `ih/<40 hex>` | `alias` | v1 infohash, hybrid v1 infohash, truncated hybrid v2 → the object |
  * | change | `chg/<UTC date>` | `<ISO time>#<bucket>/<key>` | a transition that stops a swarm (ChangeLog.ts); `expiresAt` TTL |
@@ -81,6 +81,12 @@ interface ObjectRecord {
   readonly attemptId?: string | undefined;
   /** Present once READY: the v1 torrent and the hybrid torrent. */
   readonly torrents?: { readonly v1: StoredTorrent; readonly hybrid: StoredTorrent } | undefined;
+  /**
+   * Once READY, when `size` is not a multiple of `pieceLength`: SHA-1 of the last piece padded
+   * with zeros to the piece length (PieceHashes.v1PaddedTail), which a prefix torrent's v1 pieces
+   * need. Absent on records that became READY before the hasher produced it.
+   */
+  readonly v1PaddedTail?: Uint8Array | undefined;
   /** ISO 8601. */
   readonly createdAt: string;
   readonly updatedAt: string;
@@ -98,6 +104,8 @@ interface SegmentResult {
   readonly v1: Uint8Array;
   /** 32 bytes (SHA-256 piece-layer hash) per piece. */
   readonly v2: Uint8Array;
+  /** The segment holding the object's last piece, when that piece is short: see ObjectRecord.v1PaddedTail. */
+  readonly v1PaddedTail?: Uint8Array | undefined;
 }
 
 /** The start every object record's pk shares: scans filter on it to skip prefix records (`p/...`, prefixSchema.ts). */

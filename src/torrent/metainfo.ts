@@ -29,6 +29,12 @@ interface PieceHashes {
    * BEP 52 piece layer, or for a one-piece file its pieces root. Absent when only v1 was hashed.
    */
   readonly v2?: Uint8Array | undefined;
+  /**
+   * SHA-1 of the last piece followed by zeros up to the piece length (20 bytes): that piece as a
+   * multi-file torrent's BEP 47 pad completes it. Set by the hasher when the size is not a
+   * multiple of the piece length; a single-file torrent does not use it.
+   */
+  readonly v1PaddedTail?: Uint8Array | undefined;
 }
 
 interface TorrentOptions {

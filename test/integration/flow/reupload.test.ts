@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { TABLE_NAME } from '../../../src/local/index.js';
 import { freeLocalStackPorts } from '../../../src/local/localConfig.js';
@@ -83,6 +84,12 @@ describe('Flow: upload A, B, then A again to one key, with the local stack kille
     expect(etagAgain).toBe(etagA);
     expect([firstA, servedB, secondA, afterRestart]).toEqual([referenceA.v1, referenceB.v1, referenceA.v1, referenceA.v1]);
     for (const seen of [afterSecondA, record]) expect(progressOf(seen)).toEqual({ etag: etagA, state: RecordState.Ready, segmentsDone: 5, segmentsTotal: 5 });
+    // The READY record also keeps what a prefix torrent needs of A's short last piece, from the
+    // last of its segments: SHA-1 of the tail and the zeros of a BEP 47 pad.
+    const pieceLength = record?.pieceLength ?? 0;
+    const tail = a.subarray(a.length - (a.length % pieceLength));
+    const paddedTail = createHash('sha1').update(tail).update(Buffer.alloc(pieceLength - tail.length)).digest('hex');
+    expect(Buffer.from(record?.v1PaddedTail ?? []).toString('hex')).toBe(paddedTail);
     expect(whilePending.status).toBe(202);
     expect(await whilePending.json()).toMatchObject({ state: RecordState.Pending });
 

@@ -222,6 +222,41 @@ describe('Hashing attempts: one ETag hashed again (RecordStore on DynamoDB Local
     expect(ready).toMatchObject({ state: RecordState.Ready, attemptId: attempt.attemptId, segmentsDone: 2 });
   });
 
+  it('keeps the padded tail hash: the last segment stores it, a READY record holds it, a new version drops it', async () => {
+    // Prepare: the last segment carries the tail, as the hasher gives it for a short last piece.
+    const bucket = freshBucket();
+    const key = 'tail.bin';
+    const tail = pseudoRandomBytes(20, 'padded tail');
+    await store.ensurePending(bucket, key, 'A', SIZE);
+    const attempt = await startAttempt(bucket, key, 'A');
+    await store.recordSegment(attempt, fakeSegment(0, 'tail'));
+    await store.recordSegment(attempt, { ...fakeSegment(1, 'tail'), v1PaddedTail: tail });
+
+    // Act
+    const segments = await store.segmentResults(attempt);
+    const ready = await store.markReady(attempt, fakeTorrents(`${bucket}:tail`), tail);
+    const again = await store.markReady(attempt, fakeTorrents(`${bucket}:tail`), tail);
+    const read = await store.get(bucket, key);
+    await store.ensurePending(bucket, key, 'B', SIZE);
+    const overwritten = await store.get(bucket, key);
+
+    // Assess
+    expect(segments.map((s) => (s.v1PaddedTail === undefined ? undefined : Buffer.from(s.v1PaddedTail)))).toEqual([undefined, tail]);
+    for (const record of [ready, again, read]) expect(Buffer.from(record?.v1PaddedTail ?? [])).toEqual(tail);
+    expect(overwritten).toMatchObject({ etag: 'B', state: RecordState.Pending, v1PaddedTail: undefined });
+  });
+
+  it('makes a record READY without a padded tail when none is given, and refuses one that is not a SHA-1 digest', async () => {
+    const bucket = freshBucket();
+    await store.ensurePending(bucket, 'whole.bin', 'A', SIZE);
+    const attempt = await startAttempt(bucket, 'whole.bin', 'A');
+    await expect(store.recordSegment(attempt, { ...fakeSegment(0, 'bad'), v1PaddedTail: new Uint8Array(19) })).rejects.toThrow('v1PaddedTail must be 20 bytes, got 19');
+    for (const index of [0, 1]) await store.recordSegment(attempt, fakeSegment(index, 'whole'));
+    await expect(store.markReady(attempt, fakeTorrents(`${bucket}:whole`), new Uint8Array(32))).rejects.toThrow('v1PaddedTail must be 20 bytes, got 32');
+    const ready = await store.markReady(attempt, fakeTorrents(`${bucket}:whole`));
+    expect(ready).toMatchObject({ state: RecordState.Ready, v1PaddedTail: undefined });
+  });
+
   describe('Function: readyVersion', () => {
     it('names the READY version and its infohashes, and nothing for a record in any other state or none', async () => {
       // Prepare
