@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { hashFile } from '../../src/hashing/index.js';
 import {
@@ -13,7 +13,6 @@ import {
 import type { BencodeDict, MemberHashes } from '../../src/torrent/index.js';
 import { pseudoRandomBytes, tempDir } from '../helpers/files.js';
 import { libtorrentCreate } from '../helpers/tools.js';
-import { paddedTailOf } from '../unit/torrent/memberHashesOf.js';
 import { infoBytes } from './infoBytes.js';
 
 /**
@@ -75,9 +74,7 @@ async function ourMembers(root: string, tree: ReadonlyArray<[string, number]>, p
       continue;
     }
     const hashes = await hashFile(join(root, path), { pieceLength, v2, threads: 2 });
-    // LEAD: switch to the hasher's v1PaddedTail at merge
-    const v1PaddedTail = paddedTailOf(await readFile(join(root, path)), pieceLength);
-    members.push({ path: segments, size, v1: hashes.v1, v2: hashes.v2, v1PaddedTail });
+    members.push({ path: segments, size, v1: hashes.v1, v2: hashes.v2, v1PaddedTail: hashes.v1PaddedTail });
   }
   return members;
 }
