@@ -120,18 +120,22 @@ describe('Flow: prefix torrents against Ceph RGW (GET /{bucket}/{prefix}/?torren
     expect(torrent.urlList[0]).toMatch(new RegExp(`/${BUCKET}/$`));
   });
 
-  it('serves the same bytes again, and the hybrid format with a v2 infohash', async () => {
+  it('serves the same bytes again (HEAD: the same headers), and the hybrid format with a v2 infohash', async () => {
     // Prepare
     const url = torrentUrl(stack, 'data/', 'torrent', BUCKET);
     const before = Buffer.from(await (await fetchWhenReady(url)).arrayBuffer());
 
     // Act
     const again = await fetch(url);
+    const head = await fetch(url, { method: 'HEAD' });
     const hybrid = await fetchWhenReady(torrentUrl(stack, 'data/', 'torrent&format=hybrid', BUCKET));
 
     // Assess
     expect(again.status).toBe(200);
     expect(Buffer.from(await again.arrayBuffer()).equals(before)).toBe(true);
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-length')).toBe(String(before.length));
+    expect(head.headers.get('x-s3torrent-infohash-v1')).toBe(again.headers.get('x-s3torrent-infohash-v1'));
     expect(hybrid.status).toBe(200);
     expect(hybrid.headers.get('x-s3torrent-infohash-v2')).toMatch(/^[0-9a-f]{64}$/);
     expect(hybrid.headers.get('content-disposition')).toContain('filename="data.hybrid.torrent"');

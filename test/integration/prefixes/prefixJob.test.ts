@@ -11,6 +11,7 @@ import type { PrefixJob } from '../../../src/queue/index.js';
 import { RecordState } from '../../../src/records/index.js';
 import type { PrefixMember } from '../../../src/records/index.js';
 import { buildContexts } from '../../../src/service/buildContexts.js';
+import { ListingLimit, listPrefix } from '../../../src/storage/index.js';
 import { pseudoRandomBytes, tempDir } from '../../helpers/files.js';
 import { eventually, fetchWhenReady, publisherS3, startTestStack, torrentUrl } from '../flow/localStackHarness.js';
 
@@ -22,7 +23,7 @@ const BUCKET = 'job-datasets';
  * handlers' own context (the stack has set their environment): what it does when a member moved
  * on, when its snapshot was replaced, and when its byte budget runs out.
  */
-describe('Function: processPrefixJob (local stack, Ceph RGW)', () => {
+describe('Prefix listing and the prefix job (local stack, Ceph RGW)', () => {
   let stack: LocalStack;
   let s3: S3Client;
   let context: HashJobContext;
@@ -61,6 +62,26 @@ describe('Function: processPrefixJob (local stack, Ceph RGW)', () => {
     await context.records.prefixes.takeSnapshot(BUCKET, prefix, { snapshotId, pieceLength: 256 * KiB, totalSize, memberCount: members.length, excludedCount: 0, manifest });
     return { type: JobType.Prefix, bucket: BUCKET, prefix, snapshotId };
   }
+
+  describe('Function: listPrefix', () => {
+    it('lists recursively, skips folder markers, counts private objects as excluded and stops past the file limit', async () => {
+      // Prepare
+      await publicObjects('listed/deep/', 2);
+      await publicObjects('listed/', 1);
+      await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'listed/deep/', Body: Buffer.alloc(0), ACL: 'public-read' }));
+      await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'listed/secret.bin', Body: pseudoRandomBytes(KiB, 'secret') }));
+
+      // Act
+      const listing = await listPrefix(context.artifactsS3, context.publicAccess, BUCKET, 'listed/');
+      const tooMany = listPrefix(context.artifactsS3, context.publicAccess, BUCKET, 'listed/', { maxFiles: 3 });
+
+      // Assess
+      expect(listing.members.map((member) => member.key)).toEqual(['listed/0.bin', 'listed/deep/0.bin', 'listed/deep/1.bin']);
+      expect(listing.members.every((member) => /^"[0-9a-f]{32}"$/.test(member.etag) && member.size > 0)).toBe(true);
+      expect(listing.excludedKeys).toEqual(['listed/secret.bin']);
+      await expect(tooMany).rejects.toMatchObject({ name: 'PrefixTooLargeError', limit: ListingLimit.Files, bound: 3 });
+    });
+  });
 
   it('revokes the snapshot when a member was overwritten, and the next request builds a new one', async () => {
     // Prepare
