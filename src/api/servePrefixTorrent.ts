@@ -131,6 +131,8 @@ async function snapshotRecord(context: TorrentApiContext, bucket: string, prefix
  * `method`, bucket, key and `format` were checked by serveTorrent.
  */
 async function servePrefixTorrent(context: TorrentApiContext, request: TorrentRequest, format: TorrentFormat): Promise<ApiReply> {
+  // The wait counts from the request's start: the listing already took part of API Gateway's 30 s.
+  const deadline = Date.now() + context.waitMs;
   const { bucket, key: prefix, requestId } = request;
   const resource = `/${bucket}/${prefix}`;
   const problem = prefixProblem(prefix);
@@ -142,7 +144,6 @@ async function servePrefixTorrent(context: TorrentApiContext, request: TorrentRe
   if (plan.kind === 'empty') return s3Error('NoSuchKey', resource, requestId, 'No object under the prefix is both public and non-empty.');
 
   let record = await snapshotRecord(context, bucket, prefix, plan);
-  const deadline = Date.now() + context.waitMs;
   while ((record.state === RecordState.Pending || record.state === RecordState.Hashing) && Date.now() < deadline) {
     await sleep(POLL_INTERVAL_MS);
     const now = await context.records.prefixes.get(bucket, prefix);
