@@ -72,7 +72,8 @@ class HashingPipeline extends Construct {
     // Segments of large objects and re-hashes are sent by the worker itself.
     this.queue.grantSendMessages(this.worker.function);
     props.records.grant(this.worker.function, RecordAccess.Handler);
-    grantArtifacts(props.artifactsBucket, this.worker.function, ArtifactAccess.Write, this.worker);
+    // Write: large .torrent files; read and write: prefix member lists and member hashes.
+    grantArtifacts(props.artifactsBucket, this.worker.function, ArtifactAccess.ReadWrite, this.worker);
     // The worker re-checks that an object is public before planning its hashing.
     grantPublicVerdict(props.publishedBucketNames, this.worker.function, this.worker);
   }

@@ -11,7 +11,7 @@ import { Construct } from 'constructs';
 import { ArtifactAccess, grantArtifacts } from './artifactAccess.js';
 import { LOG_RETENTION_DAYS, TORRENT_API_MEMORY_MB, TORRENT_API_TIMEOUT } from './defaults.js';
 import { HandlerFunction } from './HandlerFunction.js';
-import { grantPublicVerdict } from './publicVerdictAccess.js';
+import { grantPrefixListing, grantPublicVerdict } from './publicVerdictAccess.js';
 import { RecordAccess } from './RecordsTable.js';
 import type { RecordsTable } from './RecordsTable.js';
 
@@ -51,8 +51,10 @@ interface TorrentApiProps {
 /**
  * Flow 2: an HTTP API with `GET` and `HEAD /{bucket}/{key+}` → `torrent-api`. Throttled, with
  * JSON access logs. The function reads records, queues hash jobs, signs URLs of large .torrent
- * files in the artifacts bucket (the 307 path) and asks S3 whether the published buckets'
- * objects are public (their policy status and ACLs, never their bytes), and nothing else.
+ * files in the artifacts bucket (the 307 path), stores large prefix member lists there, lists
+ * the published buckets for prefix torrents and asks S3 whether their objects are public (their
+ * policy status and ACLs, never their bytes), and nothing else. A key ending in `/` (a prefix)
+ * matches `{key+}` like any other: the handler reads the path from `rawPath`, slash kept.
  */
 class TorrentApi extends Construct {
   public readonly api: apigwv2.HttpApi;
@@ -73,8 +75,11 @@ class TorrentApi extends Construct {
     });
     props.records.grant(this.handler.function, RecordAccess.Handler);
     props.hashQueue.grantSendMessages(this.handler.function);
-    grantArtifacts(props.artifactsBucket, this.handler.function, ArtifactAccess.Read, this.handler);
+    // Read: .torrent files to presign; write: the member list of a large prefix snapshot.
+    grantArtifacts(props.artifactsBucket, this.handler.function, ArtifactAccess.ReadWrite, this.handler);
     grantPublicVerdict(props.publishedBucketNames, this.handler.function, this.handler);
+    // Prefix torrents list the objects under a prefix (metadata only; every object is then checked).
+    grantPrefixListing(props.publishedBucketNames, this.handler.function);
 
     // No default stage: the stage below is the only one, so it carries the access logs.
     this.api = new apigwv2.HttpApi(this, 'Api', {

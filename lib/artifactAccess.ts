@@ -5,12 +5,15 @@ import type { IConstruct } from 'constructs';
 import { ARTIFACT_KEY_PREFIX } from '../src/jobs/index.js';
 
 /**
- * What each kind of code does to the artifacts bucket: the hash-worker writes large .torrent
- * files; the API (to presign them) and the seeder read them. Only under ARTIFACT_KEY_PREFIX.
+ * What each kind of code does to the artifacts bucket, only under ARTIFACT_KEY_PREFIX: the
+ * hash-worker writes large .torrent files and reads and writes prefix member lists and member
+ * hashes; the API reads .torrent files (to presign them) and writes the member list of a large
+ * prefix snapshot; the seeder reads .torrent files and member lists.
  */
 const ArtifactAccess = {
   Write: ['s3:PutObject'],
   Read: ['s3:GetObject'],
+  ReadWrite: ['s3:GetObject', 's3:PutObject'],
 } as const;
 type ArtifactAccess = (typeof ArtifactAccess)[keyof typeof ArtifactAccess];
 

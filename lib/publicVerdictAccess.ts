@@ -40,4 +40,20 @@ function grantPublicVerdict(bucketNames: readonly string[], grantee: iam.IGranta
   }
 }
 
-export { PublicVerdictActions, grantPublicVerdict };
+/**
+ * What a prefix torrent's listing needs on a published bucket (src/storage/listPrefix.ts):
+ * ListObjectsV2 is the s3:ListBucket action on the bucket itself. Keys, sizes and ETags only,
+ * never a byte of an object; each listed object still gets S3's verdict before it is published.
+ */
+const PrefixListingActions = ['s3:ListBucket'] as const;
+
+/** Grants `grantee` s3:ListBucket on `arn:<partition>:s3:::<bucket>` of each published bucket (no wildcard). */
+function grantPrefixListing(bucketNames: readonly string[], grantee: iam.IGrantable): void {
+  iam.Grant.addToPrincipal({
+    grantee,
+    actions: [...PrefixListingActions],
+    resourceArns: bucketNames.map((name) => `arn:${Aws.PARTITION}:s3:::${name}`),
+  });
+}
+
+export { PrefixListingActions, PublicVerdictActions, grantPrefixListing, grantPublicVerdict };

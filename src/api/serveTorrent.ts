@@ -1,10 +1,13 @@
 import { JobType, sendHashJobs } from '../queue/index.js';
 import { RecordState, readyVersion, republishRecord } from '../records/index.js';
 import type { ObjectRecord, StoredTorrent } from '../records/index.js';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { ServiceClients } from '../serviceClients.js';
 import { ForbiddenReason, readStoredTorrent } from '../storage/index.js';
 import type { Readability } from '../storage/index.js';
 import { MAX_S3_OBJECT_SIZE, TorrentFormat, magnetOfTorrent, parseTorrent, torrentNameForKey } from '../torrent/index.js';
+import { contentDisposition } from './contentDisposition.js';
+import { servePrefixTorrent } from './servePrefixTorrent.js';
 import { s3Error } from './s3Errors.js';
 import type { ApiReply } from './s3Errors.js';
 import type { CachedTorrent, TorrentCache } from './torrentCache.js';
@@ -34,16 +37,8 @@ interface TorrentApiContext extends ServiceClients {
   readonly cache: TorrentCache;
   /** A presigned GET URL of an artifact, for torrents too large for a response. */
   readonly presignArtifact: (artifactKey: string) => Promise<string>;
-}
-
-/**
- * The file name a browser saves the torrent as: `name.torrent` for v1, `name.hybrid.torrent` for
- * hybrid, so that fetching both formats of one object keeps two files instead of overwriting one.
- */
-function contentDisposition(name: string, format: TorrentFormat): string {
-  const file = format === TorrentFormat.Hybrid ? `${name}.hybrid.torrent` : `${name}.torrent`;
-  const ascii = file.replace(/[^\x20-\x7e]|["\\]/g, '_');
-  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(file)}`;
+  /** Signed client that lists published buckets for prefix torrents (s3:ListBucket: metadata only, never object bytes). */
+  readonly listingS3: S3Client;
 }
 
 function torrentBytes(context: TorrentApiContext, stored: StoredTorrent): Promise<Uint8Array> {
@@ -149,7 +144,8 @@ async function refusal(context: TorrentApiContext, request: TorrentRequest, read
 }
 
 /**
- * Answers `GET|HEAD /{bucket}/{key}?torrent`, S3-compatible: S3 decides readability (an
+ * Answers `GET|HEAD /{bucket}/{key}?torrent`, S3-compatible (a key ending in `/`: the prefix's
+ * torrent, servePrefixTorrent.ts): S3 decides readability (an
  * unsigned HEAD, and S3's own verdict that the access is public: see PublicAccess); a READY record for the object's current ETag is served; otherwise exactly one
  * job per bucket/key/ETag is queued and the request waits up to `waitMs` for it before
  * answering 202 with progress.
@@ -166,6 +162,8 @@ async function serveTorrent(context: TorrentApiContext, request: TorrentRequest)
     return s3Error('InvalidArgument', resource, requestId, `format must be v1 or hybrid, not "${format}".`);
   }
   if (context.publishedBuckets !== '*' && !context.publishedBuckets.has(bucket)) return s3Error('NoSuchBucket', resource, requestId);
+  // A key ending in `/` names a prefix: one torrent of the public objects under it.
+  if (key.endsWith('/')) return servePrefixTorrent(context, request, format);
 
   const readable = await context.publicAccess.check(bucket, key);
   if (readable.kind !== 'public') return refusal(context, request, readable);

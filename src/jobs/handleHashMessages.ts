@@ -18,6 +18,20 @@ interface MessageResult {
   readonly error?: Error | undefined;
 }
 
+/** Fails what the job's last delivery worked for; the record may have moved on (then nothing), and the DLQ keeps the message. */
+async function markJobFailed(context: HashJobContext, job: HashJob, error: Error): Promise<void> {
+  const reason = `${error.name}: ${error.message}`;
+  if (job.type === JobType.Prefix) {
+    await context.records.prefixes.markFailed(job.bucket, job.prefix, job.snapshotId, reason).catch(() => undefined);
+    return;
+  }
+  // A segment job fails only its own hashing attempt, never a later one of the same ETag
+  // (one without an attempt, queued before attempts existed, fails nothing).
+  if (job.type === JobType.Segment && job.attemptId === undefined) return;
+  const attempt = job.type === JobType.Segment ? { attemptId: job.attemptId } : {};
+  await context.records.markFailed(job.bucket, job.key, job.etag, reason, attempt).catch(() => undefined);
+}
+
 /**
  * Handles a batch of hash-job messages one by one and reports which failed, for SQS partial
  * batch responses: a failed message is retried alone, never its successful neighbours. On the
@@ -37,14 +51,7 @@ async function handleHashMessages(
       results.push({ messageId: message.messageId, outcome: await processHashJob(context, job) });
     } catch (caught) {
       const error = caught instanceof Error ? caught : new InvalidJobError(String(caught));
-      // A segment job fails only its own hashing attempt, never a later one of the same ETag
-      // (one without an attempt, queued before attempts existed, fails nothing).
-      const attempt = job?.type === JobType.Segment ? { attemptId: job.attemptId } : {};
-      if (job !== undefined && message.receiveCount >= maxReceives && (job.type !== JobType.Segment || job.attemptId !== undefined)) {
-        await context.records
-          .markFailed(job.bucket, job.key, job.etag, `${error.name}: ${error.message}`, attempt)
-          .catch(() => undefined); // the record may have moved on; the DLQ keeps the message
-      }
+      if (job !== undefined && message.receiveCount >= maxReceives) await markJobFailed(context, job, error);
       results.push({ messageId: message.messageId, error });
     }
   }

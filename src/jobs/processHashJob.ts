@@ -7,6 +7,7 @@ import { ObjectChangedError, ObjectNotPublicError, streamObjectRange } from '../
 import type { Readability } from '../storage/index.js';
 import { pieceLengthFor } from '../torrent/index.js';
 import { assembleTorrents } from './assembleTorrents.js';
+import { processPrefixJob } from './processPrefixJob.js';
 import type { HashJobContext } from './settings.js';
 
 /** What became of a job: for logs and metrics, and for tests to assert. */
@@ -14,6 +15,7 @@ type JobOutcome =
   | { readonly kind: 'planned'; readonly segments: number }
   | { readonly kind: 'segment-hashed'; readonly index: number; readonly counted: boolean }
   | { readonly kind: 'ready' }
+  | { readonly kind: 'continued'; readonly membersDone: number }
   | { readonly kind: 'dropped'; readonly reason: string };
 
 /** Why a version that is not publishable is dropped (and its record revoked). */
@@ -22,7 +24,7 @@ function refusal(readable: Exclude<Readability, { kind: 'public' }>): string {
   return readable.kind === 'missing' ? 'object no longer exists' : 'S3 serves the object to no anonymous request (400; SSE-C, for one)';
 }
 
-function isCurrent(record: ObjectRecord | undefined, job: HashJob): record is ObjectRecord {
+function isCurrent(record: ObjectRecord | undefined, job: ObjectJob | SegmentJob): record is ObjectRecord {
   return record !== undefined && record.etag === job.etag;
 }
 
@@ -126,6 +128,8 @@ async function prewarmUpload(context: HashJobContext, event: UploadEvent): Promi
  * dead-letter queue).
  */
 async function processHashJob(context: HashJobContext, job: HashJob): Promise<JobOutcome> {
+  // A prefix job handles its members' errors itself (they revoke the snapshot, not an object).
+  if (job.type === JobType.Prefix) return processPrefixJob(context, job);
   try {
     return await runHashJob(context, job);
   } catch (error) {
@@ -143,7 +147,7 @@ async function processHashJob(context: HashJobContext, job: HashJob): Promise<Jo
   }
 }
 
-async function runHashJob(context: HashJobContext, job: HashJob): Promise<JobOutcome> {
+async function runHashJob(context: HashJobContext, job: ObjectJob | SegmentJob | UploadEvent): Promise<JobOutcome> {
   if (job.type === JobType.Upload) return prewarmUpload(context, job);
   const record = await context.records.get(job.bucket, job.key);
   if (!isCurrent(record, job)) return { kind: 'dropped', reason: 'no record for this ETag' };

@@ -6,6 +6,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Schedul
 import { ServiceEnv } from '../config.js';
 import type { AwsConfig } from '../config.js';
 import { JobType, sendHashJobs } from '../queue/index.js';
+import type { HashJob } from '../queue/index.js';
 import { RecordStore } from '../records/index.js';
 import { awsClients } from '../service/awsClients.js';
 import { LOCAL_CREDENTIALS } from '../service/credentials.js';
@@ -238,9 +239,12 @@ async function startLocalStack(
     }
 
     const records = new RecordStore({ client: clients.documents, tableName: TABLE_NAME });
-    const unfinished = [];
+    const unfinished: HashJob[] = [];
     for await (const record of records.listUnfinished()) {
       unfinished.push({ type: JobType.Object, bucket: record.bucket, key: record.key, etag: record.etag, size: record.size } as const);
+    }
+    for await (const record of records.prefixes.listUnfinished()) {
+      unfinished.push({ type: JobType.Prefix, bucket: record.bucket, prefix: record.prefix, snapshotId: record.snapshotId } as const);
     }
     await sendHashJobs(clients.sqs, hashQueue.url, unfinished);
     if (unfinished.length > 0) log(`resumed ${unfinished.length} unfinished hashing job(s)`);

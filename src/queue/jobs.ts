@@ -5,7 +5,7 @@ import { InvalidJobError } from './errors.js';
  * a segment job hashes one piece-aligned range of it. Both name the ETag, so a job for an old
  * version is recognised and dropped.
  */
-const JobType = { Object: 'object', Segment: 'segment', Upload: 'upload' } as const;
+const JobType = { Object: 'object', Segment: 'segment', Upload: 'upload', Prefix: 'prefix' } as const;
 
 /**
  * An object was written: S3's EventBridge "Object Created" event, delivered to the same queue by
@@ -47,7 +47,21 @@ interface SegmentJob {
   readonly attemptId?: string | undefined;
 }
 
-type HashJob = ObjectJob | SegmentJob | UploadEvent;
+/**
+ * Builds one prefix snapshot's torrents (processPrefixJob): names the snapshot, so a job for a
+ * snapshot since replaced or revoked is dropped. A job that reached its byte budget sends itself
+ * again to continue.
+ */
+interface PrefixJob {
+  readonly type: typeof JobType.Prefix;
+  readonly bucket: string;
+  /** Ends with `/`. */
+  readonly prefix: string;
+  /** 64 hex digits (PrefixRecord.snapshotId). */
+  readonly snapshotId: string;
+}
+
+type HashJob = ObjectJob | SegmentJob | UploadEvent | PrefixJob;
 
 /** SQS caps a message at 256 KiB; ours are small, anything near that is not ours. */
 const MAX_JOB_MESSAGE_BYTES = 16 * 1024;
@@ -61,6 +75,8 @@ function field<T>(body: Record<string, unknown>, name: string, check: (v: unknow
 const isText = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= 2048;
 /** Attempt ids as the records module makes them (base64url, a few characters): never a `/`, nothing to escape. */
 const isAttemptId = (v: unknown): v is string => typeof v === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(v);
+const isPrefix = (v: unknown): v is string => isText(v) && v.endsWith('/');
+const isSnapshotId = (v: unknown): v is string => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v);
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
@@ -102,6 +118,14 @@ function parseHashJob(body: string): HashJob {
   if (!isRecord(parsed)) throw new InvalidJobError('job message is not an object');
   const obj = parsed;
   if (obj.source === 'aws.s3' && obj['detail-type'] === 'Object Created') return parseUploadEvent(obj);
+  if (obj.type === JobType.Prefix) {
+    return {
+      type: JobType.Prefix,
+      bucket: field(obj, 'bucket', isText, 'a bucket name'),
+      prefix: field(obj, 'prefix', isPrefix, 'a prefix ending in "/"'),
+      snapshotId: field(obj, 'snapshotId', isSnapshotId, 'a snapshot id (64 hex digits)'),
+    };
+  }
   const base = {
     bucket: field(obj, 'bucket', isText, 'a bucket name'),
     key: field(obj, 'key', isText, 'an object key'),
@@ -124,4 +148,4 @@ function parseHashJob(body: string): HashJob {
 }
 
 export { JobType, MAX_JOB_MESSAGE_BYTES, normalizeEtag, parseHashJob };
-export type { HashJob, ObjectJob, SegmentJob, UploadEvent };
+export type { HashJob, ObjectJob, PrefixJob, SegmentJob, UploadEvent };

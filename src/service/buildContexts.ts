@@ -66,6 +66,8 @@ function buildContexts(config: ServiceConfig): HandlerContexts {
       waitMs: config.apiWaitMs,
       maxResponseTorrentBytes: config.maxResponseTorrentBytes,
       cache: new TorrentCache(),
+      // The signed client lists published buckets for prefix torrents (s3:ListBucket): metadata only.
+      listingS3: clients.s3,
       presignArtifact: (artifactKey) =>
         getSignedUrl(artifactsS3, new GetObjectCommand({ Bucket: config.artifactsBucket, Key: artifactKey }), {
           expiresIn: PRESIGNED_URL_SECONDS,

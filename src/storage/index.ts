@@ -15,5 +15,7 @@ export type { CachedObject, SpanCacheOptions } from './spanCache.js';
 export { readStoredTorrent } from './storedTorrent.js';
 export { AnonymousRangeReader } from './anonymousRangeReader.js';
 export { keyPath, objectUrl } from './objectUrl.js';
+export { LISTING_PAGE_SIZE, ListingDeniedError, ListingLimit, MAX_LISTING_PAGES, NoSuchBucketError, PUBLIC_CHECK_CONCURRENCY, PrefixTooLargeError, listPrefix } from './listPrefix.js';
+export type { ListPrefixOptions, ListedMember, PrefixListing } from './listPrefix.js';
 export { anonymousS3Client, baseS3Config } from './s3Clients.js';
 export type { Readability, S3Refusal } from './PublicAccess.js';

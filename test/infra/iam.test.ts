@@ -1,7 +1,7 @@
 import { ARTIFACT_KEY_PREFIX } from '../../src/jobs/index.js';
 import { TableKeys } from '../../src/records/index.js';
 import type { IConstruct } from 'constructs';
-import { PublicVerdictActions } from '../../lib/publicVerdictAccess.js';
+import { PrefixListingActions, PublicVerdictActions } from '../../lib/publicVerdictAccess.js';
 import { CUSTOM_SETTINGS, HANDLER_ROLES, PUBLISHED_BUCKETS, functionOf, logicalIdOf, onlyResource, resourcesOfType, synthesize, withPlaceholders } from './synth.js';
 import type { HandlerRole, Settings, TemplateJson } from './synth.js';
 
@@ -105,7 +105,7 @@ describe('Class: S3TorrentStack (IAM)', () => {
       expect(offending).toEqual([]);
     });
 
-    it('touches the published buckets only to turn on their EventBridge notifications and to ask S3 whether objects are public', () => {
+    it('touches the published buckets only to turn on their EventBridge notifications, to list them for prefix torrents and to ask S3 whether objects are public', () => {
       // Prepare & Act
       const { json } = synthesize(settings);
 
@@ -119,12 +119,15 @@ describe('Class: S3TorrentStack (IAM)', () => {
           ['s3:GetBucketNotification', 's3:PutBucketNotification'],
           [...PublicVerdictActions.Bucket],
           [...PublicVerdictActions.Objects],
+          [...PrefixListingActions],
+          // CDK merges the API's two grants on the buckets themselves into one statement.
+          [...PublicVerdictActions.Bucket, ...PrefixListingActions].sort(),
         ]).toContainEqual(actionsOf(statement).sort());
       }
       expect(resourcesOfType(json, 'AWS::S3::BucketPolicy').filter(([, policy]) => reachesPublishedBucket(policy.Properties?.Bucket))).toEqual([]);
     });
 
-    it('gives every handler and the seeder exactly s3:GetBucketPolicyStatus on each published bucket and s3:GetObjectAcl on its objects, nothing else there', () => {
+    it('gives every handler and the seeder exactly s3:GetBucketPolicyStatus on each published bucket and s3:GetObjectAcl on its objects, and the API s3:ListBucket, nothing else there', () => {
       // Prepare & Act
       const { json } = synthesize(settings);
       const partition = { Ref: 'AWS::Partition' };
@@ -133,12 +136,17 @@ describe('Class: S3TorrentStack (IAM)', () => {
 
       // Assess: S3's verdict of public access (src/storage/PublicAccess.ts), never the bytes.
       const unordered = (values: unknown[]): unknown[] => [...values].sort((a, b) => withPlaceholders(a).localeCompare(withPlaceholders(b)));
+      const apiRole = roleOfFunction(json, 'torrent-api');
       for (const roleId of roles) {
         const onPublished = allowedTo(json, roleId).filter((statement) => list(statement.Resource).some(reachesPublishedBucket));
-        const granted = onPublished.map((statement) => ({ actions: actionsOf(statement), resources: unordered(list(statement.Resource)) }));
-        expect(granted.sort((a, b) => String(a.actions).localeCompare(String(b.actions)))).toEqual([
-          { actions: ['s3:GetBucketPolicyStatus'], resources: unordered(PUBLISHED_BUCKETS.map((bucket) => arnOf(bucket))) },
-          { actions: ['s3:GetObjectAcl'], resources: unordered(PUBLISHED_BUCKETS.map((bucket) => arnOf(`${bucket}/*`))) },
+        // One entry per action: CDK merges grants of one resource list into one statement.
+        const granted = onPublished.flatMap((statement) => actionsOf(statement).map((action) => ({ action, resources: unordered(list(statement.Resource)) })));
+        // The API alone lists them, for prefix torrents (keys, sizes and ETags; never a byte).
+        const listing = roleId === apiRole ? [{ action: 's3:ListBucket', resources: unordered(PUBLISHED_BUCKETS.map((bucket) => arnOf(bucket))) }] : [];
+        expect(granted.sort((a, b) => a.action.localeCompare(b.action))).toEqual([
+          { action: 's3:GetBucketPolicyStatus', resources: unordered(PUBLISHED_BUCKETS.map((bucket) => arnOf(bucket))) },
+          { action: 's3:GetObjectAcl', resources: unordered(PUBLISHED_BUCKETS.map((bucket) => arnOf(`${bucket}/*`))) },
+          ...listing,
         ]);
       }
       // No one else gets them.
@@ -211,8 +219,10 @@ describe('Class: S3TorrentStack (IAM)', () => {
       const identity = statementsOf(json).filter((found) => found.roles.length > 0 && JSON.stringify(found.statement.Resource ?? '').includes(`"${artifactsId}"`));
       expect(identity.length).toBeGreaterThan(0);
       for (const { statement } of identity) expect(list(statement.Resource)).toEqual([artifactKeys]);
-      expect(actionsAllowedTo(json, roleOfFunction(json, 'hash-worker'))).toContain('s3:putobject');
-      expect(actionsAllowedTo(json, roleOfFunction(json, 'torrent-api'))).toContain('s3:getobject');
+      // The worker writes .torrent files and reads and writes prefix member lists and member
+      // hashes; the API reads .torrent files and writes large prefix member lists.
+      expect(actionsAllowedTo(json, roleOfFunction(json, 'hash-worker'))).toEqual(expect.arrayContaining(['s3:getobject', 's3:putobject']));
+      expect(actionsAllowedTo(json, roleOfFunction(json, 'torrent-api'))).toEqual(expect.arrayContaining(['s3:getobject', 's3:putobject']));
       expect(actionsAllowedTo(json, seederTaskRole(json))).toContain('s3:getobject');
     });
 

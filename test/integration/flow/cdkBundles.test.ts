@@ -6,7 +6,8 @@ import { TABLE_NAME } from '../../../src/local/index.js';
 import { freeLocalStackPorts } from '../../../src/local/localConfig.js';
 import { RecordState, RecordStore } from '../../../src/records/index.js';
 import { LOCAL_CREDENTIALS } from '../../../src/service/credentials.js';
-import { parseTorrent } from '../../../src/torrent/index.js';
+import { decodeBencode, parseTorrent } from '../../../src/torrent/index.js';
+import type { BencodeDict } from '../../../src/torrent/index.js';
 import { writeCloudAssembly } from '../../helpers/cloudAssembly.js';
 import { pseudoRandomBytes, tempDir } from '../../helpers/files.js';
 import { node22Binary } from '../../helpers/node22.js';
@@ -95,6 +96,20 @@ describe('Flow: the Lambda bundles of cdk synth, run by the local stack on Node 
     const handlersLine = stack.output.find((line) => line.startsWith('handlers from '));
     const bundle = (role: string): string => ` ${role}=S3Torrent\\/\\S+ \\(asset [0-9a-f]{12}, nodejs22\\.x\\)`;
     expect(handlersLine).toMatch(new RegExp(`${['hash-worker', 'torrent-api', 'access-checker', 'sweep'].map(bundle).join('')}; node v22\\.\\d+\\.\\d+, hash threads 0$`));
+
+    // A prefix torrent through the same bundles: the API bundle lists the prefix and queues the
+    // prefix job, the hash-worker bundle builds the multi-file torrent.
+    for (const name of ['b.csv', 'a.csv']) await s3.send(new PutObjectCommand({ Bucket: 'public', Key: `shipped/set/${name}`, Body: pseudoRandomBytes(1000, name) }));
+    const prefixReply = await eventually(async () => {
+      const response = await fetch(`http://127.0.0.1:${ports.api}/public/shipped/set/?torrent`);
+      if (response.status === 200) return response;
+      await response.arrayBuffer();
+      return undefined;
+    }, STEP_TIMEOUT_MS);
+    const info = (decodeBencode(new Uint8Array(await prefixReply.arrayBuffer())) as BencodeDict).get('info') as BencodeDict;
+    const paths = (info.get('files') as BencodeDict[]).filter((file) => !file.has('attr')).map((file) => (file.get('path') as Uint8Array[]).map((p) => Buffer.from(p).toString()).join('/'));
+    expect(Buffer.from(info.get('name') as Uint8Array).toString()).toBe('set');
+    expect(paths).toEqual(['a.csv', 'b.csv']);
 
     await killStack(stack, 'SIGTERM');
     expect(stack.child.exitCode).toBe(0);

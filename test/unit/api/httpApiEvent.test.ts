@@ -18,6 +18,12 @@ describe('Function: torrentRequestFromHttpApi', () => {
     });
   });
 
+  it('keeps the trailing slash of a prefix (a key ending in "/" asks for the prefix torrent)', () => {
+    expect(torrentRequestFromHttpApi(event('/public/climate/2026/'))).toEqual({
+      method: 'GET', bucket: 'public', key: 'climate/2026/', format: undefined, requestId: 'req-1',
+    });
+  });
+
   it.each([
     ['no ?torrent', '/public/a', 'x=1', 'Only ?torrent requests are served here.'],
     ['no key', '/public', 'torrent', 'The path must be /{bucket}/{key}?torrent.'],

@@ -25,7 +25,14 @@ describe('Function: parseHashJob', () => {
     expect(old).toHaveProperty('attemptId', undefined);
   });
 
+  it('reads a prefix job', () => {
+    const job = { type: 'prefix', bucket: 'b', prefix: 'climate/2026/', snapshotId: 'a'.repeat(64) };
+    expect(parseHashJob(JSON.stringify(job))).toEqual({ ...job, type: JobType.Prefix });
+  });
+
   it.each([
+    ['a prefix job without the trailing slash', JSON.stringify({ type: 'prefix', bucket: 'b', prefix: 'climate', snapshotId: 'a'.repeat(64) }), 'job field "prefix" must be a prefix ending in "/"'],
+    ['a prefix job with a short snapshot id', JSON.stringify({ type: 'prefix', bucket: 'b', prefix: 'c/', snapshotId: 'abc' }), 'job field "snapshotId" must be a snapshot id (64 hex digits)'],
     ['not JSON', '{', 'job message is not JSON'],
     ['an array', '[]', 'job message is not an object'],
     ['an unknown type', JSON.stringify({ type: 'x', bucket: 'b', key: 'k', etag: 'e', size: 1 }), 'unknown job type "x"'],

@@ -1,0 +1,47 @@
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { PrefixLimits, encodeMembers } from '../records/index.js';
+import type { PrefixMember, StoredManifest } from '../records/index.js';
+import { StorageUnavailableError } from '../storage/index.js';
+
+/** Same start as object artifacts (jobs' ARTIFACT_KEY_PREFIX): the roles are granted `torrents/*` of the artifacts bucket. */
+const PREFIX_ARTIFACT_ROOT = 'torrents/';
+
+/**
+ * `torrents/<bucket>/<prefix>.prefix-<snapshotId>.<what>`: one snapshot's files sit next to the
+ * prefix's objects' artifacts (`torrents/<bucket>/<key>/...`) and never collide with them, since
+ * `.prefix-` starts no segment a key's artifacts use.
+ */
+function prefixArtifactKey(bucket: string, prefix: string, snapshotId: string, what: 'members.json' | 'v1.torrent' | 'hybrid.torrent'): string {
+  return `${PREFIX_ARTIFACT_ROOT}${bucket}/${prefix}.prefix-${snapshotId}.${what}`;
+}
+
+interface ArtifactsBucket {
+  readonly artifactsS3: S3Client;
+  readonly artifactsBucket: string;
+}
+
+/**
+ * Stores a snapshot's member list: inline when it fits PrefixLimits.MaxInlineManifestBytes, else
+ * in the artifacts bucket (a repeat writes the same bytes to the same key).
+ */
+async function storeMembers(artifacts: ArtifactsBucket, bucket: string, prefix: string, snapshotId: string, members: ReadonlyArray<PrefixMember>): Promise<StoredManifest> {
+  const bytes = encodeMembers(members);
+  if (bytes.length <= PrefixLimits.MaxInlineManifestBytes) return { inline: bytes, bytes: bytes.length };
+  const artifactKey = prefixArtifactKey(bucket, prefix, snapshotId, 'members.json');
+  await artifacts.artifactsS3.send(new PutObjectCommand({ Bucket: artifacts.artifactsBucket, Key: artifactKey, Body: bytes, ContentType: 'application/json' }));
+  return { artifactKey, bytes: bytes.length };
+}
+
+/** Reads an artifact of the artifacts bucket: PrefixStore's ArtifactReader for member lists. */
+function artifactReader(artifacts: ArtifactsBucket): (artifactKey: string) => Promise<Uint8Array> {
+  return async (artifactKey) => {
+    const reply = await artifacts.artifactsS3.send(new GetObjectCommand({ Bucket: artifacts.artifactsBucket, Key: artifactKey }));
+    const bytes = await reply.Body?.transformToByteArray();
+    if (bytes === undefined) throw new StorageUnavailableError(`artifact ${artifactKey} returned no body`, artifacts.artifactsBucket, artifactKey);
+    return bytes;
+  };
+}
+
+export { PREFIX_ARTIFACT_ROOT, artifactReader, prefixArtifactKey, storeMembers };
+export type { ArtifactsBucket };
