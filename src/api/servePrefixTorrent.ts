@@ -1,12 +1,11 @@
-import { planSnapshot, prefixProblem, prefixTorrentName, storeMembers } from '../prefixes/index.js';
+import { planSnapshot, prefixProblem, storeMembers } from '../prefixes/index.js';
 import type { PrefixSnapshotPlan } from '../prefixes/index.js';
 import { JobType, sendHashJobs } from '../queue/index.js';
 import { RecordState } from '../records/index.js';
-import type { PrefixRecord, StoredTorrent } from '../records/index.js';
+import type { PrefixRecord } from '../records/index.js';
 import { ListingDeniedError, ListingLimit, NoSuchBucketError, PrefixTooLargeError, listPrefix, readStoredTorrent } from '../storage/index.js';
 import type { PrefixListing } from '../storage/index.js';
-import { TorrentFormat, decodeBencode, magnetLink } from '../torrent/index.js';
-import type { BencodeValue } from '../torrent/index.js';
+import { TorrentFormat, magnetOfTorrent, parseTorrent, torrentNameForPrefix } from '../torrent/index.js';
 import { contentDisposition } from './contentDisposition.js';
 import { s3Error } from './s3Errors.js';
 import type { ApiReply } from './s3Errors.js';
@@ -27,19 +26,6 @@ const LIVE_STATES: ReadonlySet<RecordState> = new Set([RecordState.Ready, Record
 type Snapshot = Extract<PrefixSnapshotPlan, { kind: 'snapshot' }>;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-// LEAD: once parseTorrent reads multi-file torrents (helper "core"), use
-// magnetOfTorrent(parseTorrent(bytes)) as objects do and drop this reader.
-function magnetOfPrefixTorrent(bytes: Uint8Array, stored: StoredTorrent, name: string): string {
-  const root = decodeBencode(bytes);
-  const text = (value: BencodeValue | undefined): string | undefined => (value instanceof Uint8Array ? Buffer.from(value).toString('utf8') : undefined);
-  const texts = (value: BencodeValue | undefined): string[] =>
-    (Array.isArray(value) ? value : [value]).map(text).filter((url): url is string => url !== undefined && url !== '');
-  const get = (name: string): BencodeValue | undefined => (root instanceof Map ? root.get(name) : undefined);
-  const tiers = get('announce-list');
-  const trackers = Array.isArray(tiers) ? tiers.map((tier) => texts(tier)) : texts(get('announce')).map((url) => [url]);
-  return magnetLink({ infoHashV1: stored.infoHashV1, infoHashV2: stored.infoHashV2, name, trackers, webseeds: texts(get('url-list')) });
-}
 
 function progressReply(request: TorrentRequest, progress: { state: RecordState; membersDone: number; membersTotal: number; excluded: number }): ApiReply {
   return {
@@ -62,7 +48,7 @@ function recordProgress(request: TorrentRequest, record: PrefixRecord): ApiReply
 async function readyReply(context: TorrentApiContext, request: TorrentRequest, record: PrefixRecord, format: TorrentFormat): Promise<ApiReply> {
   const torrents = record.torrents as NonNullable<PrefixRecord['torrents']>;
   const stored = format === TorrentFormat.Hybrid ? torrents.hybrid : torrents.v1;
-  const name = prefixTorrentName(record.prefix);
+  const name = torrentNameForPrefix(record.prefix);
   const headers: Record<string, string> = {
     'content-type': 'application/x-bittorrent',
     'content-disposition': contentDisposition(name, format),
@@ -79,7 +65,7 @@ async function readyReply(context: TorrentApiContext, request: TorrentRequest, r
   }
   const bytes = await readStoredTorrent(context.artifactsS3, context.artifactsBucket, stored);
   headers['content-length'] = String(bytes.length);
-  headers['x-s3torrent-magnet'] = magnetOfPrefixTorrent(bytes, stored, name);
+  headers['x-s3torrent-magnet'] = magnetOfTorrent(parseTorrent(bytes));
   return { status: 200, headers, body: request.method === 'HEAD' ? '' : bytes };
 }
 

@@ -1,12 +1,10 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { StoredTorrent } from '../records/index.js';
-import { objectUrl } from '../storage/index.js';
+import { ARTIFACT_KEY_PREFIX, objectUrl } from '../storage/index.js';
 import { TorrentFormat, buildTorrent, torrentNameForKey } from '../torrent/index.js';
 import type { PieceHashes } from '../torrent/index.js';
 import type { HashJobContext } from './settings.js';
 
-/** Every artifact key starts so: the stack's roles are granted this prefix of the artifacts bucket, no more. */
-const ARTIFACT_KEY_PREFIX = 'torrents/';
 
 /** Where a large .torrent of one object version is kept in the artifacts bucket. */
 function artifactKeyFor(bucket: string, key: string, etag: string, format: TorrentFormat): string {

@@ -1,4 +1,4 @@
-import { artifactReader } from '../prefixes/index.js';
+import { artifactReader, memberHashesAt } from '../prefixes/index.js';
 import { sendHashJobs } from '../queue/index.js';
 import type { PrefixJob } from '../queue/index.js';
 import { RecordState, StalePrefixRecordError } from '../records/index.js';
@@ -6,8 +6,6 @@ import type { PrefixMember, PrefixRecord } from '../records/index.js';
 import { ObjectChangedError, ObjectMissingError, ObjectNotPublicError } from '../storage/index.js';
 import { assemblePrefixTorrents } from './assemblePrefixTorrents.js';
 import type { CollectedMember } from './assemblePrefixTorrents.js';
-// LEAD: import { memberHashesAt } from '../prefixes/index.js' once src/prefixes/memberHashes.ts lands.
-import { memberHashesAt } from './memberHashesStandIn.js';
 import type { HashJobContext } from './settings.js';
 
 /**

@@ -1,11 +1,10 @@
 import { GetObjectCommand, PutObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { hashRange } from '../hashing/index.js';
-import { ARTIFACT_KEY_PREFIX } from '../jobs/assembleTorrents.js';
 import { RecordState } from '../records/index.js';
 import type { ObjectRecord, RecordStore } from '../records/index.js';
 import type { PrefixMember } from '../records/prefixSchema.js';
-import { readStoredTorrent, streamObjectRange } from '../storage/index.js';
+import { ARTIFACT_KEY_PREFIX, readStoredTorrent, streamObjectRange } from '../storage/index.js';
 import { MalformedTorrentError, SHA1_LENGTH, SHA256_LENGTH, decodeBencode, encodeBencode, pieceCountFor } from '../torrent/index.js';
 import type { BencodeValue } from '../torrent/index.js';
 import { memberHashesOfTorrent } from '../torrent/memberHashesOfTorrent.js';

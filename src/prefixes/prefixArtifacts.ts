@@ -2,10 +2,7 @@ import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { PrefixLimits, encodeMembers } from '../records/index.js';
 import type { PrefixMember, StoredManifest } from '../records/index.js';
-import { StorageUnavailableError } from '../storage/index.js';
-
-/** Same start as object artifacts (jobs' ARTIFACT_KEY_PREFIX): the roles are granted `torrents/*` of the artifacts bucket. */
-const PREFIX_ARTIFACT_ROOT = 'torrents/';
+import { ARTIFACT_KEY_PREFIX, StorageUnavailableError } from '../storage/index.js';
 
 /**
  * `torrents/<bucket>/<prefix>.prefix-<snapshotId>.<what>`: one snapshot's files sit next to the
@@ -13,7 +10,7 @@ const PREFIX_ARTIFACT_ROOT = 'torrents/';
  * `.prefix-` starts no segment a key's artifacts use.
  */
 function prefixArtifactKey(bucket: string, prefix: string, snapshotId: string, what: 'members.json' | 'v1.torrent' | 'hybrid.torrent'): string {
-  return `${PREFIX_ARTIFACT_ROOT}${bucket}/${prefix}.prefix-${snapshotId}.${what}`;
+  return `${ARTIFACT_KEY_PREFIX}${bucket}/${prefix}.prefix-${snapshotId}.${what}`;
 }
 
 interface ArtifactsBucket {
@@ -43,5 +40,5 @@ function artifactReader(artifacts: ArtifactsBucket): (artifactKey: string) => Pr
   };
 }
 
-export { PREFIX_ARTIFACT_ROOT, artifactReader, prefixArtifactKey, storeMembers };
+export { artifactReader, prefixArtifactKey, storeMembers };
 export type { ArtifactsBucket };

@@ -4,6 +4,12 @@ import type { StoredTorrent } from '../records/index.js';
 import { StorageUnavailableError } from './errors.js';
 
 /**
+ * Every artifact key starts so: the stack's roles are granted this prefix of the artifacts
+ * bucket, no more (object torrents, prefix torrents and member lists, member hash artifacts).
+ */
+const ARTIFACT_KEY_PREFIX = 'torrents/';
+
+/**
  * The bytes of a stored .torrent: inline in the record, or read (signed) from the stack's
  * artifacts bucket.
  */
@@ -17,4 +23,4 @@ async function readStoredTorrent(artifactsS3: S3Client, artifactsBucket: string,
   return bytes;
 }
 
-export { readStoredTorrent };
+export { ARTIFACT_KEY_PREFIX, readStoredTorrent };

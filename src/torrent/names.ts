@@ -55,7 +55,9 @@ function torrentNameForKey(key: string): string {
 
 /**
  * The `info.name` of a prefix torrent: the directory clients save its files in, named after the
- * prefix's last segment and made safe as {@link torrentNameForKey} does.
+ * prefix's last segment and made safe as {@link torrentNameForKey} does. For a prefix that
+ * {@link prefixProblem} accepts it is the segment unchanged, which the multi-file webseed relies
+ * on (`url-list` + name + `/` + path must be each object's URL).
  *
  * @example torrentNameForPrefix('open/climate/2026/') // '2026'
  */
@@ -76,9 +78,11 @@ function torrentNameForPrefix(prefix: string): string {
 function prefixProblem(prefix: string): string | undefined {
   if (prefix === '' || prefix === '/') return 'is empty (a whole bucket is not a prefix)';
   if (!prefix.endsWith('/')) return 'does not end with "/"';
-  const segments = prefix.slice(0, -1).split('/');
-  if (segments.some((s) => s.length === 0)) return 'has an empty segment';
-  if (segments.some((s) => s === '.' || s === '..')) return 'has a "." or ".." segment';
+  for (const segment of prefix.slice(0, -1).split('/')) {
+    // Each segment becomes a folder clients create: it must be a usable path segment too.
+    const problem = pathSegmentProblem(segment);
+    if (problem !== undefined) return segment.length === 0 ? 'has an empty segment' : segment === '.' || segment === '..' ? 'has a "." or ".." segment' : `has a segment that ${problem}`;
+  }
   return undefined;
 }
 

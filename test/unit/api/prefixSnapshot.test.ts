@@ -1,6 +1,6 @@
-import { planSnapshot, prefixProblem, prefixTorrentName, prefixWebseedUrl, snapshotIdOf } from '../../../src/prefixes/index.js';
+import { planSnapshot, prefixProblem, prefixWebseedUrl, snapshotIdOf } from '../../../src/prefixes/index.js';
 import type { ListedMember, PrefixListing } from '../../../src/storage/index.js';
-import { MAX_PREFIX_CONTENT_SIZE } from '../../../src/torrent/index.js';
+import { MAX_PREFIX_CONTENT_SIZE, torrentNameForPrefix } from '../../../src/torrent/index.js';
 
 const KiB = 1024;
 
@@ -58,15 +58,15 @@ describe('Function: planSnapshot', () => {
   });
 });
 
-describe('Functions: prefixProblem, prefixTorrentName, prefixWebseedUrl', () => {
+describe('Functions: prefixProblem, torrentNameForPrefix, prefixWebseedUrl', () => {
   it.each([['a//'], ['a/./'], ['../'], ['a/..//'], ['/']])('refuses the prefix %j', (prefix) => {
     expect(prefixProblem(prefix)).toBeDefined();
   });
 
   it('takes nested prefixes and names the torrent after the last segment', () => {
     expect(prefixProblem('climate/2026/')).toBeUndefined();
-    expect(prefixTorrentName('climate/2026/')).toBe('2026');
-    expect(prefixTorrentName('top/')).toBe('top');
+    expect(torrentNameForPrefix('climate/2026/')).toBe('2026');
+    expect(torrentNameForPrefix('top/')).toBe('top');
   });
 
   it('points the webseed at the parent, so url + name + "/" + path is the object URL', () => {
