@@ -2,12 +2,14 @@ import type { Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ServiceEnv } from '../src/config.js';
 import { ACCESS_EVENTS_BATCH_SIZE } from '../src/withdrawal/index.js';
 import { ACCESS_CHECKER_MEMORY_MB, ACCESS_CHECKER_TIMEOUT, SWEEP_MEMORY_MB, SWEEP_TIMEOUT } from './defaults.js';
+import { ArtifactAccess, grantArtifacts } from './artifactAccess.js';
 import { grantPublicVerdict } from './publicVerdictAccess.js';
 import { HandlerFunction } from './HandlerFunction.js';
 import { RecordAccess } from './RecordsTable.js';
@@ -23,6 +25,8 @@ interface AccessChecksProps {
   readonly sweepInterval: Duration;
   /** The published buckets: both ask S3's public verdict on them (never their objects' bytes). */
   readonly publishedBucketNames: readonly string[];
+  /** The stack's artifacts bucket: a large prefix snapshot's member list is read from it. */
+  readonly artifactsBucket: s3.IBucket;
 }
 
 /**
@@ -69,6 +73,7 @@ class AccessChecks extends Construct {
       // Continuations: a re-check that runs out of time hands the rest on through the queue.
       props.accessQueue.grantSendMessages(fn);
       grantPublicVerdict(props.publishedBucketNames, fn, handler);
+      grantArtifacts(props.artifactsBucket, fn, ArtifactAccess.Read, handler);
     }
   }
 

@@ -130,6 +130,7 @@ class S3TorrentStack extends Stack {
       hashQueue: this.hashing.queue,
       sweepInterval: Duration.minutes(settings.sweepMinutes),
       publishedBucketNames: settings.buckets,
+      artifactsBucket: this.artifactsBucket,
     });
     this.accessChecks.configure(environment);
     this.monitoring = new Monitoring(this, 'Monitoring', {

@@ -8,7 +8,8 @@ import { ARTIFACT_KEY_PREFIX } from '../src/jobs/index.js';
  * What each kind of code does to the artifacts bucket, only under ARTIFACT_KEY_PREFIX: the
  * hash-worker writes large .torrent files and reads and writes prefix member lists and member
  * hashes; the API reads .torrent files (to presign them) and writes the member list of a large
- * prefix snapshot; the seeder reads .torrent files and member lists.
+ * prefix snapshot; the seeder reads .torrent files and member lists; the access checker and the
+ * sweep read member lists.
  */
 const ArtifactAccess = {
   Write: ['s3:PutObject'],

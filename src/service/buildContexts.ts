@@ -5,6 +5,7 @@ import type { TorrentApiContext } from '../api/index.js';
 import { ConfigError, ServiceEnv } from '../config.js';
 import type { ServiceConfig } from '../config.js';
 import type { HashJobContext } from '../jobs/index.js';
+import { artifactReader } from '../prefixes/index.js';
 import { RecordStore } from '../records/index.js';
 import { BUCKET_VERDICT_TTL_MS, PublicAccess, anonymousS3Client } from '../storage/index.js';
 import type { WithdrawalContext } from '../withdrawal/index.js';
@@ -85,6 +86,7 @@ function buildContexts(config: ServiceConfig): HandlerContexts {
         hashQueueUrl: config.hashQueueUrl,
         accessQueueUrl,
         staleJobMs: config.staleJobSeconds * 1000,
+        readArtifact: artifactReader({ artifactsS3, artifactsBucket: config.artifactsBucket }),
       };
     },
   };

@@ -25,6 +25,7 @@ export { TorrentFormat, assertValidTorrentOptions, buildTorrent } from './metain
 export { PAD_DIRECTORY, assembleMultiFileInfo, buildMultiFileTorrent, comparePaths, memberPathProblem } from './multiFile.js';
 export {
   FALLBACK_NAME,
+  MAX_PREFIX_SEGMENTS,
   assertValidName,
   pathSegmentProblem,
   prefixProblem,

@@ -66,6 +66,13 @@ function torrentNameForPrefix(prefix: string): string {
 }
 
 /**
+ * Most segments a prefix torrent's prefix may have. An object's change re-checks the snapshot of
+ * every prefix above it, one record read per level (src/withdrawal): 32 levels bound that, and
+ * datasets are rarely nested more than a handful deep.
+ */
+const MAX_PREFIX_SEGMENTS = 32;
+
+/**
  * Why `prefix` cannot be shared as one multi-file torrent, or undefined when it can. It must
  * end with `/` (S3 keys without one are objects), be more than the bucket (a whole bucket has no
  * name to save it under, and no bound), and have no empty, `.` or `..` segment: HTTP clients
@@ -78,7 +85,9 @@ function torrentNameForPrefix(prefix: string): string {
 function prefixProblem(prefix: string): string | undefined {
   if (prefix === '' || prefix === '/') return 'is empty (a whole bucket is not a prefix)';
   if (!prefix.endsWith('/')) return 'does not end with "/"';
-  for (const segment of prefix.slice(0, -1).split('/')) {
+  const segments = prefix.slice(0, -1).split('/');
+  if (segments.length > MAX_PREFIX_SEGMENTS) return `is deeper than ${MAX_PREFIX_SEGMENTS} segments`;
+  for (const segment of segments) {
     // Each segment becomes a folder clients create: it must be a usable path segment too.
     const problem = pathSegmentProblem(segment);
     if (problem !== undefined) return segment.length === 0 ? 'has an empty segment' : segment === '.' || segment === '..' ? 'has a "." or ".." segment' : `has a segment that ${problem}`;
@@ -89,6 +98,7 @@ function prefixProblem(prefix: string): string | undefined {
 export {
   FALLBACK_NAME,
   MAX_NAME_BYTES,
+  MAX_PREFIX_SEGMENTS,
   assertValidName,
   pathSegmentProblem,
   prefixProblem,

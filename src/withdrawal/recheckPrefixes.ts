@@ -6,16 +6,14 @@
  * snapshot of the bucket: they are rebuilt from their members' hashes on the next request.
  */
 import { RecordState, StalePrefixRecordError } from '../records/index.js';
+import { MAX_PREFIX_SEGMENTS } from '../torrent/index.js';
 import type { PrefixMember, PrefixRecord } from '../records/index.js';
 import type { Readability } from '../storage/index.js';
 import type { WithdrawalContext } from './context.js';
 import { RECHECK_CONCURRENCY, forEachBounded } from './recheckRecords.js';
 
-/**
- * Deepest prefix whose snapshot an object event re-checks: one GetItem per level, and the API
- * refuses deeper prefixes with the same limit (LEAD: one constant with the API's).
- */
-const MAX_PREFIX_DEPTH = 32;
+/** Deepest prefix whose snapshot an object event re-checks: the API refuses deeper ones. */
+const MAX_PREFIX_DEPTH = MAX_PREFIX_SEGMENTS;
 
 /** A snapshot in one of these states may still be (or become) served: a change of a member ends it. */
 const LIVE_STATES: ReadonlySet<string> = new Set([RecordState.Ready, RecordState.Pending, RecordState.Hashing]);
@@ -93,6 +91,22 @@ async function revokeSnapshotsOfBucket(context: WithdrawalContext, bucket: strin
 }
 
 /**
+ * Every READY snapshot: by the byBucket index, bucket after bucket (the checker's role may query,
+ * not scan); with `'*'` (local stack) by a scan of the table.
+ */
+async function* readySnapshots(context: WithdrawalContext): AsyncGenerator<PrefixRecord> {
+  if (context.publishedBuckets === '*') {
+    yield* context.records.prefixes.listReady();
+    return;
+  }
+  for (const bucket of [...context.publishedBuckets].sort()) {
+    for await (const record of context.records.prefixes.prefixesOfBucket(bucket)) {
+      if (record.state === RecordState.Ready) yield record;
+    }
+  }
+}
+
+/**
  * The sweep's part for prefix torrents, the safety net for lost events and for S3s that send none
  * for ACL changes (Ceph RGW): every READY snapshot's members are asked of S3 (RECHECK_CONCURRENCY
  * at once), and a snapshot with a member S3 no longer serves in its version is revoked. Stops
@@ -101,7 +115,7 @@ async function revokeSnapshotsOfBucket(context: WithdrawalContext, bucket: strin
 async function sweepSnapshots(context: WithdrawalContext, trigger: string, deadline: number): Promise<{ readonly checked: number; readonly revoked: string[] }> {
   const revoked: string[] = [];
   let checked = 0;
-  for await (const record of context.records.prefixes.listReady()) {
+  for await (const record of readySnapshots(context)) {
     if ((context.now ?? Date.now)() >= deadline) break;
     checked += 1;
     const members = await context.records.prefixes.members(record, context.readArtifact);

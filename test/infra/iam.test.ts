@@ -226,7 +226,7 @@ describe('Class: S3TorrentStack (IAM)', () => {
       expect(actionsAllowedTo(json, seederTaskRole(json))).toContain('s3:getobject');
     });
 
-    it.each<HandlerRole>(['access-checker', 'sweep'])('lets %s send to the hash and access-events queues, ask only S3\'s public verdict and read no artifact', (role) => {
+    it.each<HandlerRole>(['access-checker', 'sweep'])('lets %s send to the hash and access-events queues, ask only S3\'s public verdict and only read artifacts (prefix member lists)', (role) => {
       // Prepare & Act
       const { stack, json } = synthesize(settings);
       const roleId = roleOfFunction(json, role);
@@ -235,7 +235,11 @@ describe('Class: S3TorrentStack (IAM)', () => {
       // Assess: re-hash jobs and lost jobs go to hash-jobs; re-checks that ran out of time go back to access-events.
       const sends = allowedTo(json, roleId).filter((statement) => actionsOf(statement).includes('sqs:SendMessage'));
       expect(sends.flatMap((statement) => list(statement.Resource))).toEqual(expect.arrayContaining([queueArn(stack.hashing.queue), queueArn(stack.withdrawal.queue)]));
-      expect(actionsAllowedTo(json, roleId).filter((action) => action.startsWith('s3:')).sort()).toEqual(['s3:getbucketpolicystatus', 's3:getobjectacl']);
+      expect(actionsAllowedTo(json, roleId).filter((action) => action.startsWith('s3:')).sort()).toEqual(['s3:getbucketpolicystatus', 's3:getobject', 's3:getobjectacl']);
+      // GetObject on the stack's artifacts only (a large prefix snapshot's member list), never on a published bucket.
+      const gets = allowedTo(json, roleId).filter((statement) => actionsOf(statement).includes('s3:GetObject'));
+      const artifactKeys = { 'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalIdOf(stack.artifactsBucket), 'Arn'] }, '/torrents/*']] };
+      expect(gets.flatMap((statement) => list(statement.Resource))).toEqual([artifactKeys]);
     });
 
     it.each<HandlerRole>([...HANDLER_ROLES])('gives %s a role of its own, writing to its own log group only, without AWSLambdaBasicExecutionRole', (role) => {

@@ -95,7 +95,9 @@ describe('Class: S3TorrentStack (cdk-nag AwsSolutions)', () => {
       // CDK's notifications handler: its role is aws-cdk-lib's. Its policies name the published
       // buckets, so no IAM5[Resource::*] finding exists there to acknowledge.
       `${handler} Annotation::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]`,
+      `S3Torrent/AccessChecks/AccessChecker Annotation::AwsSolutions-IAM5[Resource::<${artifacts}.Arn>/torrents/*]`,
       'S3Torrent/AccessChecks/AccessChecker/Function Annotation::AwsSolutions-L1',
+      `S3Torrent/AccessChecks/Sweep Annotation::AwsSolutions-IAM5[Resource::<${artifacts}.Arn>/torrents/*]`,
       'S3Torrent/AccessChecks/Sweep/Function Annotation::AwsSolutions-L1',
       'S3Torrent/Api/Api Annotation::AwsSolutions-APIG4',
       `S3Torrent/Api/Handler Annotation::AwsSolutions-IAM5[Resource::<${artifacts}.Arn>/torrents/*]`,
