@@ -99,6 +99,8 @@ class ChangeFeed {
 
   /** Stops the swarm unless its record is still READY for its ETag; true when it stopped it. */
   private async confirm(swarm: Swarm): Promise<boolean> {
+    // Object changes concern object swarms only (swarmOf); a prefix swarm is revalidated by its prefix record.
+    if (swarm.torrent.object === undefined) return false;
     const { bucket, key, etag } = swarm.torrent.object;
     const record = await this.options.current(bucket, key);
     if (!swarm.active || (record?.state === RecordState.Ready && record.etag === etag)) return false;

@@ -79,8 +79,16 @@ class Seeder {
     const directory = new SwarmDirectory({
       cache,
       source: {
-        findReady: (hex) => clients.records.findByInfoHash(hex),
+        // LEAD: prefix lookup. Replace with the store's `findTargetByInfoHash(hex)` (api helper),
+        // which answers kind 'prefix' (record + members) for prefix aliases; until then only
+        // object swarms are found.
+        findReady: async (hex) => {
+          const record = await clients.records.findByInfoHash(hex);
+          return record === undefined ? undefined : { kind: 'object', record };
+        },
         current: (bucket, key) => clients.records.get(bucket, key),
+        // LEAD: the prefix record as it is now (PrefixStore.get(bucket, prefix), api helper).
+        currentPrefix: () => Promise.resolve(undefined),
         anonymousState: async (object) => {
           const now = await clients.publicAccess.check(object.bucket, object.key);
           if (now.kind === 'forbidden' && now.reason === ForbiddenReason.NetworkOnly) return 'network-only';
@@ -159,6 +167,11 @@ class Seeder {
    * agrees with the seeder.
    */
   private static async afterStop(swarm: Swarm, cause: unknown, clients: SeederClients, settings: SeederSettings): Promise<void> {
+    // LEAD: a prefix swarm stopped by a refused member read (cause names the member:
+    // StorageError.bucket/key) should REVOKE the prefix record (PrefixStore, api helper), and
+    // the member's own record as below; nothing is re-hashed here (the next request builds a
+    // new snapshot).
+    if (swarm.torrent.object === undefined) return;
     const { bucket, key, etag } = swarm.torrent.object;
     if (cause instanceof ObjectNotPublicError || cause instanceof ObjectMissingError) {
       const reason = cause instanceof ObjectNetworkOnlyError
