@@ -21,6 +21,7 @@ import { EgressAccounting } from './EgressAccounting.js';
 import type { EgressPeriod } from './EgressAccounting.js';
 import { IDLE_REASON, SwarmDirectory } from './SwarmDirectory.js';
 import type { SeederConfig } from './config.js';
+import { stopOnReadFailure } from './readFailure.js';
 import { startRevalidation } from './revalidation.js';
 import type { Revalidation } from './revalidation.js';
 
@@ -114,9 +115,7 @@ class Seeder {
       maxUnchoked: settings.maxUnchoked,
       resolve: (infoHash) => directory.lookup(infoHash.toString('hex')),
       readFailed: (swarm, error) => {
-        if (error instanceof ObjectChangedError) swarm.stop('object changed in S3', error);
-        else if (error instanceof ObjectNotPublicError || error instanceof ObjectMissingError) swarm.stop('object no longer anonymously readable', error);
-        else events.error?.(`reading ${swarm.torrent.id}`, error);
+        if (!stopOnReadFailure(swarm, error)) events.error?.(`reading ${swarm.torrent.id}`, error);
       },
     });
     // One array for the process's life: the tracker re-encodes it only when it gets a new one.
