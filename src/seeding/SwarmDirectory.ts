@@ -4,6 +4,7 @@ import type { PrefixRecord, PublishedTarget } from '../records/prefixSchema.js';
 import { RecordState } from '../records/index.js';
 import { ObjectChangedError, ObjectNetworkOnlyError, ObjectNotPublicError } from '../storage/index.js';
 import type { SpanCache } from '../storage/index.js';
+import { prefixesOf, stopUnlessSnapshotReady } from './prefixSnapshots.js';
 import { Swarm, SwarmTorrent } from '../wire/index.js';
 import type { ObjectVersion, PrefixSnapshot, TorrentView } from '../wire/index.js';
 
@@ -145,6 +146,12 @@ class SwarmDirectory {
     return this.byPrefix.get(`${bucket}/${prefix}`);
   }
 
+  /** The prefix swarms a change of `key` may concern: those of its ancestor prefixes (and of the key, when it is a prefix). */
+  public prefixSwarmsOver(bucket: string, key: string): Swarm[] {
+    if (this.byPrefix.size === 0) return [];
+    return prefixesOf(key).flatMap((prefix) => this.byPrefix.get(`${bucket}/${prefix}`) ?? []);
+  }
+
   /**
    * Re-checks the given swarms (default: every one): S3 must still serve its version anonymously
    * and call the access public (cached spans would otherwise outlive a withdrawal), and its
@@ -182,10 +189,7 @@ class SwarmDirectory {
     if (prefix !== undefined) {
       // No HEAD per member (a thousand members would be a thousand HEADs per check): a member's
       // withdrawal revokes the prefix record, and a refused read stops the swarm at once.
-      const record = await this.options.source.currentPrefix(prefix.bucket, prefix.prefix);
-      if (record?.state !== RecordState.Ready || record.snapshotId !== prefix.snapshotId) {
-        swarm.stop(record === undefined ? 'prefix record deleted' : `prefix record is ${record.state} for snapshot ${record.snapshotId}`);
-      }
+      stopUnlessSnapshotReady(swarm, await this.options.source.currentPrefix(prefix.bucket, prefix.prefix));
       return;
     }
     const { bucket, key, etag } = object as ObjectVersion;

@@ -1,6 +1,7 @@
 import { RecordState } from '../../../src/records/index.js';
+import type { ObjectChange } from '../../../src/records/index.js';
 import type { PrefixMember, PrefixRecord, PublishedTarget } from '../../../src/records/prefixSchema.js';
-import { SwarmDirectory, stopOnReadFailure } from '../../../src/seeding/index.js';
+import { ChangeFeed, SwarmDirectory, stopOnReadFailure } from '../../../src/seeding/index.js';
 import type { SwarmSource } from '../../../src/seeding/index.js';
 import { ObjectMissingError, SpanCache } from '../../../src/storage/index.js';
 import { pseudoRandomBytes } from '../../helpers/files.js';
@@ -104,5 +105,37 @@ describe('Class: SwarmDirectory with prefix snapshots', () => {
     expect(stopOnReadFailure(swarm, failed)).toBe(true);
     expect(swarm.active).toBe(false);
     expect(await directory.lookup(torrents.v1Info.infoHashV1)).toBeUndefined();
+  });
+
+  it('stops a prefix swarm from the change feed when a member change revoked its snapshot, reading only the prefixes above the key', async () => {
+    const record = prefixRecord(torrents);
+    const source = memoryPrefixSource(record);
+    const directory = new SwarmDirectory({ source, cache: new SpanCache({ maxBytes: 1 << 20, maxFetches: 2 }), onStop: () => undefined });
+    const swarm = (await directory.lookup(torrents.v1Info.infoHashV1))?.swarm;
+    let clock = 1_000_000;
+    const log: ObjectChange[] = [];
+    const prefixReads: string[] = [];
+    const feed = new ChangeFeed({
+      since: async () => log,
+      swarmOf: (bucket, key) => directory.swarmOf(bucket, key),
+      current: async () => undefined,
+      prefixSwarmsOver: (bucket, key) => directory.prefixSwarmsOver(bucket, key),
+      currentPrefix: async (bucket, prefix) => {
+        prefixReads.push(prefix);
+        return source.currentPrefix(bucket, prefix);
+      },
+      now: () => clock,
+    });
+    const change = (key: string): ObjectChange => ({ id: `${clock}#b/${key}`, bucket: 'b', key, state: RecordState.Revoked, at: new Date(clock).toISOString() });
+
+    log.push(change('other/x.txt'), change(`${PREFIX}b/c.txt`));
+    expect(await feed.poll()).toBe(0); // the prefix record is still READY for this snapshot
+    expect(prefixReads).toEqual([PREFIX]);
+
+    clock += 1_000;
+    source.current_ = { ...record, state: RecordState.Revoked };
+    log.push(change(`${PREFIX}e.txt`));
+    expect(await feed.poll()).toBe(1);
+    expect(swarm?.active).toBe(false);
   });
 });
