@@ -1,6 +1,4 @@
-import bencode from 'bencode';
-import type { Encodable } from 'bencode';
-import { MalformedTorrentError } from './errors.js';
+import { InvalidMetainfoError, MalformedTorrentError } from './errors.js';
 
 /**
  * Largest .torrent we read: 10 MB, libtorrent's default `load_torrent_limits.max_buffer_size`.
@@ -19,6 +17,19 @@ const MAX_BENCODE_DEPTH = 100;
  */
 type BencodeValue = number | Uint8Array | BencodeValue[] | BencodeDict;
 type BencodeDict = Map<string, BencodeValue>;
+
+/**
+ * What {@link encodeBencode} writes: strings as UTF-8, byte strings as they are, integers, lists,
+ * and dictionaries as plain objects or Maps (whose keys may also be byte strings, as `piece
+ * layers` needs). `undefined` values leave their key out.
+ */
+type Encodable =
+  | number
+  | string
+  | Uint8Array
+  | ReadonlyArray<Encodable>
+  | ReadonlyMap<string | Uint8Array, Encodable | undefined>
+  | { readonly [key: string]: Encodable | undefined };
 
 /** Where a dictionary sat in the input: `[start, end)` byte offsets. */
 interface ByteSpan {
@@ -175,13 +186,59 @@ function spanOf(dict: BencodeDict): ByteSpan | undefined {
   return spans.get(dict);
 }
 
+const E = Buffer.from('e');
+
+function encodeInto(value: Encodable, out: Uint8Array[]): void {
+  if (typeof value === 'number') {
+    if (!Number.isSafeInteger(value)) throw new InvalidMetainfoError(`bencode holds only integers, not ${value}`);
+    out.push(Buffer.from(`i${value}e`));
+  } else if (typeof value === 'string') {
+    const utf8 = Buffer.from(value, 'utf8');
+    out.push(Buffer.from(`${utf8.length}:`), utf8);
+  } else if (value instanceof Uint8Array) {
+    out.push(Buffer.from(`${value.length}:`), value);
+  } else if (Array.isArray(value)) {
+    out.push(Buffer.from('l'));
+    for (const item of value as ReadonlyArray<Encodable>) encodeInto(item, out);
+    out.push(E);
+  } else {
+    const entries = value instanceof Map ? [...(value as ReadonlyMap<string | Uint8Array, Encodable | undefined>)] : Object.entries(value);
+    const keyed = entries
+      .filter((entry): entry is [string | Uint8Array, Encodable] => entry[1] !== undefined)
+      .map(([key, item]) => ({ key: typeof key === 'string' ? Buffer.from(key, 'utf8') : Buffer.from(key), item }));
+    // BEP 3: keys sorted as raw byte strings. JavaScript's string order (UTF-16 code units)
+    // differs for characters above U+FFFF, and Arrays.sort on byte-string keys compares their
+    // decimal text, so neither a plain object nor the `bencode` package gets this right.
+    keyed.sort((a, b) => Buffer.compare(a.key, b.key));
+    out.push(Buffer.from('d'));
+    keyed.forEach(({ key, item }, i) => {
+      if (i > 0 && (keyed[i - 1] as { key: Buffer }).key.equals(key)) {
+        throw new InvalidMetainfoError(`duplicate dictionary key "${printable(key.toString('latin1'))}"`);
+      }
+      out.push(Buffer.from(`${key.length}:`), key);
+      encodeInto(item, out);
+    });
+    out.push(E);
+  }
+}
+
 /**
- * Encodes with the `bencode` package: it sorts string keys; binary keys go in a Map. Caveat: it
- * sorts a Map's Uint8Array keys by their decimal text, not by bytes, which is fine for the one
- * key per dict (a single file's `piece layers`) that we write.
+ * Encodes bencode: dictionary keys sorted by their bytes (strings as UTF-8), as BEP 3 requires
+ * and libtorrent writes, whatever the characters.
+ *
+ * @throws InvalidMetainfoError for a non-integer number or two keys with the same bytes.
  */
 function encodeBencode(value: Encodable): Uint8Array {
-  return bencode.encode(value);
+  const out: Uint8Array[] = [];
+  encodeInto(value, out);
+  // A Uint8Array of its own, as the `bencode` package returned (not a view of Buffer's pool).
+  const encoded = new Uint8Array(out.reduce((sum, part) => sum + part.length, 0));
+  let at = 0;
+  for (const part of out) {
+    encoded.set(part, at);
+    at += part.length;
+  }
+  return encoded;
 }
 
 export { MAX_BENCODE_DEPTH, MAX_TORRENT_FILE_SIZE, decodeBencode, encodeBencode, spanOf };

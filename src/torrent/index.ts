@@ -38,4 +38,4 @@ export type { FileListProblem } from './errors.js';
 export type { MagnetParts } from './magnet.js';
 export type { LaidOutFile, MemberHashes, MultiFileInfo, MultiFileOptions } from './multiFile.js';
 export type { BuiltTorrent, PieceHashes, TorrentOptions } from './metainfo.js';
-export type { TorrentSummary } from './parseTorrent.js';
+export type { TorrentFile, TorrentSummary } from './parseTorrent.js';

@@ -1,14 +1,18 @@
 import { hash } from 'node:crypto';
 import { decodeBencode, spanOf } from './bencode.js';
-import type { BencodeDict, BencodeValue } from './bencode.js';
-import { BLOCK_SIZE, SHA1_LENGTH, SHA256_LENGTH } from './constants.js';
+import type { BencodeDict } from './bencode.js';
+import { bytes, dict, integer, optionalText, text } from './bencodeFields.js';
+import { BLOCK_SIZE, SHA1_LENGTH } from './constants.js';
 import { MalformedTorrentError } from './errors.js';
-import { piecesRootFromLayer } from './merkle.js';
+import { checkPieceLayer, mergeHybridFileLists, treeFiles, v1FileList } from './parseFileList.js';
+import type { TorrentFile } from './parseFileList.js';
 import { pieceCountFor } from './pieceLength.js';
 
 /** What `s3-torrent inspect` shows, and what the rest of the system needs from a .torrent. */
 interface TorrentSummary {
+  /** The file's name, or for a multi-file torrent the directory its files are saved in. */
   readonly name: string;
+  /** Bytes the pieces cover: the file's size, or the sum of all files' sizes, pad files included. */
   readonly size: number;
   readonly pieceLength: number;
   readonly pieceCount: number;
@@ -23,43 +27,14 @@ interface TorrentSummary {
   readonly comment: string | undefined;
   readonly createdBy: string | undefined;
   readonly creationDate: number | undefined;
-}
-
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-function text(value: BencodeValue | undefined, field: string): string {
-  if (!(value instanceof Uint8Array)) throw new MalformedTorrentError(`"${field}" must be a string`);
-  try {
-    return utf8.decode(value);
-  } catch (cause) {
-    throw new MalformedTorrentError(`"${field}" is not valid UTF-8`, undefined, { cause });
-  }
-}
-
-function optionalText(value: BencodeValue | undefined, field: string): string | undefined {
-  return value === undefined ? undefined : text(value, field);
-}
-
-function integer(value: BencodeValue | undefined, field: string, min: number): number {
-  if (typeof value !== 'number' || value < min) {
-    throw new MalformedTorrentError(`"${field}" must be an integer ≥ ${min}`);
-  }
-  return value;
-}
-
-function bytes(value: BencodeValue | undefined, field: string): Uint8Array {
-  if (!(value instanceof Uint8Array)) throw new MalformedTorrentError(`"${field}" must be a byte string`);
-  return value;
-}
-
-function dict(value: BencodeValue | undefined, field: string): BencodeDict {
-  if (!(value instanceof Map)) throw new MalformedTorrentError(`"${field}" must be a dictionary`);
-  return value;
-}
-
-/** Dictionary keys are latin1 "binary strings" (see bencode.ts); names in them are UTF-8. */
-function keyText(key: string): string {
-  return text(Buffer.from(key, 'latin1'), 'file tree');
+  /** True when the info dict has a `files` list (the files are saved in a directory `name`). */
+  readonly multiFile: boolean;
+  /**
+   * Every file in torrent order with its offset in the piece space, BEP 47 pad files included
+   * (marked `pad`), so pieces can be mapped to files. Paths are below `name`; a single-file
+   * torrent has one file with path `[]` (it is saved as `name` itself).
+   */
+  readonly files: ReadonlyArray<TorrentFile>;
 }
 
 function trackersOf(root: BencodeDict): string[][] {
@@ -82,35 +57,36 @@ function webseedsOf(root: BencodeDict): string[] {
   return urls.map((url) => text(url, 'url-list'));
 }
 
-/** Checks the BEP 52 part of a single-file torrent and returns its file length. */
-function checkV2(root: BencodeDict, info: BencodeDict, name: string, pieceLength: number): number {
-  if (pieceLength < BLOCK_SIZE || (pieceLength & (pieceLength - 1)) !== 0) {
-    throw new MalformedTorrentError('a v2 "piece length" must be a power of two ≥ 16384');
+/** Checks the BEP 52 part of a single-file torrent and returns its file. */
+function singleV2File(root: BencodeDict, info: BencodeDict, name: string, pieceLength: number): TorrentFile {
+  const files = treeFiles(dict(info.get('file tree'), 'file tree'));
+  const [file] = files;
+  if (files.length !== 1 || file === undefined || file.path.length !== 1) {
+    throw new MalformedTorrentError('a v2 torrent of several files needs the v1 "files" list (v2-only multi-file torrents are not supported)');
   }
-  const tree = dict(info.get('file tree'), 'file tree');
-  if (tree.size !== 1) throw new MalformedTorrentError('multi-file torrents are not supported');
-  const [[treeName, node]] = [...tree.entries()] as [[string, BencodeValue]];
-  if (keyText(treeName) !== name) throw new MalformedTorrentError('"file tree" name differs from "name"');
-  const file = dict(dict(node, 'file tree').get(''), 'file tree entry');
-  const length = integer(file.get('length'), 'file tree length', 0);
-  if (length === 0) return length;
-  const piecesRoot = bytes(file.get('pieces root'), 'pieces root');
-  if (piecesRoot.length !== SHA256_LENGTH) throw new MalformedTorrentError('"pieces root" must be 32 bytes');
-  if (length <= pieceLength) return length;
-  const layers = dict(root.get('piece layers'), 'piece layers');
-  const layer = bytes(layers.get(Buffer.from(piecesRoot).toString('latin1')), 'piece layers entry');
-  if (layer.length !== pieceCountFor(length, pieceLength) * SHA256_LENGTH) {
-    throw new MalformedTorrentError('"piece layers" has the wrong number of hashes');
+  if (file.path[0] !== name) throw new MalformedTorrentError('"file tree" name differs from "name"');
+  if (file.piecesRoot !== undefined) checkPieceLayer(root, { size: file.size, piecesRoot: file.piecesRoot }, pieceLength);
+  return { path: [], size: file.size, offset: 0, pad: false, piecesRoot: file.piecesRoot };
+}
+
+/** The file list of a v1 or hybrid torrent: one file (path `[]`), or the `files` list. */
+function filesOf(root: BencodeDict, info: BencodeDict, name: string, pieceLength: number, metaVersion: 1 | 2): TorrentFile[] {
+  if (info.has('files')) {
+    if (info.has('length')) throw new MalformedTorrentError('a torrent has either "length" or "files", not both');
+    const files = v1FileList(info.get('files'));
+    return metaVersion === 2 ? mergeHybridFileLists(root, files, dict(info.get('file tree'), 'file tree'), pieceLength) : files;
   }
-  if (!Buffer.from(piecesRootFromLayer(layer, pieceLength)).equals(piecesRoot)) {
-    throw new MalformedTorrentError('"piece layers" does not hash to "pieces root"');
-  }
-  return length;
+  const size = integer(info.get('length'), 'length', 0);
+  if (metaVersion === 1) return [{ path: [], size, offset: 0, pad: false }];
+  const v2 = singleV2File(root, info, name, pieceLength);
+  if (v2.size !== size) throw new MalformedTorrentError('v1 "length" differs from the v2 file length');
+  return [v2];
 }
 
 /**
- * Parses and validates a single-file .torrent (v1, hybrid or v2). The infohashes are computed
- * over the info dict's bytes exactly as they appear in the file.
+ * Parses and validates a .torrent: single-file or multi-file (BEP 3 `files` with BEP 47 pad
+ * files), v1, hybrid, or single-file v2. The infohashes are computed over the info dict's bytes
+ * exactly as they appear in the file.
  *
  * @throws MalformedTorrentError with what is wrong.
  */
@@ -119,29 +95,25 @@ function parseTorrent(data: Uint8Array): TorrentSummary {
   const info = dict(root.get('info'), 'info');
   const name = text(info.get('name'), 'name');
   const pieceLength = integer(info.get('piece length'), 'piece length', 1);
-  const metaVersion = info.get('meta version') === undefined ? 1 : integer(info.get('meta version'), 'meta version', 1);
-  if (metaVersion !== 1 && metaVersion !== 2) {
-    throw new MalformedTorrentError(`unsupported "meta version" ${metaVersion}`);
+  const version = info.get('meta version') === undefined ? 1 : integer(info.get('meta version'), 'meta version', 1);
+  if (version !== 1 && version !== 2) throw new MalformedTorrentError(`unsupported "meta version" ${version}`);
+  const metaVersion: 1 | 2 = version;
+  if (metaVersion === 2 && (pieceLength < BLOCK_SIZE || (pieceLength & (pieceLength - 1)) !== 0)) {
+    throw new MalformedTorrentError('a v2 "piece length" must be a power of two ≥ 16384');
   }
-  if (info.has('files')) throw new MalformedTorrentError('multi-file torrents are not supported');
 
   const hasV1 = info.has('pieces');
-  let size: number | undefined;
+  if (!hasV1 && metaVersion === 1) throw new MalformedTorrentError('"pieces" is missing');
+  const files = hasV1 ? filesOf(root, info, name, pieceLength, metaVersion) : [singleV2File(root, info, name, pieceLength)];
+  const last = files[files.length - 1] as TorrentFile;
+  const size = last.offset + last.size;
+  if (size === 0) throw new MalformedTorrentError('the torrent has no content (length 0)');
   if (hasV1) {
-    size = integer(info.get('length'), 'length', 0);
     const pieces = bytes(info.get('pieces'), 'pieces');
     if (pieces.length !== pieceCountFor(size, pieceLength) * SHA1_LENGTH) {
       throw new MalformedTorrentError(`"pieces" holds ${pieces.length} bytes, expected ${pieceCountFor(size, pieceLength)} × 20`);
     }
-  } else if (metaVersion === 1) {
-    throw new MalformedTorrentError('"pieces" is missing');
   }
-  if (metaVersion === 2) {
-    const v2Size = checkV2(root, info, name, pieceLength);
-    if (size !== undefined && size !== v2Size) throw new MalformedTorrentError('v1 "length" differs from the v2 file length');
-    size = v2Size;
-  }
-  if (size === undefined || size === 0) throw new MalformedTorrentError('the torrent has no content (length 0)');
 
   const span = spanOf(info);
   if (span === undefined) throw new MalformedTorrentError('info dictionary position unknown');
@@ -160,8 +132,10 @@ function parseTorrent(data: Uint8Array): TorrentSummary {
     comment: optionalText(root.get('comment'), 'comment'),
     createdBy: optionalText(root.get('created by'), 'created by'),
     creationDate: typeof creationDate === 'number' ? creationDate : undefined,
+    multiFile: info.has('files'),
+    files,
   };
 }
 
 export { parseTorrent };
-export type { TorrentSummary };
+export type { TorrentFile, TorrentSummary };

@@ -81,3 +81,31 @@ describe('Function: decodeBencode', () => {
     );
   });
 });
+
+describe('Function: encodeBencode', () => {
+  it('sorts string keys by their UTF-8 bytes, not by UTF-16 code units', () => {
+    // U+FF5E is one UTF-16 unit above the surrogates of U+1F600, but its UTF-8 bytes (EF ..) sort below F0 ...
+    const encoded = Buffer.from(encodeBencode({ '\u{1F600}': 1, '\uFF5E': 2, a: 3 }));
+    expect(encoded.toString('utf8')).toBe('d1:ai3e3:\uFF5Ei2e4:\u{1F600}i1ee');
+    expect(() => decodeBencode(encoded)).not.toThrow();
+  });
+
+  it('sorts byte-string keys by their bytes (several piece layers in one dict)', () => {
+    const keys = [Buffer.from([10, 0]), Buffer.from([9, 255]), Buffer.from([200])];
+    const decoded = decodeBencode(encodeBencode(new Map(keys.map((k, i) => [k, i])))) as BencodeDict;
+    expect([...decoded.entries()]).toEqual([
+      [Buffer.from([9, 255]).toString('latin1'), 1],
+      [Buffer.from([10, 0]).toString('latin1'), 0],
+      [Buffer.from([200]).toString('latin1'), 2],
+    ]);
+  });
+
+  it('leaves out keys whose value is undefined', () => {
+    expect(Buffer.from(encodeBencode({ a: undefined, b: 'x' })).toString()).toBe('d1:b1:xe');
+  });
+
+  it('refuses two keys with the same bytes and numbers that are not integers', () => {
+    expect(() => encodeBencode(new Map<string | Uint8Array, number>([['a', 1], [Buffer.from('a'), 2]]))).toThrow('duplicate dictionary key "a"');
+    expect(() => encodeBencode({ a: 1.5 })).toThrow('bencode holds only integers, not 1.5');
+  });
+});

@@ -125,9 +125,9 @@ describe('Function: parseTorrent on bad input', () => {
     expect(() => parseTorrent(encodeBencode({ announce: 'http://t/a' }))).toThrow('"info" must be a dictionary');
   });
 
-  it('says multi-file torrents are not supported', () => {
+  it('rejects an empty files list', () => {
     const multi = encodeBencode({ info: { files: [], name: 'd', 'piece length': PIECE, pieces: new Uint8Array(0) } });
-    expect(() => parseTorrent(multi)).toThrow('multi-file torrents are not supported');
+    expect(() => parseTorrent(multi)).toThrow('"files" is empty');
   });
 
   it('takes the infohash from the original bytes', () => {
