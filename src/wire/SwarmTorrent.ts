@@ -1,11 +1,10 @@
 import { hash } from 'node:crypto';
 import { decodeBencode, parseTorrent, spanOf } from '../torrent/index.js';
-import type { BencodeDict, LaidOutFile } from '../torrent/index.js';
+import type { BencodeDict, TorrentFile, TorrentSummary } from '../torrent/index.js';
 import { WireProtocolError } from './errors.js';
 import { PieceLayerTree } from './merkleHashes.js';
 import { PieceSpace } from './pieceSpace.js';
 import type { ObjectVersion, SpaceFile } from './pieceSpace.js';
-import { multiFileLayout, piecesRootAt } from './torrentLayout.js';
 
 /** One infohash under which the object is shared: what a peer handshaking with it gets. */
 interface TorrentView {
@@ -41,22 +40,12 @@ interface FileLayer {
 }
 
 /** The v1 and hybrid torrents agree on the files and pieces: the same bytes under every infohash. */
-function assertSameLayout(v1: ReturnType<typeof layoutOf>, hybrid: ReturnType<typeof layoutOf>): void {
-  const sameFiles = v1.files.length === hybrid.files.length
-    && v1.files.every((file, i) => file.size === hybrid.files[i]?.size && file.pad === hybrid.files[i]?.pad && file.path.join('/') === hybrid.files[i]?.path.join('/'));
+function assertSameLayout(v1: TorrentSummary, hybrid: TorrentSummary): void {
+  const same = (a: TorrentFile, b: TorrentFile | undefined): boolean => a.size === b?.size && a.pad === b.pad && a.path.join('/') === b.path.join('/');
+  const sameFiles = v1.files.length === hybrid.files.length && v1.files.every((file, i) => same(file, hybrid.files[i]));
   if (v1.size !== hybrid.size || v1.pieceLength !== hybrid.pieceLength || !sameFiles) {
     throw new WireProtocolError('the v1 and hybrid torrents describe different pieces');
   }
-}
-
-/** Files, total size and piece length of a single- or multi-file torrent. */
-function layoutOf(torrent: Uint8Array, info: BencodeDict): { files: LaidOutFile[]; size: number; pieceLength: number; name: string } {
-  if (!info.has('files')) {
-    const summary = parseTorrent(torrent);
-    return { files: [{ path: [summary.name], size: summary.size, offset: 0, pad: false }], size: summary.size, pieceLength: summary.pieceLength, name: summary.name };
-  }
-  const { files, size } = multiFileLayout(info);
-  return { files, size, pieceLength: info.get('piece length') as number, name: '' };
 }
 
 /**
@@ -89,15 +78,14 @@ class SwarmTorrent {
    *   prefix torrent is not one of its members.
    */
   public constructor(source: ObjectVersion | PrefixSnapshot, torrents: { readonly v1: Uint8Array; readonly hybrid: Uint8Array }) {
-    const v1Info = infoOf(torrents.v1);
-    const hybridInfo = infoOf(torrents.hybrid);
-    const info = hybridInfo.root.get('info') as BencodeDict;
-    const v1 = layoutOf(torrents.v1, v1Info.root.get('info') as BencodeDict);
-    const hybrid = layoutOf(torrents.hybrid, info);
+    const v1 = parseTorrent(torrents.v1);
+    const hybrid = parseTorrent(torrents.hybrid);
     assertSameLayout(v1, hybrid);
     this.size = v1.size;
     this.pieceLength = v1.pieceLength;
-    this.pieceCount = Math.ceil(v1.size / v1.pieceLength);
+    this.pieceCount = v1.pieceCount;
+    const v1Info = infoOf(torrents.v1);
+    const hybridInfo = infoOf(torrents.hybrid);
     const views = new Map<string, TorrentView>();
     const add = (infoHash: Buffer, metadata: Buffer, isHybrid: boolean): TorrentView => {
       const view = { infoHash, metadata, hybrid: isHybrid };
@@ -110,6 +98,7 @@ class SwarmTorrent {
     this.views = views;
 
     const isPrefix = 'members' in source;
+    if (isPrefix !== hybrid.multiFile) throw new WireProtocolError(isPrefix ? 'a prefix swarm needs a multi-file torrent' : 'an object swarm needs a single-file torrent');
     this.object = isPrefix ? undefined : source;
     this.prefix = isPrefix ? source : undefined;
     const members = new Map(isPrefix ? source.members.map((member) => [member.key, member]) : []);
@@ -123,12 +112,10 @@ class SwarmTorrent {
     });
     this.space = new PieceSpace(spaceFiles);
     const pieceLayers = hybridInfo.root.get('piece layers');
-    for (const file of hybrid.files) {
-      if (file.pad) continue;
-      const piecesRoot = piecesRootAt(info, info.has('files') ? file.path : [hybrid.name]);
-      const layer = piecesRoot !== undefined && pieceLayers instanceof Map ? pieceLayers.get(piecesRoot.toString('latin1')) : undefined;
+    for (const { piecesRoot } of hybrid.files) {
+      const layer = piecesRoot !== undefined && pieceLayers instanceof Map ? pieceLayers.get(Buffer.from(piecesRoot).toString('latin1')) : undefined;
       if (piecesRoot !== undefined && layer instanceof Uint8Array) {
-        this.layers.set(piecesRoot.toString('latin1'), { piecesRoot, layer: Buffer.from(layer) });
+        this.layers.set(Buffer.from(piecesRoot).toString('latin1'), { piecesRoot: Buffer.from(piecesRoot), layer: Buffer.from(layer) });
       }
     }
   }

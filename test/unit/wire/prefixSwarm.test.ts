@@ -124,12 +124,14 @@ describe('Prefix swarms: a multi-file torrent served from its member objects', (
     expect(torrent.hashTree(Buffer.alloc(32, 7))).toBeUndefined();
   });
 
-  it('refuses a snapshot whose member list misses a file or disagrees on its size', () => {
+  it('refuses a snapshot whose member list misses a file or disagrees on its size, and an object swarm of a multi-file torrent', () => {
     const snapshot = snapshotOf(FILES);
     const missing = { ...snapshot, members: snapshot.members.filter((member) => !member.key.endsWith('three.bin')) };
     expect(() => new SwarmTorrent(missing, { v1: torrents.v1, hybrid: torrents.hybrid })).toThrow(WireProtocolError);
     const resized = { ...snapshot, members: snapshot.members.map((member) => ({ ...member, size: member.key.endsWith('a.bin') ? 2 : member.size })) };
     expect(() => new SwarmTorrent(resized, { v1: torrents.v1, hybrid: torrents.hybrid })).toThrow(WireProtocolError);
+    // A multi-file torrent cannot be one object's bytes.
+    expect(() => new SwarmTorrent({ bucket: 'data', key: 'sets/2026/a.bin', etag: '"a.bin"' }, { v1: torrents.v1, hybrid: torrents.hybrid })).toThrow(WireProtocolError);
   });
 
   it('serves a prefix of one file (no pad, the last piece short)', async () => {
