@@ -11,7 +11,7 @@ import { LOCAL_CREDENTIALS } from '../../../src/service/credentials.js';
 import { SwarmDirectory, stopOnReadFailure } from '../../../src/seeding/index.js';
 import type { SwarmSource } from '../../../src/seeding/index.js';
 import { AnonymousRangeReader, SpanCache, baseS3Config } from '../../../src/storage/index.js';
-import { prefixPieceLengthFor } from '../../../src/torrent/index.js';
+import { magnetLink, prefixPieceLengthFor } from '../../../src/torrent/index.js';
 import { PeerServer } from '../../../src/wire/index.js';
 import type { Swarm } from '../../../src/wire/index.js';
 import { downloadWithLibtorrent } from '../../e2e/clients/index.js';
@@ -105,6 +105,8 @@ describe('Seeder: a prefix swarm served to python3-libtorrent from S3 objects (s
     /** Every member GET the seeder made: key, offset, length. */
     readonly gets: Array<{ key: string; offset: number; length: number }>;
     readonly stops: Array<{ swarm: Swarm; reason: string }>;
+    /** Pieces roots (hex) of the files whose hash requests the seeder answered. */
+    readonly hashRoots: ReadonlySet<string>;
   }
 
   /**
@@ -138,21 +140,38 @@ describe('Seeder: a prefix swarm served to python3-libtorrent from S3 objects (s
       resolve: (infoHash) => directory.lookup(infoHash.toString('hex')),
       readFailed: (swarm, error) => void stopOnReadFailure(swarm, error),
     });
+    // The swarm made up front, as a first peer would, to count which files' hash trees peers ask for.
+    const swarm = (await directory.lookup(names[0] as string))?.swarm as Swarm;
+    const hashRoots = new Set<string>();
+    const hashTree = swarm.torrent.hashTree.bind(swarm.torrent);
+    swarm.torrent.hashTree = (piecesRoot) => {
+      const tree = hashTree(piecesRoot);
+      if (tree !== undefined) hashRoots.add(piecesRoot.toString('hex'));
+      return tree;
+    };
     toClose.push(async () => {
       directory.stopAll('test over');
       await peers.close();
       rangeReader.destroy();
     });
-    return { peers, directory, gets, stops };
+    return { peers, directory, gets, stops, hashRoots };
   }
 
-  it.each(['v1', 'hybrid'] as const)('downloads every file of a %s prefix torrent from the seeder alone, sha-256 checked', async (format) => {
-    const published = await publishPrefix(`datasets/${format}-2026/`);
+  it.each([
+    ['a v1 .torrent', 'v1'],
+    ['a hybrid .torrent', 'hybrid'],
+    // No piece layers in a magnet: libtorrent asks the seeder for each file's (BEP 52 hash requests) after the metadata (BEP 9).
+    ['a v2 magnet', 'magnet'],
+  ] as const)('downloads every file of a prefix from %s, from the seeder alone, sha-256 checked', async (_label, form) => {
+    const published = await publishPrefix(`datasets/${form}-2026/`);
     const seeder = await startPrefixSeeder(published, 64 * 1024 * KiB);
-    const name = `${format}-2026`;
+    const name = `${form}-2026`;
+    const source = form === 'magnet'
+      ? { magnet: magnetLink({ infoHashV2: published.torrents.hybridInfo.infoHashV2, name }) }
+      : { torrentFile: join(dir, `${name}.${form}.torrent`) };
     const saved = await downloadWithLibtorrent(
-      { torrentFile: join(dir, `${name}.${format}.torrent`) },
-      { outDir: join(dir, `out-${format}`), timeoutMs: RUN_TIMEOUT_MS, label: format },
+      source,
+      { outDir: join(dir, `out-${form}`), timeoutMs: RUN_TIMEOUT_MS, label: form },
       { peer: { host: '127.0.0.1', port: seeder.peers.listenPort }, noTrackers: true },
     );
     for (const file of published.files) {
@@ -173,6 +192,11 @@ describe('Seeder: a prefix swarm served to python3-libtorrent from S3 objects (s
     }
     expect(Object.fromEntries(read)).toEqual(Object.fromEntries(published.members.filter((m) => m.size > 0).map((m) => [m.key, m.size])));
     expect(seeder.stops).toEqual([]);
+    if (form === 'magnet') {
+      // Each file of more than one piece had its own piece layer asked for, and answered.
+      const layered = [...(published.torrents.hybridInfo.pieceLayers as Map<Uint8Array, Uint8Array>).keys()].map((root) => Buffer.from(root).toString('hex'));
+      expect([...seeder.hashRoots].sort()).toEqual(layered.sort());
+    }
   }, 120_000);
 
   it('stops the whole swarm when a member is deleted mid-download, and serves no byte after', async () => {
