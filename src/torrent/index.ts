@@ -22,8 +22,15 @@ export {
 export { magnetLink, magnetOfTorrent } from './magnet.js';
 export { blockHashes, merkleRoot, padHashAt, piecesRootFromLayer, v2PieceWidth } from './merkle.js';
 export { TorrentFormat, assertValidTorrentOptions, buildTorrent } from './metainfo.js';
-export { PAD_DIRECTORY, assembleMultiFileInfo, comparePaths } from './multiFile.js';
-export { FALLBACK_NAME, assertValidName, pathSegmentProblem, torrentNameForKey } from './names.js';
+export { PAD_DIRECTORY, assembleMultiFileInfo, buildMultiFileTorrent, comparePaths, memberPathProblem } from './multiFile.js';
+export {
+  FALLBACK_NAME,
+  assertValidName,
+  pathSegmentProblem,
+  prefixProblem,
+  torrentNameForKey,
+  torrentNameForPrefix,
+} from './names.js';
 export { parseTorrent } from './parseTorrent.js';
 export {
   PIECE_LENGTH_TABLE,
@@ -36,6 +43,13 @@ export {
 export type { BencodeDict, BencodeValue, ByteSpan, Encodable } from './bencode.js';
 export type { FileListProblem } from './errors.js';
 export type { MagnetParts } from './magnet.js';
-export type { LaidOutFile, MemberHashes, MultiFileInfo, MultiFileOptions } from './multiFile.js';
+export type {
+  BuiltMultiFileTorrent,
+  LaidOutFile,
+  MemberHashes,
+  MultiFileInfo,
+  MultiFileOptions,
+  MultiFileTorrentOptions,
+} from './multiFile.js';
 export type { BuiltTorrent, PieceHashes, TorrentOptions } from './metainfo.js';
 export type { TorrentFile, TorrentSummary } from './parseTorrent.js';

@@ -136,19 +136,16 @@ function assertValidTorrentOptions(options: TorrentOptions): void {
 }
 
 /**
- * Builds a single-file .torrent from its piece hashes.
+ * The .torrent around an info dict, the same for single- and multi-file torrents: trackers,
+ * webseeds, comment, `created by`, `creation date` and (hybrid) `piece layers`, keyed as
+ * mktorrent and libtorrent write them. The caller has checked the options
+ * ({@link assertValidTorrentOptions}).
  *
- * @throws InvalidPieceLengthError, EmptyContentError, InvalidMetainfoError
- * @example buildTorrent(hashes, { name: 'a.iso', trackers: [['http://t/announce']] })
+ * @internal
  */
-function buildTorrent(hashes: PieceHashes, options: TorrentOptions): BuiltTorrent {
-  const format = options.format ?? TorrentFormat.V1;
-  assertHashesConsistent(hashes, format);
-  assertValidTorrentOptions(options);
+function encodeTorrent(info: Encodable, pieceLayers: Encodable | undefined, format: TorrentFormat, options: TorrentOptions): BuiltTorrent {
   const tiers = (options.trackers ?? []).map((tier) => [...tier]).filter((tier) => tier.length > 0);
   const webseeds = [...(options.webseeds ?? [])];
-
-  const { info, layers } = infoDictFor(hashes, options.name, format);
   const infoBytes = encodeBencode(info);
   const root: Record<string, Encodable | undefined> = {
     announce: tiers[0]?.[0],
@@ -158,7 +155,7 @@ function buildTorrent(hashes: PieceHashes, options: TorrentOptions): BuiltTorren
     'created by': options.createdBy ?? CREATED_BY,
     'creation date': options.creationDate,
     info,
-    'piece layers': layers,
+    'piece layers': pieceLayers,
     'url-list': webseeds.length > 0 ? webseeds : undefined,
   };
   return {
@@ -168,5 +165,19 @@ function buildTorrent(hashes: PieceHashes, options: TorrentOptions): BuiltTorren
   };
 }
 
-export { TorrentFormat, assertValidTorrentOptions, buildTorrent };
+/**
+ * Builds a single-file .torrent from its piece hashes.
+ *
+ * @throws InvalidPieceLengthError, EmptyContentError, InvalidMetainfoError
+ * @example buildTorrent(hashes, { name: 'a.iso', trackers: [['http://t/announce']] })
+ */
+function buildTorrent(hashes: PieceHashes, options: TorrentOptions): BuiltTorrent {
+  const format = options.format ?? TorrentFormat.V1;
+  assertHashesConsistent(hashes, format);
+  assertValidTorrentOptions(options);
+  const { info, layers } = infoDictFor(hashes, options.name, format);
+  return encodeTorrent(info, layers, format, options);
+}
+
+export { TorrentFormat, assertValidTorrentOptions, buildTorrent, encodeTorrent };
 export type { BuiltTorrent, PieceHashes, TorrentOptions };

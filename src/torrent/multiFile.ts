@@ -1,12 +1,14 @@
 import { hash } from 'node:crypto';
 import { encodeBencode } from './bencode.js';
 import type { Encodable } from './bencode.js';
-import { MAX_FILES_PER_TORRENT, SHA1_LENGTH, SHA256_LENGTH } from './constants.js';
-import { EmptyContentError, InvalidFileListError } from './errors.js';
+import { MAX_FILES_PER_TORRENT, MAX_PREFIX_CONTENT_SIZE, SHA1_LENGTH, SHA256_LENGTH } from './constants.js';
+import { ContentTooLargeError, EmptyContentError, InvalidFileListError } from './errors.js';
+import type { FileListProblem } from './errors.js';
 import { piecesRootFromLayer } from './merkle.js';
+import { TorrentFormat, assertValidTorrentOptions, encodeTorrent } from './metainfo.js';
+import type { BuiltTorrent, TorrentOptions } from './metainfo.js';
 import { assertValidName, pathSegmentProblem } from './names.js';
 import { assertValidPieceLength, pieceCountFor } from './pieceLength.js';
-import { TorrentFormat } from './metainfo.js';
 
 /**
  * Multi-file info dicts assembled from per-file hashes, without the files' bytes.
@@ -86,16 +88,30 @@ function comparePaths(a: ReadonlyArray<string>, b: ReadonlyArray<string>): numbe
   return a.length - b.length;
 }
 
-function assertMemberShape(member: MemberHashes, pieceLength: number, format: TorrentFormat, alone: boolean): void {
-  const { path, size } = member;
-  if (path.length === 0) throw new InvalidFileListError('bad-path', 'a member has an empty path', path);
+/**
+ * Why `path` cannot be a file of a multi-file torrent, or undefined when it can: an empty path,
+ * a segment a client would save elsewhere (see `pathSegmentProblem`), or a path under `.pad/`,
+ * where clients take files for BEP 47 padding and never save them. Lets a caller refuse a
+ * member before hashing anything.
+ *
+ * @example memberPathProblem(['2026', 'jan.csv']) // undefined
+ */
+function memberPathProblem(path: ReadonlyArray<string>): { readonly problem: FileListProblem; readonly message: string } | undefined {
+  if (path.length === 0) return { problem: 'bad-path', message: 'a member has an empty path' };
   for (const segment of path) {
     const problem = pathSegmentProblem(segment);
-    if (problem !== undefined) throw new InvalidFileListError('bad-path', `path segment "${segment}" ${problem}`, path);
+    if (problem !== undefined) return { problem: 'bad-path', message: `path segment "${segment}" ${problem}` };
   }
   if (path[0] === PAD_DIRECTORY) {
-    throw new InvalidFileListError('reserved-path', `"${PAD_DIRECTORY}/" is where BEP 47 pad files live`, path);
+    return { problem: 'reserved-path', message: `"${PAD_DIRECTORY}/" is where BEP 47 pad files live` };
   }
+  return undefined;
+}
+
+function assertMemberShape(member: MemberHashes, pieceLength: number, format: TorrentFormat, alone: boolean): void {
+  const { path, size } = member;
+  const pathProblem = memberPathProblem(path);
+  if (pathProblem !== undefined) throw new InvalidFileListError(pathProblem.problem, pathProblem.message, path);
   if (!Number.isSafeInteger(size) || size < 0) throw new InvalidFileListError('bad-size', `size ${size} is not a byte count`, path);
   const pieces = pieceCountFor(size, pieceLength);
   const count = (what: string, got: number, want: number): void => {
@@ -120,13 +136,15 @@ function addToTree(tree: TreeNode, path: ReadonlyArray<string>, leaf: Map<string
       node.set(segment, dir);
       node = dir;
     } else if (next.has('')) {
-      throw new InvalidFileListError('file-is-directory', 'a member is a file where another needs a directory', path);
+      throw new InvalidFileListError('file-is-directory', 'a member needs a directory where another member is a file', path);
     } else {
       node = next as TreeNode;
     }
   }
   const last = path[path.length - 1] as string;
   if (node.has(last)) {
+    // Sorted input puts a path before the paths it begins, so a directory is never here first;
+    // the check stays for callers of any order.
     const existing = node.get(last) as TreeNode;
     const problem = existing.has('') ? 'duplicate-path' : 'file-is-directory';
     throw new InvalidFileListError(problem, problem === 'duplicate-path' ? 'two members share a path' : 'a member is a directory of others', path);
@@ -141,7 +159,8 @@ function addToTree(tree: TreeNode, path: ReadonlyArray<string>, leaf: Map<string
  * lists them: a dataset's empty marker files are part of it) and take no piece and no pad.
  *
  * @throws InvalidFileListError, InvalidPieceLengthError, InvalidMetainfoError (bad name),
- *   EmptyContentError (every file is empty: clients refuse a torrent of 0 bytes)
+ *   EmptyContentError (every file is empty: clients refuse a torrent of 0 bytes),
+ *   ContentTooLargeError (more than MAX_PREFIX_CONTENT_SIZE bytes in all)
  */
 function assembleMultiFileInfo(members: ReadonlyArray<MemberHashes>, options: MultiFileOptions): MultiFileInfo {
   const format = options.format ?? TorrentFormat.V1;
@@ -154,10 +173,13 @@ function assembleMultiFileInfo(members: ReadonlyArray<MemberHashes>, options: Mu
   }
   const alone = members.length === 1;
   members.forEach((m) => assertMemberShape(m, pieceLength, format, alone));
+  const contentSize = members.reduce((sum, m) => sum + m.size, 0);
+  if (contentSize > MAX_PREFIX_CONTENT_SIZE) throw new ContentTooLargeError(contentSize, MAX_PREFIX_CONTENT_SIZE);
   const sorted = [...members].sort((a, b) => comparePaths(a.path, b.path));
 
   const tree: TreeNode = new Map();
-  const layers = new Map<Uint8Array, Uint8Array>();
+  // Keyed by the root's hex: two members with the same bytes share a pieces root and one entry.
+  const layers = new Map<string, Uint8Array>();
   const files: LaidOutFile[] = [];
   const v1Entries: Encodable[] = [];
   const pieces: Uint8Array[] = [];
@@ -184,7 +206,7 @@ function assembleMultiFileInfo(members: ReadonlyArray<MemberHashes>, options: Mu
         const root = piecesRootFromLayer(layer, pieceLength);
         leaf.set('pieces root', root);
         // BEP 52: a file of one piece has no layer; its root is that piece's hash.
-        if (layer.length > SHA256_LENGTH) layers.set(root, layer);
+        if (layer.length > SHA256_LENGTH) layers.set(Buffer.from(root).toString('hex'), layer);
       }
       addToTree(tree, member.path, leaf);
     } else {
@@ -202,11 +224,42 @@ function assembleMultiFileInfo(members: ReadonlyArray<MemberHashes>, options: Mu
     info,
     infoHashV1: hash('sha1', info, 'hex'),
     infoHashV2: format === TorrentFormat.Hybrid ? hash('sha256', info, 'hex') : undefined,
-    pieceLayers: format === TorrentFormat.Hybrid ? layers : undefined,
+    pieceLayers:
+      format === TorrentFormat.Hybrid ? new Map([...layers].map(([root, layer]) => [Buffer.from(root, 'hex'), layer])) : undefined,
     files,
     totalSize: offset,
   };
 }
 
-export { PAD_DIRECTORY, assembleMultiFileInfo, comparePaths };
-export type { LaidOutFile, MemberHashes, MultiFileInfo, MultiFileOptions };
+interface MultiFileTorrentOptions extends TorrentOptions {
+  readonly pieceLength: number;
+}
+
+interface BuiltMultiFileTorrent extends BuiltTorrent {
+  /** The file list in torrent order, pad files included, with offsets. */
+  readonly files: ReadonlyArray<LaidOutFile>;
+  /** Content plus padding: the byte length the pieces cover. */
+  readonly totalSize: number;
+}
+
+/**
+ * Builds a multi-file .torrent (v1 with BEP 47 pad files, or hybrid) from each file's hashes:
+ * the info dict of {@link assembleMultiFileInfo} with the same trackers, webseeds and other
+ * keys as a single-file {@link buildTorrent}. For a BEP 19 webseed of a multi-file torrent,
+ * clients fetch `url + name + '/' + path`, so `webseeds` should end with `/`.
+ *
+ * @throws InvalidFileListError, InvalidPieceLengthError, InvalidMetainfoError, EmptyContentError,
+ *   ContentTooLargeError
+ * @example buildMultiFileTorrent(members, { name: '2026', pieceLength: 262144, format: 'hybrid',
+ *   webseeds: ['https://open-data.s3.amazonaws.com/climate/'] })
+ */
+function buildMultiFileTorrent(members: ReadonlyArray<MemberHashes>, options: MultiFileTorrentOptions): BuiltMultiFileTorrent {
+  const format = options.format ?? TorrentFormat.V1;
+  assertValidTorrentOptions(options);
+  const assembled = assembleMultiFileInfo(members, { name: options.name, pieceLength: options.pieceLength, format });
+  const built = encodeTorrent(assembled.infoDict, assembled.pieceLayers, format, options);
+  return { ...built, files: assembled.files, totalSize: assembled.totalSize };
+}
+
+export { PAD_DIRECTORY, assembleMultiFileInfo, buildMultiFileTorrent, comparePaths, memberPathProblem };
+export type { BuiltMultiFileTorrent, LaidOutFile, MemberHashes, MultiFileInfo, MultiFileOptions, MultiFileTorrentOptions };

@@ -53,4 +53,41 @@ function torrentNameForKey(key: string): string {
   return name;
 }
 
-export { FALLBACK_NAME, MAX_NAME_BYTES, assertValidName, pathSegmentProblem, torrentNameForKey };
+/**
+ * The `info.name` of a prefix torrent: the directory clients save its files in, named after the
+ * prefix's last segment and made safe as {@link torrentNameForKey} does.
+ *
+ * @example torrentNameForPrefix('open/climate/2026/') // '2026'
+ */
+function torrentNameForPrefix(prefix: string): string {
+  return torrentNameForKey(prefix);
+}
+
+/**
+ * Why `prefix` cannot be shared as one multi-file torrent, or undefined when it can. It must
+ * end with `/` (S3 keys without one are objects), be more than the bucket (a whole bucket has no
+ * name to save it under, and no bound), and have no empty, `.` or `..` segment: HTTP clients
+ * and webseed URLs normalise those away, so the object URLs built from the torrent
+ * (`url-list` + name + path) would no longer be the members'.
+ *
+ * @example prefixProblem('open/climate/2026/') // undefined
+ * @example prefixProblem('a//b/') // 'has an empty segment'
+ */
+function prefixProblem(prefix: string): string | undefined {
+  if (prefix === '' || prefix === '/') return 'is empty (a whole bucket is not a prefix)';
+  if (!prefix.endsWith('/')) return 'does not end with "/"';
+  const segments = prefix.slice(0, -1).split('/');
+  if (segments.some((s) => s.length === 0)) return 'has an empty segment';
+  if (segments.some((s) => s === '.' || s === '..')) return 'has a "." or ".." segment';
+  return undefined;
+}
+
+export {
+  FALLBACK_NAME,
+  MAX_NAME_BYTES,
+  assertValidName,
+  pathSegmentProblem,
+  prefixProblem,
+  torrentNameForKey,
+  torrentNameForPrefix,
+};

@@ -27,8 +27,11 @@ interface ReferenceTorrent {
   readonly torrent: Buffer;
 }
 
-/** What python3-libtorrent's `create_torrent` writes for `file` (v1-only or hybrid). */
-async function libtorrentCreate(file: string, pieceLength: number, format: 'v1' | 'hybrid'): Promise<ReferenceTorrent> {
+/**
+ * What python3-libtorrent's `create_torrent` writes for `file`, or for a directory (a
+ * multi-file torrent): v1-only, hybrid, or v1-canonical (v1-only with pad files, as hybrid).
+ */
+async function libtorrentCreate(file: string, pieceLength: number, format: 'v1' | 'hybrid' | 'v1-canonical'): Promise<ReferenceTorrent> {
   const script = join(here, 'libtorrent_create.py');
   const { stdout } = await run(SYSTEM_PYTHON, [script, file, String(pieceLength), format], {
     timeout: TOOL_TIMEOUT_MS,

@@ -3,22 +3,15 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { promisify } from 'node:util';
 import { hashFile } from '../../src/hashing/index.js';
-import { EmptyContentError, TorrentFormat, buildTorrent, decodeBencode, parseTorrent, spanOf } from '../../src/torrent/index.js';
+import { EmptyContentError, TorrentFormat, buildTorrent, decodeBencode, parseTorrent } from '../../src/torrent/index.js';
 import type { BencodeDict } from '../../src/torrent/index.js';
 import { tempDir, writeTestFile } from '../helpers/files.js';
 import { SYSTEM_PYTHON, libtorrentCreate, mktorrentCreate } from '../helpers/tools.js';
+import { infoBytes } from './infoBytes.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
 const BLOCK = 16 * KiB;
-
-/** The info dict's bytes as they sit in a .torrent file. */
-function infoBytes(torrent: Uint8Array): Buffer {
-  const root = decodeBencode(torrent) as BencodeDict;
-  const span = spanOf(root.get('info') as BencodeDict);
-  if (span === undefined) throw new TypeError('no info dict');
-  return Buffer.from(torrent.subarray(span.start, span.end));
-}
 
 async function ourTorrent(path: string, pieceLength: number, format: TorrentFormat, threads: number) {
   const hashes = await hashFile(path, { pieceLength, v2: format === TorrentFormat.Hybrid, threads });
