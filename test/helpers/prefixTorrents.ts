@@ -1,9 +1,9 @@
 // Multi-file (prefix) torrents for the seeder's tests: each file hashed alone at the piece
 // length as the hash workers hash objects, then assembled without the bytes as a prefix job
-// assembles them (v1 with BEP 47 pad files, and hybrid).
+// builds them (v1 with BEP 47 pad files, and hybrid), with the info dicts they hold.
 import { hash } from 'node:crypto';
 import { hashRange } from '../../src/hashing/index.js';
-import { SHA1_LENGTH, TorrentFormat, assembleMultiFileInfo, encodeBencode } from '../../src/torrent/index.js';
+import { SHA1_LENGTH, TorrentFormat, assembleMultiFileInfo, buildMultiFileTorrent } from '../../src/torrent/index.js';
 import type { MemberHashes, MultiFileInfo } from '../../src/torrent/index.js';
 import { memorySource } from './sources.js';
 
@@ -33,18 +33,18 @@ async function memberHashesOf(file: PrefixFile, pieceLength: number): Promise<Me
   return { path, size: data.length, v1: hashes.v1, v1PaddedTail, v2: hashes.v2 };
 }
 
-/** The .torrent of an assembled info dict: info, and for hybrid its piece layers. */
-function torrentOf(info: MultiFileInfo): Uint8Array {
-  const root = info.pieceLayers === undefined ? { info: info.infoDict } : { info: info.infoDict, 'piece layers': info.pieceLayers };
-  return encodeBencode(root);
-}
-
-/** Both torrents of `files` under `name` (the prefix's last segment). */
+/** Both torrents of `files` under `name` (the prefix's last segment), as a prefix job builds them. */
 async function prefixTorrentsOf(files: readonly PrefixFile[], name: string, pieceLength: number): Promise<PrefixTorrents> {
   const members = await Promise.all(files.map((file) => memberHashesOf(file, pieceLength)));
-  const v1Info = assembleMultiFileInfo(members, { name, pieceLength, format: TorrentFormat.V1 });
-  const hybridInfo = assembleMultiFileInfo(members, { name, pieceLength, format: TorrentFormat.Hybrid });
-  return { v1: torrentOf(v1Info), hybrid: torrentOf(hybridInfo), v1Info, hybridInfo };
+  const build = (format: TorrentFormat): { torrent: Uint8Array; info: MultiFileInfo } => {
+    const built = buildMultiFileTorrent(members, { name, pieceLength, format });
+    const info = assembleMultiFileInfo(members, { name, pieceLength, format });
+    if (built.infoHashV1 !== info.infoHashV1) throw new Error('the built torrent holds another info dict');
+    return { torrent: built.torrent, info };
+  };
+  const v1 = build(TorrentFormat.V1);
+  const hybrid = build(TorrentFormat.Hybrid);
+  return { v1: v1.torrent, hybrid: hybrid.torrent, v1Info: v1.info, hybridInfo: hybrid.info };
 }
 
 /** The concatenation the pieces cover: files in torrent order, pads as zeros. */
