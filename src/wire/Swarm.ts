@@ -23,15 +23,18 @@ interface SwarmMember {
 interface SwarmOptions {
   readonly torrent: SwarmTorrent;
   readonly cache: SpanCache;
-  /** Reads bytes of this exact object version from S3 (anonymous, If-Match on its ETag), best into `into`. */
+  /**
+   * Reads bytes of the piece space from S3, best into `into`: of this exact object version, or
+   * of a prefix snapshot's members (each anonymous, If-Match on its ETag; pads are zeros).
+   */
   readonly fetch: (offset: number, length: number, into: Buffer) => Promise<Buffer>;
   /** Called once when the swarm stops, with the reason and the read error that caused it if any. */
   readonly onStop: (swarm: Swarm, reason: string, cause: unknown) => void;
 }
 
 /**
- * One object's swarm: every connection on any of its infohashes, and the cached reads of its
- * bytes. Stopping it (revoked, changed, gone) closes every connection at once.
+ * One object's or prefix snapshot's swarm: every connection on any of its infohashes, and the
+ * cached reads of its bytes. Stopping it (revoked, changed, gone) closes every connection at once.
  */
 class Swarm {
   public readonly torrent: SwarmTorrent;

@@ -6,7 +6,7 @@ import { PieceLayerTree } from './merkleHashes.js';
 import { PieceSpace } from './pieceSpace.js';
 import type { ObjectVersion, SpaceFile } from './pieceSpace.js';
 
-/** One infohash under which the object is shared: what a peer handshaking with it gets. */
+/** One infohash under which the object or prefix snapshot is shared: what a peer handshaking with it gets. */
 interface TorrentView {
   readonly infoHash: Buffer;
   /** The info dictionary's bytes: served by ut_metadata for magnet links (BEP 9). */
