@@ -238,7 +238,7 @@ class SwarmDirectory {
         torrent,
         cache: this.options.cache,
         // Each member's bytes are its own anonymous ranged GET (If-Match on its ETag); pads are zeros.
-        fetch: (offset, length, into) => torrent.space.read((object, at, size, to) => this.options.source.fetch(object, at, size, to), offset, length, into),
+        fetch: (object, offset, length, into) => this.options.source.fetch(object, offset, length, into),
         onStop: (stopped, reason, cause) => this.forget(stopped, swarms, swarmKey, reason, cause),
       });
       // Another lookup of a sibling infohash may have raced us here: keep the first.

@@ -31,24 +31,33 @@ const snapshotOf = (files: readonly PrefixFile[]): PrefixSnapshot => ({
 });
 
 /** A swarm of the prefix whose objects are in memory; every GET is checked against the member's ETag and size, and recorded. */
-function prefixSwarm(torrents: PrefixTorrents, files: readonly PrefixFile[], cacheBytes = 1 << 20): { swarm: Swarm; gets: Array<{ object: ObjectVersion; offset: number; length: number }> } {
+function prefixSwarm(torrents: PrefixTorrents, files: readonly PrefixFile[], cacheBytes = 1 << 20): {
+  swarm: Swarm;
+  cache: SpanCache;
+  gets: Array<{ object: ObjectVersion; offset: number; length: number }>;
+  /** Keys whose reads S3 refuses from now on. */
+  refused: Set<string>;
+} {
+  const refused = new Set<string>();
+  const cache = new SpanCache({ maxBytes: cacheBytes, maxFetches: 2 });
   const snapshot = snapshotOf(files);
   const byKey = new Map(files.map((file) => [`sets/2026/${file.path.join('/')}`, file.data]));
   const gets: Array<{ object: ObjectVersion; offset: number; length: number }> = [];
   const torrent = new SwarmTorrent(snapshot, { v1: torrents.v1, hybrid: torrents.hybrid });
   const swarm = new Swarm({
     torrent,
-    cache: new SpanCache({ maxBytes: cacheBytes, maxFetches: 2 }),
-    fetch: (offset, length, into) => torrent.space.read(async (object, at, size, to) => {
+    cache,
+    fetch: async (object, at, size, to) => {
       const data = byKey.get(object.key) as Buffer;
       if (object.etag !== `"${object.key.slice('sets/2026/'.length)}"` || at + size > data.length) throw new Error(`bad GET ${object.key} ${at}+${size}`);
+      if (refused.has(object.key)) throw new Error(`412 ${object.key}`);
       gets.push({ object, offset: at, length: size });
       data.copy(to, 0, at, at + size);
       return to;
-    }, offset, length, into),
+    },
     onStop: () => undefined,
   });
-  return { swarm, gets };
+  return { swarm, cache, gets, refused };
 }
 
 /** Piece `index` as a downloader gets it: block by block through the swarm. */
@@ -97,6 +106,27 @@ describe('Prefix swarms: a multi-file torrent served from its member objects', (
     const read = new Map<string, number>();
     for (const get of gets) read.set(get.object.key, (read.get(get.object.key) ?? 0) + get.length);
     expect(Object.fromEntries(read)).toEqual(Object.fromEntries(FILES.filter((f) => f.data.length > 0).map((f) => [`sets/2026/${f.path.join('/')}`, f.data.length])));
+  });
+
+  it('caches the bytes of members only, never the zeros of pads', async () => {
+    const { swarm, cache } = prefixSwarm(torrents, FILES);
+    for (let index = 0; index < swarm.torrent.pieceCount; index += 1) await pieceOf(swarm, index);
+    expect(cache.cachedBytes).toBe(FILES.reduce((sum, file) => sum + file.data.length, 0));
+    expect(cache.cachedBytes).toBeLessThan(swarm.torrent.size);
+  });
+
+  it('answers a range inside a pad with zeros and no GET', async () => {
+    const { swarm, gets } = prefixSwarm(torrents, FILES);
+    const pad = torrents.v1Info.files.find((file) => file.pad && file.size >= 1000) as { offset: number };
+    expect(await swarm.read(pad.offset + 10, 900, (bytes) => Buffer.from(bytes))).toEqual(Buffer.alloc(900));
+    expect(gets).toEqual([]);
+  });
+
+  it('fails a block over a member and its pad when S3 refuses the member', async () => {
+    const { swarm, refused } = prefixSwarm(torrents, FILES);
+    refused.add('sets/2026/sub/over.bin');
+    const over = torrents.v1Info.files.find((file) => file.path.join('/') === 'sub/over.bin');
+    await expect(swarm.read((over?.offset ?? 0) + PIECE, BLOCK, () => 'served')).rejects.toThrow(/412/);
   });
 
   it('assembles a block that ends a member and runs into its pad', async () => {
