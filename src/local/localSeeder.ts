@@ -117,7 +117,7 @@ async function startLocalSeeder(
     {
       swarmStopped: (swarm, reason) => {
         log(`${name}: stopped ${swarm.torrent.id}: ${reason}`);
-        const { bucket, key } = swarm.torrent.object;
+        const { bucket, key } = swarm.torrent.version;
         stopped.delete(`${bucket}/${key}`);
         stopped.set(`${bucket}/${key}`, { swarm, reason });
         for (const oldest of stopped.keys()) {

@@ -1,7 +1,9 @@
 import { LRUCache } from 'lru-cache';
 import type { ObjectChange, ObjectRecord } from '../records/index.js';
 import { RecordState } from '../records/index.js';
+import type { PrefixRecord } from '../records/prefixSchema.js';
 import type { Swarm } from '../wire/index.js';
+import { stopUnlessSnapshotReady } from './prefixSnapshots.js';
 
 /**
  * How far before the previous poll each poll reads. A change item carries its writer's clock
@@ -35,6 +37,14 @@ interface ChangeFeedOptions {
   readonly swarmOf: (bucket: string, key: string) => Swarm | undefined;
   /** The object's record now, strongly consistent: what a change is confirmed against. */
   readonly current: (bucket: string, key: string) => Promise<ObjectRecord | undefined>;
+  /**
+   * The running prefix swarms a change of `key` may concern (SwarmDirectory.prefixSwarmsOver):
+   * a member's change revokes its ancestor prefixes' snapshots. Omitted: prefix swarms are left
+   * to the safety net.
+   */
+  readonly prefixSwarmsOver?: ((bucket: string, key: string) => readonly Swarm[]) | undefined;
+  /** The prefix record now, strongly consistent: what a prefix swarm is confirmed against. */
+  readonly currentPrefix?: ((bucket: string, prefix: string) => Promise<PrefixRecord | undefined>) | undefined;
   /** Clock (ms). @default Date.now */
   readonly now?: (() => number) | undefined;
 }
@@ -76,12 +86,14 @@ class ChangeFeed {
       // Changes not yet checked against their object's swarm, by object: one record read each.
       const unchecked = new Map<string, { swarm: Swarm; ids: string[] }>();
       for (const change of changes) {
-        const swarm = this.options.swarmOf(change.bucket, change.key);
-        if (swarm === undefined || !swarm.active || this.checked.get(change.id) === swarm) continue;
-        const objectId = `${change.bucket}/${change.key}`;
-        const entry = unchecked.get(objectId) ?? { swarm, ids: [] };
-        entry.ids.push(change.id);
-        unchecked.set(objectId, entry);
+        const object = this.options.swarmOf(change.bucket, change.key);
+        const prefixes = this.options.currentPrefix === undefined ? [] : this.options.prefixSwarmsOver?.(change.bucket, change.key) ?? [];
+        for (const swarm of object === undefined ? prefixes : [object, ...prefixes]) {
+          if (!swarm.active || this.checked.get(change.id) === swarm) continue;
+          const entry = unchecked.get(swarm.torrent.id) ?? { swarm, ids: [] };
+          entry.ids.push(change.id);
+          unchecked.set(swarm.torrent.id, entry);
+        }
       }
       const pending = [...unchecked.values()];
       let stopped = 0;
@@ -97,8 +109,14 @@ class ChangeFeed {
     }
   }
 
-  /** Stops the swarm unless its record is still READY for its ETag; true when it stopped it. */
+  /** Stops the swarm unless its record is still READY for its ETag (or snapshot); true when it stopped it. */
   private async confirm(swarm: Swarm): Promise<boolean> {
+    const { prefix } = swarm.torrent;
+    if (prefix !== undefined) {
+      const current = this.options.currentPrefix;
+      return current !== undefined && stopUnlessSnapshotReady(swarm, await current(prefix.bucket, prefix.prefix));
+    }
+    if (swarm.torrent.object === undefined) return false;
     const { bucket, key, etag } = swarm.torrent.object;
     const record = await this.options.current(bucket, key);
     if (!swarm.active || (record?.state === RecordState.Ready && record.etag === etag)) return false;

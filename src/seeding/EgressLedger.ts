@@ -201,7 +201,8 @@ class EgressLedger {
   private objectOf(swarm: Swarm): LedgerObject {
     let owner = this.objectOfSwarm.get(swarm);
     if (owner === undefined) {
-      const { object } = swarm.torrent;
+      // A prefix swarm's egress is counted under its snapshot (see SwarmTorrent.version).
+      const object = swarm.torrent.version;
       const id = `${object.bucket}/${object.key}@${object.etag}`;
       owner = this.objects.get(id) ?? this.pending.get(id)?.owner ?? { id, object, size: swarm.torrent.size, peers: new Map(), withdrawnAt: undefined };
       this.objectOfSwarm.set(swarm, owner);

@@ -10,17 +10,19 @@ import {
   ObjectNetworkOnlyError,
   ObjectNotPublicError,
   SpanCache,
+  StorageError,
   readStoredTorrent,
 } from '../storage/index.js';
 import type { AnonymousRangeReader, PublicAccess } from '../storage/index.js';
 import { TrackerServer } from '../tracker/index.js';
 import type { AnnounceNotice, StoreStatus, TrackedPeer } from '../tracker/index.js';
 import { PeerServer } from '../wire/index.js';
-import type { Swarm } from '../wire/index.js';
+import type { ObjectVersion, Swarm } from '../wire/index.js';
 import { EgressAccounting } from './EgressAccounting.js';
 import type { EgressPeriod } from './EgressAccounting.js';
 import { IDLE_REASON, SwarmDirectory } from './SwarmDirectory.js';
 import type { SeederConfig } from './config.js';
+import { stopOnReadFailure } from './readFailure.js';
 import { startRevalidation } from './revalidation.js';
 import type { Revalidation } from './revalidation.js';
 
@@ -73,14 +75,25 @@ class Seeder {
     const egress = new EgressAccounting({
       flushMs: settings.egressFlushMs,
       swarms: () => directory.swarms,
+      // LEAD: a prefix swarm's increment names its snapshot (SwarmTorrent.version: bucket, the
+      // prefix as key, snapshotId as ETag), so this writes it under the object partition of a key
+      // ending in `/`; route it to a prefix item (p/ partition) or drop it, as the design decides.
       write: (increment) => addEgress(clients.records, increment),
       report: (period) => events.egress?.(period),
     });
     const directory = new SwarmDirectory({
       cache,
       source: {
-        findReady: (hex) => clients.records.findByInfoHash(hex),
+        // LEAD: prefix lookup. Replace with the store's `findTargetByInfoHash(hex)` (api helper),
+        // which answers kind 'prefix' (record + members) for prefix aliases; until then only
+        // object swarms are found.
+        findReady: async (hex) => {
+          const record = await clients.records.findByInfoHash(hex);
+          return record === undefined ? undefined : { kind: 'object', record };
+        },
         current: (bucket, key) => clients.records.get(bucket, key),
+        // LEAD: the prefix record as it is now (PrefixStore.get(bucket, prefix), api helper).
+        currentPrefix: () => Promise.resolve(undefined),
         anonymousState: async (object) => {
           const now = await clients.publicAccess.check(object.bucket, object.key);
           if (now.kind === 'forbidden' && now.reason === ForbiddenReason.NetworkOnly) return 'network-only';
@@ -106,9 +119,7 @@ class Seeder {
       maxUnchoked: settings.maxUnchoked,
       resolve: (infoHash) => directory.lookup(infoHash.toString('hex')),
       readFailed: (swarm, error) => {
-        if (error instanceof ObjectChangedError) swarm.stop('object changed in S3', error);
-        else if (error instanceof ObjectNotPublicError || error instanceof ObjectMissingError) swarm.stop('object no longer anonymously readable', error);
-        else events.error?.(`reading ${swarm.torrent.id}`, error);
+        if (!stopOnReadFailure(swarm, error)) events.error?.(`reading ${swarm.torrent.id}`, error);
       },
     });
     // One array for the process's life: the tracker re-encodes it only when it gets a new one.
@@ -156,10 +167,18 @@ class Seeder {
   /**
    * A changed object gets a re-hash job for its new version (when it is public); an object S3
    * no longer serves anonymously, or no longer calls public, gets its record REVOKED, so the API
-   * agrees with the seeder.
+   * agrees with the seeder. For a prefix swarm, the same goes for the member S3 refused, less
+   * the re-hash.
    */
   private static async afterStop(swarm: Swarm, cause: unknown, clients: SeederClients, settings: SeederSettings): Promise<void> {
-    const { bucket, key, etag } = swarm.torrent.object;
+    // A prefix swarm: the member S3 refused is what changed. Its own record (if it has one) is
+    // revoked as an object's would be; nothing is re-hashed (the next request lists the prefix
+    // and builds a new snapshot).
+    // LEAD: also REVOKE the prefix record here (PrefixStore, api helper) when the cause is any
+    // StorageError of a member (changed, refused, missing), so the API and the seeder agree at once.
+    const target = Seeder.versionBehind(swarm, cause);
+    if (target === undefined) return;
+    const { bucket, key, etag } = target;
     if (cause instanceof ObjectNotPublicError || cause instanceof ObjectMissingError) {
       const reason = cause instanceof ObjectNetworkOnlyError
         ? `the seeder found the object ${ForbiddenReason.NetworkOnly}`
@@ -167,13 +186,22 @@ class Seeder {
       await clients.records.markRevoked(bucket, key, reason, { etag }).catch(() => undefined);
       return;
     }
-    if (!(cause instanceof ObjectChangedError) || clients.sqs === undefined || settings.hashQueueUrl === undefined) return;
+    if (swarm.torrent.object === undefined || !(cause instanceof ObjectChangedError) || clients.sqs === undefined || settings.hashQueueUrl === undefined) return;
     const now = await clients.publicAccess.check(bucket, key);
     if (now.kind !== 'public' || now.size === 0) return;
     const ensured = await clients.records.ensurePending(bucket, key, now.etag, now.size);
     if (ensured.enqueue) {
       await sendHashJobs(clients.sqs, settings.hashQueueUrl, [{ type: JobType.Object, bucket, key, etag: now.etag, size: now.size }]);
     }
+  }
+
+  /** The object version a stop concerns: the swarm's object, or the prefix member whose read S3 refused. */
+  private static versionBehind(swarm: Swarm, cause: unknown): ObjectVersion | undefined {
+    if (swarm.torrent.object !== undefined) return swarm.torrent.object;
+    const snapshot = swarm.torrent.prefix;
+    if (snapshot === undefined || !(cause instanceof StorageError)) return undefined;
+    const member = snapshot.members.find((each) => each.key === cause.key);
+    return member === undefined ? undefined : { bucket: snapshot.bucket, key: member.key, etag: member.etag };
   }
 }
 

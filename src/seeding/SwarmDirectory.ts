@@ -1,17 +1,24 @@
 import { LRUCache } from 'lru-cache';
 import type { ObjectRecord, StoredTorrent } from '../records/index.js';
+import type { PrefixRecord, PublishedTarget } from '../records/prefixSchema.js';
 import { RecordState } from '../records/index.js';
 import { ObjectChangedError, ObjectNetworkOnlyError, ObjectNotPublicError } from '../storage/index.js';
 import type { SpanCache } from '../storage/index.js';
+import { prefixesOf, stopUnlessSnapshotReady } from './prefixSnapshots.js';
 import { Swarm, SwarmTorrent } from '../wire/index.js';
-import type { ObjectVersion, TorrentView } from '../wire/index.js';
+import type { ObjectVersion, PrefixSnapshot, TorrentView } from '../wire/index.js';
 
 /** Where the directory finds READY records, their torrents and their bytes. */
 interface SwarmSource {
-  /** The READY record an infohash (40 hex) names, or undefined. */
-  findReady(infoHashHex: string): Promise<ObjectRecord | undefined>;
+  /**
+   * What an infohash (40 hex) names when it is READY: an object's record, or a prefix
+   * snapshot's record and its members (in torrent file order); else undefined.
+   */
+  findReady(infoHashHex: string): Promise<PublishedTarget | undefined>;
   /** The object's record as it is now (for revalidation). */
   current(bucket: string, key: string): Promise<ObjectRecord | undefined>;
+  /** The prefix's record as it is now (for revalidation of a prefix swarm: READY, same snapshot). */
+  currentPrefix(bucket: string, prefix: string): Promise<PrefixRecord | undefined>;
   torrentBytes(stored: StoredTorrent): Promise<Uint8Array>;
   /**
    * Asks S3 (an anonymous HEAD, and its verdict that the access is public) whether this version
@@ -80,7 +87,10 @@ const IDLE_REASON = 'idle';
  * ETag (the seeder's change feed and, slower, its safety net calling `revalidate`; see revalidation.ts).
  */
 class SwarmDirectory {
+  /** Object swarms by `bucket/key`. */
   private readonly byObject = new Map<string, Swarm>();
+  /** Prefix swarms by `bucket/prefix` (apart: a key may end in `/` like a prefix). */
+  private readonly byPrefix = new Map<string, Swarm>();
   private readonly byHash = new Map<string, Swarm>();
   private readonly pending = new Map<string, Promise<SwarmMatch | undefined>>();
   private readonly negative: LRUCache<string, true>;
@@ -94,7 +104,7 @@ class SwarmDirectory {
   }
 
   public get swarms(): readonly Swarm[] {
-    return [...this.byObject.values()];
+    return [...this.byObject.values(), ...this.byPrefix.values()];
   }
 
   /** The swarm a 20-byte infohash names, when its record is READY. Concurrent lookups share one read. */
@@ -131,6 +141,17 @@ class SwarmDirectory {
     return this.byObject.get(`${bucket}/${key}`);
   }
 
+  /** The prefix's swarm, if it has one: what a change of its prefix record concerns. */
+  public prefixSwarmOf(bucket: string, prefix: string): Swarm | undefined {
+    return this.byPrefix.get(`${bucket}/${prefix}`);
+  }
+
+  /** The prefix swarms a change of `key` may concern: those of its ancestor prefixes (and of the key, when it is a prefix). */
+  public prefixSwarmsOver(bucket: string, key: string): Swarm[] {
+    if (this.byPrefix.size === 0) return [];
+    return prefixesOf(key).flatMap((prefix) => this.byPrefix.get(`${bucket}/${prefix}`) ?? []);
+  }
+
   /**
    * Re-checks the given swarms (default: every one): S3 must still serve its version anonymously
    * and call the access public (cached spans would otherwise outlive a withdrawal), and its
@@ -164,8 +185,15 @@ class SwarmDirectory {
   }
 
   private async revalidateSwarm(swarm: Swarm): Promise<void> {
-    const { bucket, key, etag } = swarm.torrent.object;
-    const state = await this.options.source.anonymousState(swarm.torrent.object);
+    const { object, prefix } = swarm.torrent;
+    if (prefix !== undefined) {
+      // No HEAD per member (a thousand members would be a thousand HEADs per check): a member's
+      // withdrawal revokes the prefix record, and a refused read stops the swarm at once.
+      stopUnlessSnapshotReady(swarm, await this.options.source.currentPrefix(prefix.bucket, prefix.prefix));
+      return;
+    }
+    const { bucket, key, etag } = object as ObjectVersion;
+    const state = await this.options.source.anonymousState(object as ObjectVersion);
     if (state !== 'public') {
       // The same errors a failed read gives: whoever handles the stop treats both alike.
       const cause = state === 'changed'
@@ -188,33 +216,34 @@ class SwarmDirectory {
   }
 
   private async load(hex: string): Promise<SwarmMatch | undefined> {
-    const record = await this.options.source.findReady(hex);
-    if (record?.torrents === undefined || this.withdrawnSince(record)) {
+    const target = await this.options.source.findReady(hex);
+    const torrents = target?.record.torrents;
+    if (target === undefined || torrents === undefined || this.withdrawnSince(target)) {
       this.negative.set(hex, true);
       return undefined;
     }
-    const objectKey = `${record.bucket}/${record.key}`;
-    let swarm = this.byObject.get(objectKey);
-    if (swarm !== undefined && (swarm.torrent.object.etag !== record.etag || !swarm.active)) {
-      swarm.stop('object changed');
+    const { swarms, swarmKey, version } = target.kind === 'object'
+      ? { swarms: this.byObject, swarmKey: `${target.record.bucket}/${target.record.key}`, version: target.record.etag }
+      : { swarms: this.byPrefix, swarmKey: `${target.record.bucket}/${target.record.prefix}`, version: target.record.snapshotId };
+    let swarm = swarms.get(swarmKey);
+    if (swarm !== undefined && (swarm.torrent.version.etag !== version || !swarm.active)) {
+      swarm.stop(target.kind === 'object' ? 'object changed' : 'prefix snapshot replaced');
       swarm = undefined;
     }
     if (swarm === undefined) {
-      const [v1, hybrid] = await Promise.all([
-        this.options.source.torrentBytes(record.torrents.v1),
-        this.options.source.torrentBytes(record.torrents.hybrid),
-      ]);
-      if (this.withdrawnSince(record)) return undefined; // withdrawn while we read
-      const object = { bucket: record.bucket, key: record.key, etag: record.etag };
+      const [v1, hybrid] = await Promise.all([this.options.source.torrentBytes(torrents.v1), this.options.source.torrentBytes(torrents.hybrid)]);
+      if (this.withdrawnSince(target)) return undefined; // withdrawn while we read
+      const torrent = new SwarmTorrent(sourceOf(target), { v1, hybrid });
       const created = new Swarm({
-        torrent: new SwarmTorrent(object, { v1, hybrid }),
+        torrent,
         cache: this.options.cache,
-        fetch: (offset, length, into) => this.options.source.fetch(object, offset, length, into),
-        onStop: (stopped, reason, cause) => this.forget(stopped, objectKey, reason, cause),
+        // Each member's bytes are its own anonymous ranged GET (If-Match on its ETag); pads are zeros.
+        fetch: (object, offset, length, into) => this.options.source.fetch(object, offset, length, into),
+        onStop: (stopped, reason, cause) => this.forget(stopped, swarms, swarmKey, reason, cause),
       });
       // Another lookup of a sibling infohash may have raced us here: keep the first.
-      swarm = this.byObject.get(objectKey) ?? created;
-      this.byObject.set(objectKey, swarm);
+      swarm = swarms.get(swarmKey) ?? created;
+      swarms.set(swarmKey, swarm);
       for (const view of swarm.torrent.views.keys()) this.byHash.set(view, swarm);
     }
     this.lastUsed.set(swarm, Date.now());
@@ -227,15 +256,15 @@ class SwarmDirectory {
    * in the gap before the withdrawal reaches it must not bring the swarm back. A record written
    * after the withdrawal (republished: public again, same ETag) is a decision of its own.
    */
-  private withdrawnSince(record: ObjectRecord): boolean {
-    const stoppedAt = this.stoppedVersions.get(versionId(record));
-    return stoppedAt !== undefined && !(Date.parse(record.updatedAt) > stoppedAt);
+  private withdrawnSince(target: PublishedTarget): boolean {
+    const stoppedAt = this.stoppedVersions.get(versionId(sourceOf(target)));
+    return stoppedAt !== undefined && !(Date.parse(target.record.updatedAt) > stoppedAt);
   }
 
-  private forget(swarm: Swarm, objectKey: string, reason: string, cause: unknown): void {
-    if (this.byObject.get(objectKey) === swarm) this.byObject.delete(objectKey);
+  private forget(swarm: Swarm, swarms: Map<string, Swarm>, swarmKey: string, reason: string, cause: unknown): void {
+    if (swarms.get(swarmKey) === swarm) swarms.delete(swarmKey);
     const withdrawn = reason !== IDLE_REASON;
-    if (withdrawn) this.stoppedVersions.set(versionId(swarm.torrent.object), Date.now());
+    if (withdrawn) this.stoppedVersions.set(versionId(swarm.torrent.object ?? (swarm.torrent.prefix as PrefixSnapshot)), Date.now());
     for (const hash of swarm.torrent.views.keys()) {
       if (this.byHash.get(hash) === swarm) this.byHash.delete(hash);
       if (withdrawn) this.negative.set(hash, true);
@@ -244,8 +273,16 @@ class SwarmDirectory {
   }
 }
 
-function versionId(object: { readonly bucket: string; readonly key: string; readonly etag: string }): string {
-  return `${object.bucket}/${object.key}@${object.etag}`;
+/** The object version or prefix snapshot a READY target names. */
+function sourceOf(target: PublishedTarget): ObjectVersion | PrefixSnapshot {
+  const { record } = target;
+  if (target.kind === 'object') return { bucket: record.bucket, key: target.record.key, etag: target.record.etag };
+  return { bucket: record.bucket, prefix: target.record.prefix, snapshotId: target.record.snapshotId, members: target.members };
+}
+
+/** Object versions and prefix snapshots apart: `p:` cannot start a bucket name. */
+function versionId(source: ObjectVersion | PrefixSnapshot): string {
+  return 'members' in source ? `p:${source.bucket}/${source.prefix}@${source.snapshotId}` : `${source.bucket}/${source.key}@${source.etag}`;
 }
 
 export { DEFAULT_NEGATIVE_TTL_MS, IDLE_REASON, MAX_LOOKUPS_PER_SECOND, SwarmDirectory };

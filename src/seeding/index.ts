@@ -16,6 +16,7 @@ export {
   SeederEnv,
   seederConfigFrom,
 } from './config.js';
+export { stopOnReadFailure } from './readFailure.js';
 export { SAFETY_NET_TICK_MS } from './revalidation.js';
 export type { ChangeFeedOptions } from './ChangeFeed.js';
 export type { EgressAccountingOptions, EgressPeriod } from './EgressAccounting.js';

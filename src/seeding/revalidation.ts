@@ -1,4 +1,5 @@
 import type { ObjectChange, ObjectRecord } from '../records/index.js';
+import type { PrefixRecord } from '../records/prefixSchema.js';
 import { ChangeFeed } from './ChangeFeed.js';
 import { SafetyNet } from './SafetyNet.js';
 import type { SwarmDirectory } from './SwarmDirectory.js';
@@ -10,6 +11,11 @@ const SAFETY_NET_TICK_MS = 1_000;
 interface RevalidationRecords {
   readonly changes: { since(from: Date, until: Date): Promise<readonly ObjectChange[]> };
   get(bucket: string, key: string): Promise<ObjectRecord | undefined>;
+  /**
+   * The prefix record now (PrefixStore). Without it, the change feed leaves prefix swarms to
+   * the safety net (SwarmSource.currentPrefix).
+   */
+  getPrefix?(bucket: string, prefix: string): Promise<PrefixRecord | undefined>;
 }
 
 interface RevalidationSettings {
@@ -41,6 +47,8 @@ function startRevalidation(
     since: (from, until) => records.changes.since(from, until),
     swarmOf: (bucket, key) => directory.swarmOf(bucket, key),
     current: (bucket, key) => records.get(bucket, key),
+    prefixSwarmsOver: (bucket, key) => directory.prefixSwarmsOver(bucket, key),
+    currentPrefix: records.getPrefix === undefined ? undefined : async (bucket, prefix) => records.getPrefix?.(bucket, prefix),
   });
   const safetyNet = new SafetyNet({
     swarms: () => directory.swarms,

@@ -363,7 +363,7 @@ class PeerConnection {
 
   private onHashRequest(request: HashRequestFields): void {
     if (this.socket.writableLength > MAX_UNSENT_BYTES) throw new WireProtocolError('peer does not read its hash replies');
-    const tree = this.view?.hybrid === true ? this.swarm?.torrent.hashTree() : undefined;
+    const tree = this.view?.hybrid === true ? this.swarm?.torrent.hashTree(request.piecesRoot) : undefined;
     const hashes = tree?.answer(request);
     this.send(hashes === undefined ? encode.hashReject(request) : encode.hashes(request, hashes));
   }

@@ -52,7 +52,7 @@ async function memorySwarm(object: ObjectVersion, data: Buffer): Promise<{ swarm
   const swarm = new Swarm({
     torrent: new SwarmTorrent(object, { v1: torrents.v1.inline as Uint8Array, hybrid: torrents.hybrid.inline as Uint8Array }),
     cache,
-    fetch: async (offset, length, into) => {
+    fetch: async (_object, offset, length, into) => {
       data.copy(into, 0, offset, offset + length);
       return into;
     },

@@ -142,7 +142,7 @@ describe('Seeder: revalidation cost with 1,000 active swarms, and a record chang
         // s3rver has no access control and no policy status: the anonymous HEAD is its verdict.
         publicAccess: new PublicAccess(anonymousS3, artifactsS3, BUCKET_VERDICT_TTL_MS, PublicVerdict.AnonymousHead),
       },
-      { swarmStopped: (swarm) => stops.set(swarm.torrent.object.key, Date.now()) },
+      { swarmStopped: (swarm) => stops.set(swarm.torrent.version.key, Date.now()) },
     );
     let closing: Promise<void> | undefined;
     const close = (): Promise<void> => {

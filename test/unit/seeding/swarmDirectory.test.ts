@@ -36,9 +36,10 @@ function memorySwarmSource(record: ObjectRecord): SwarmSource & { state: Anonymo
       source.lookups += 1;
       await new Promise((resolve) => setTimeout(resolve, 5));
       const now = source.current_;
-      return now?.state === RecordState.Ready && hashes(now).includes(hex) ? now : undefined;
+      return now?.state === RecordState.Ready && hashes(now).includes(hex) ? { kind: 'object' as const, record: now } : undefined;
     },
     current: async () => source.current_,
+    currentPrefix: async () => undefined,
     anonymousState: async () => source.state,
     torrentBytes: async (stored: { inline?: Uint8Array | undefined }) => stored.inline ?? new Uint8Array(),
     fetch: async (_object: unknown, offset: number, length: number) => Buffer.from(data.subarray(offset, offset + length)),

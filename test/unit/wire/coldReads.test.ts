@@ -30,7 +30,7 @@ describe('Class: PeerServer reading a cold object', () => {
     const swarm = new Swarm({
       torrent: new SwarmTorrent({ bucket: 'b', key: 'cold.bin', etag: '"e"' }, { v1: torrents.v1.inline as Uint8Array, hybrid: torrents.hybrid.inline as Uint8Array }),
       cache: new SpanCache({ maxBytes: CACHE_BYTES, maxFetches: 2 * SPANS }),
-      fetch: async (offset, length) => {
+      fetch: async (_object, offset, length) => {
         inFlight += 1;
         mostInFlight = Math.max(mostInFlight, inFlight);
         if (!opened) {
