@@ -1,9 +1,9 @@
-import { artifactReader, memberHashesAt } from '../prefixes/index.js';
+import { memberHashesAt } from '../prefixes/index.js';
 import { sendHashJobs } from '../queue/index.js';
 import type { PrefixJob } from '../queue/index.js';
 import { RecordState, StalePrefixRecordError } from '../records/index.js';
 import type { PrefixMember, PrefixRecord } from '../records/index.js';
-import { ObjectChangedError, ObjectMissingError, ObjectNotPublicError } from '../storage/index.js';
+import { ObjectChangedError, ObjectMissingError, ObjectNotPublicError, artifactReader } from '../storage/index.js';
 import { assemblePrefixTorrents } from './assemblePrefixTorrents.js';
 import type { CollectedMember } from './assemblePrefixTorrents.js';
 import type { HashJobContext } from './settings.js';

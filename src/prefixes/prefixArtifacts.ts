@@ -1,8 +1,8 @@
-import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import type { S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { PrefixLimits, encodeMembers } from '../records/index.js';
 import type { PrefixMember, StoredManifest } from '../records/index.js';
-import { ARTIFACT_KEY_PREFIX, StorageUnavailableError } from '../storage/index.js';
+import { ARTIFACT_KEY_PREFIX } from '../storage/index.js';
+import type { ArtifactsBucket } from '../storage/index.js';
 
 /**
  * `torrents/<bucket>/<prefix>.prefix-<snapshotId>.<what>`: one snapshot's files sit next to the
@@ -11,11 +11,6 @@ import { ARTIFACT_KEY_PREFIX, StorageUnavailableError } from '../storage/index.j
  */
 function prefixArtifactKey(bucket: string, prefix: string, snapshotId: string, what: 'members.json' | 'v1.torrent' | 'hybrid.torrent'): string {
   return `${ARTIFACT_KEY_PREFIX}${bucket}/${prefix}.prefix-${snapshotId}.${what}`;
-}
-
-interface ArtifactsBucket {
-  readonly artifactsS3: S3Client;
-  readonly artifactsBucket: string;
 }
 
 /**
@@ -30,15 +25,4 @@ async function storeMembers(artifacts: ArtifactsBucket, bucket: string, prefix: 
   return { artifactKey, bytes: bytes.length };
 }
 
-/** Reads an artifact of the artifacts bucket: PrefixStore's ArtifactReader for member lists. */
-function artifactReader(artifacts: ArtifactsBucket): (artifactKey: string) => Promise<Uint8Array> {
-  return async (artifactKey) => {
-    const reply = await artifacts.artifactsS3.send(new GetObjectCommand({ Bucket: artifacts.artifactsBucket, Key: artifactKey }));
-    const bytes = await reply.Body?.transformToByteArray();
-    if (bytes === undefined) throw new StorageUnavailableError(`artifact ${artifactKey} returned no body`, artifacts.artifactsBucket, artifactKey);
-    return bytes;
-  };
-}
-
-export { artifactReader, prefixArtifactKey, storeMembers };
-export type { ArtifactsBucket };
+export { prefixArtifactKey, storeMembers };

@@ -10,6 +10,7 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { MalformedItemError } from './errors.js';
 import { assertNonNegativeInteger, assertObjectId, namesIn } from './items.js';
+import { isSnapshotId, prefixPartitionKey } from './prefixItems.js';
 import type { HasTableAccess } from './recordItem.js';
 import { TableKeys, egressSortKey, recordPartitionKey } from './schema.js';
 
@@ -41,8 +42,14 @@ interface EgressTotals {
   readonly swarm: { readonly seeds: number; readonly leechers: number; readonly seenAt: string };
 }
 
+/**
+ * The totals item of a version: an object's under its record's partition; a prefix snapshot's
+ * (the seeder names it bucket, prefix, snapshot id: see SwarmTorrent.version) under the prefix
+ * record's. Object ETags are always quoted, snapshot ids never, so the two cannot be confused.
+ */
 function egressKey(bucket: string, key: string, etag: string): Record<string, string> {
-  return { [TableKeys.PartitionKey]: recordPartitionKey(bucket, key), [TableKeys.SortKey]: egressSortKey(etag) };
+  const partition = isSnapshotId(etag) ? prefixPartitionKey(bucket, key) : recordPartitionKey(bucket, key);
+  return { [TableKeys.PartitionKey]: partition, [TableKeys.SortKey]: egressSortKey(etag) };
 }
 
 /**

@@ -48,6 +48,10 @@ function assertPrefixId(bucket: string, prefix: string): void {
   if (prefix.length === 0 || !prefix.endsWith('/')) throw new RecordInputError(`prefix "${prefix}" of bucket ${bucket} must be non-empty and end with "/"`);
 }
 
+function isSnapshotId(value: string): boolean {
+  return SNAPSHOT_ID.test(value);
+}
+
 function assertSnapshotId(snapshotId: string): void {
   if (!SNAPSHOT_ID.test(snapshotId)) throw new RecordInputError(`snapshot id "${snapshotId}" is not 64 lower-case hex digits`);
 }
@@ -122,6 +126,7 @@ function decodeMembers(bytes: Uint8Array): PrefixMember[] {
 }
 
 export {
+  isSnapshotId,
   PREFIX_KIND,
   PrefixLimits,
   assertManifest,

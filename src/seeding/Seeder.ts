@@ -11,6 +11,7 @@ import {
   ObjectNotPublicError,
   SpanCache,
   StorageError,
+  artifactReader,
   readStoredTorrent,
 } from '../storage/index.js';
 import type { AnonymousRangeReader, PublicAccess } from '../storage/index.js';
@@ -72,28 +73,21 @@ class Seeder {
   public static async start(settings: SeederSettings, clients: SeederClients, events: SeederEvents = {}): Promise<Seeder> {
     const cache = new SpanCache({ maxBytes: settings.cacheBytes, maxFetches: settings.maxFetches });
     let tracker: TrackerServer | undefined;
+    // A large prefix snapshot's member list lives in the artifacts bucket.
+    const readArtifact = artifactReader({ artifactsS3: clients.artifactsS3, artifactsBucket: settings.artifactsBucket });
     const egress = new EgressAccounting({
       flushMs: settings.egressFlushMs,
       swarms: () => directory.swarms,
-      // LEAD: a prefix swarm's increment names its snapshot (SwarmTorrent.version: bucket, the
-      // prefix as key, snapshotId as ETag), so this writes it under the object partition of a key
-      // ending in `/`; route it to a prefix item (p/ partition) or drop it, as the design decides.
+      // A prefix swarm's increment names its snapshot (SwarmTorrent.version): kept under the prefix record.
       write: (increment) => addEgress(clients.records, increment),
       report: (period) => events.egress?.(period),
     });
     const directory = new SwarmDirectory({
       cache,
       source: {
-        // LEAD: prefix lookup. Replace with the store's `findTargetByInfoHash(hex)` (api helper),
-        // which answers kind 'prefix' (record + members) for prefix aliases; until then only
-        // object swarms are found.
-        findReady: async (hex) => {
-          const record = await clients.records.findByInfoHash(hex);
-          return record === undefined ? undefined : { kind: 'object', record };
-        },
+        findReady: (hex) => clients.records.findTargetByInfoHash(hex, readArtifact),
         current: (bucket, key) => clients.records.get(bucket, key),
-        // LEAD: the prefix record as it is now (PrefixStore.get(bucket, prefix), api helper).
-        currentPrefix: () => Promise.resolve(undefined),
+        currentPrefix: (bucket, prefix) => clients.records.prefixes.get(bucket, prefix),
         anonymousState: async (object) => {
           const now = await clients.publicAccess.check(object.bucket, object.key);
           if (now.kind === 'forbidden' && now.reason === ForbiddenReason.NetworkOnly) return 'network-only';
@@ -139,7 +133,12 @@ class Seeder {
       sharedStore: settings.sharedStore,
       onSharedStoreStatus: (status) => events.sharedStore?.(status),
     });
-    const revalidation = startRevalidation(directory, clients.records, settings, (message, error) => events.error?.(message, error));
+    const revalidationRecords = {
+      changes: clients.records.changes,
+      get: (bucket: string, key: string) => clients.records.get(bucket, key),
+      getPrefix: (bucket: string, prefix: string) => clients.records.prefixes.get(bucket, prefix),
+    };
+    const revalidation = startRevalidation(directory, revalidationRecords, settings, (message, error) => events.error?.(message, error));
     return new Seeder(peers, tracker, directory, revalidation, egress);
   }
 
@@ -174,11 +173,16 @@ class Seeder {
     // A prefix swarm: the member S3 refused is what changed. Its own record (if it has one) is
     // revoked as an object's would be; nothing is re-hashed (the next request lists the prefix
     // and builds a new snapshot).
-    // LEAD: also REVOKE the prefix record here (PrefixStore, api helper) when the cause is any
-    // StorageError of a member (changed, refused, missing), so the API and the seeder agree at once.
     const target = Seeder.versionBehind(swarm, cause);
     if (target === undefined) return;
     const { bucket, key, etag } = target;
+    const snapshot = swarm.torrent.prefix;
+    if (snapshot !== undefined && cause instanceof StorageError) {
+      // The snapshot no longer matches S3: revoked, so the API builds a new one at the next request.
+      await clients.records.prefixes
+        .markRevoked(snapshot.bucket, snapshot.prefix, `member ${key} refused to the seeder: ${cause.message}`, { snapshotId: snapshot.snapshotId })
+        .catch(() => undefined);
+    }
     if (cause instanceof ObjectNotPublicError || cause instanceof ObjectMissingError) {
       const reason = cause instanceof ObjectNetworkOnlyError
         ? `the seeder found the object ${ForbiddenReason.NetworkOnly}`

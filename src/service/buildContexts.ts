@@ -5,9 +5,8 @@ import type { TorrentApiContext } from '../api/index.js';
 import { ConfigError, ServiceEnv } from '../config.js';
 import type { ServiceConfig } from '../config.js';
 import type { HashJobContext } from '../jobs/index.js';
-import { artifactReader } from '../prefixes/index.js';
 import { RecordStore } from '../records/index.js';
-import { BUCKET_VERDICT_TTL_MS, PublicAccess, anonymousS3Client } from '../storage/index.js';
+import { BUCKET_VERDICT_TTL_MS, PublicAccess, anonymousS3Client, artifactReader } from '../storage/index.js';
 import type { WithdrawalContext } from '../withdrawal/index.js';
 import { awsClients } from './awsClients.js';
 
