@@ -11,6 +11,8 @@ export {
   recheckMessage,
 } from './events.js';
 export { ACCESS_EVENTS_BATCH_SIZE, DEADLINE_MARGIN_MS, DEFAULT_BUDGET_MS, deadlineFrom, handleAccessMessages, runSweep, throwIfIncomplete } from './handleAccessMessages.js';
+export { ancestorPrefixes, recheckSnapshotsOf, revokeSnapshotsOfBucket, sweepSnapshots } from './recheckPrefixes.js';
+export type { PrefixRecheck } from './recheckPrefixes.js';
 export { RevokeReason, recheckObject, recheckRecord } from './recheckRecord.js';
 export { RECHECK_CONCURRENCY, RECHECK_PAGE_SIZE, recheckAccount, recheckBucket, sendContinuations, sweepRecords } from './recheckRecords.js';
 export type { WithdrawalContext } from './context.js';

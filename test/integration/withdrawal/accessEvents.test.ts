@@ -1,8 +1,8 @@
 import { DeleteBucketPolicyCommand, DeleteObjectCommand, PutBucketPolicyCommand, PutObjectAclCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { readFileSync } from 'node:fs';
 import { RecordState } from '../../../src/records/index.js';
 import { pseudoRandomBytes } from '../../helpers/files.js';
 import { eventually, torrentUrl } from '../flow/localStackHarness.js';
+import { fixtureEvent } from './recheckFixture.js';
 import { publicReadPolicy, startWithdrawalStack } from './withdrawalFixture.js';
 import type { WithdrawalStack } from './withdrawalFixture.js';
 
@@ -15,15 +15,6 @@ const MiB = 1024 * 1024;
 const ACL_BUCKET = 'acl-events';
 /** Objects here are public by the bucket's policy. */
 const POLICY_BUCKET = 'policy-events';
-const FIXTURES = new URL('../../unit/withdrawal/fixtures/', import.meta.url);
-
-/** A fixture event, about `bucket` (and `key` for object events) instead of the fixture's own. */
-function eventFor(fixture: string, bucket: string, key?: string): string {
-  const event = JSON.parse(readFileSync(new URL(fixture, FIXTURES), 'utf8').replaceAll('public-datasets', bucket)) as Record<string, any>;
-  if (key !== undefined) event.detail.object.key = key;
-  return JSON.stringify(event);
-}
-
 describe('Flow: withdrawal events on Ceph RGW (the access checker)', () => {
   let env: WithdrawalStack;
 
@@ -63,7 +54,7 @@ describe('Flow: withdrawal events on Ceph RGW (the access checker)', () => {
     await env.s3.send(new PutObjectAclCommand({ Bucket: ACL_BUCKET, Key: key, ACL: 'private' }));
 
     // Act
-    await env.sendAccessEvent(eventFor('object-acl-updated.json', ACL_BUCKET, key));
+    await env.sendAccessEvent(fixtureEvent('object-acl-updated.json', ACL_BUCKET, key));
 
     // Assess
     const revoked = await env.waitForState(ACL_BUCKET, key, RecordState.Revoked);
@@ -79,7 +70,7 @@ describe('Flow: withdrawal events on Ceph RGW (the access checker)', () => {
 
     // Act 1: the policy goes; CloudTrail's record of it reaches the queue.
     await env.s3.send(new DeleteBucketPolicyCommand({ Bucket: POLICY_BUCKET }));
-    await env.sendAccessEvent(eventFor('cloudtrail-delete-bucket-policy.json', POLICY_BUCKET));
+    await env.sendAccessEvent(fixtureEvent('cloudtrail-delete-bucket-policy.json', POLICY_BUCKET));
 
     // Assess 1
     for (const key of keys) {
@@ -89,7 +80,7 @@ describe('Flow: withdrawal events on Ceph RGW (the access checker)', () => {
 
     // Act 2: the policy is back.
     await env.s3.send(new PutBucketPolicyCommand({ Bucket: POLICY_BUCKET, Policy: publicReadPolicy(POLICY_BUCKET) }));
-    await env.sendAccessEvent(eventFor('cloudtrail-put-bucket-policy.json', POLICY_BUCKET));
+    await env.sendAccessEvent(fixtureEvent('cloudtrail-put-bucket-policy.json', POLICY_BUCKET));
 
     // Assess 2: READY again with the same torrents, and not one more hash job.
     for (const [i, key] of keys.entries()) {
@@ -129,7 +120,7 @@ describe('Flow: withdrawal events on Ceph RGW (the access checker)', () => {
     // Act
     await env.sendAccessEvent('{"this is": not json');
     await env.sendAccessEvent(JSON.stringify({ source: 'aws.ec2', 'detail-type': 'EC2 Instance State-change Notification', detail: {} }));
-    await env.sendAccessEvent(eventFor('object-acl-updated.json', ACL_BUCKET, key));
+    await env.sendAccessEvent(fixtureEvent('object-acl-updated.json', ACL_BUCKET, key));
 
     // Assess
     await env.waitForState(ACL_BUCKET, key, RecordState.Revoked);

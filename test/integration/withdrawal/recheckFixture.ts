@@ -1,5 +1,6 @@
 // What the re-check tests on DynamoDB Local and fauxqs share: real records and queues, and S3's
 // answers scripted per object through the one function the module asks (`readability`).
+import { readFileSync } from 'node:fs';
 import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { startSqs } from '../../../src/local/startSqs.js';
 import type { SqsHandle } from '../../../src/local/startSqs.js';
@@ -135,4 +136,14 @@ class RecheckBench {
   }
 }
 
-export { FAR, KiB, PAST, RecheckBench, STALE_JOB_MS, freshBucket, isPublic };
+const EVENT_FIXTURES = new URL('../../unit/withdrawal/fixtures/', import.meta.url);
+
+/** A fixture event (as EventBridge delivers it), about `bucket` (and `key` for object events) instead of the fixture's own. */
+function fixtureEvent(fixture: string, bucket: string, key?: string): string {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a fixture's JSON, edited in place
+  const event = JSON.parse(readFileSync(new URL(fixture, EVENT_FIXTURES), 'utf8').replaceAll('public-datasets', bucket)) as Record<string, any>;
+  if (key !== undefined) event.detail.object.key = key;
+  return JSON.stringify(event);
+}
+
+export { FAR, KiB, PAST, RecheckBench, STALE_JOB_MS, fixtureEvent, freshBucket, isPublic };
