@@ -110,7 +110,10 @@ async function checkTree(client: PrefixClient, root: string, digests: ReadonlyMa
 }
 
 /** Options of {@link downloadPrefix}: a bounded client run. */
-type PrefixRun = ClientRun;
+interface PrefixRun extends ClientRun {
+  /** aria2c only: its download rate cap (bytes per second), to keep a download going while a test acts. */
+  readonly maxDownloadBytesPerSecond?: number;
+}
 
 /**
  * Downloads a multi-file torrent with one real client, from `source` alone, into
@@ -132,7 +135,8 @@ async function downloadPrefix(
   // Kept out of outDir: the check reads every file there.
   const torrentFile = `${outDir}.${source.kind}.torrent`;
   await writeFile(torrentFile, only);
-  const clientRun: ClientRun = { ...run, outDir, label: run.label ?? `${client} ${source.kind}` };
+  const { maxDownloadBytesPerSecond, ...rest } = run;
+  const clientRun: ClientRun = { ...rest, outDir, label: run.label ?? `${client} ${source.kind}` };
   switch (client) {
     case 'libtorrent':
       await downloadWithLibtorrent({ torrentFile }, clientRun, source.kind === 'seeder' ? { peer: source.peer } : {});
@@ -141,7 +145,7 @@ async function downloadPrefix(
       await downloadWithQbittorrent({ torrentFile }, clientRun);
       break;
     case 'aria2c':
-      await downloadWithAria2c({ torrentFile }, clientRun);
+      await downloadWithAria2c({ torrentFile }, maxDownloadBytesPerSecond === undefined ? clientRun : { ...clientRun, maxDownloadBytesPerSecond });
       break;
     case 'transmission':
       await downloadWithTransmission({ torrentFile }, clientRun);

@@ -3,16 +3,12 @@ import { join } from 'node:path';
 
 import type { LocalStack } from '../../../src/local/index.js';
 import { tempDir } from '../../helpers/files.js';
-import { startRecordingProxy } from '../../helpers/recordingProxy.js';
 import type { RecordingProxy } from '../../helpers/recordingProxy.js';
 import { publisherS3, startTestStack } from '../../integration/flow/localStackHarness.js';
 import { createDirectoryTorrent } from './directoryTorrent.js';
-import { FORMAT_OF, PREFIX_CLIENTS, downloadPrefix } from './downloadPrefix.js';
-import type { PrefixClient, PrefixDownload } from './downloadPrefix.js';
+import { PREFIX_CLIENTS } from './downloadPrefix.js';
 import { AWKWARD_TREE, PREFIX_PIECE_LENGTH, treeDigests, uploadTree, writeTree } from './prefixTree.js';
-import { withWebseeds } from './torrentRewrite.js';
-import { sortWebseedRequests } from './webseedRequests.js';
-import type { WebseedRequests } from './webseedRequests.js';
+import { describeOutcomes, expectedSummary, runAllClients, summaryOf } from './webseedRuns.js';
 
 // A multi-file torrent's only source is S3 itself (BEP 19, multi-file form): the url-list entry
 // is the prefix's PARENT URL, ending in '/', so that url + name + '/' + path is each object's
@@ -24,14 +20,8 @@ import type { WebseedRequests } from './webseedRequests.js';
 
 const SEED = 'e2e-prefix-webseed';
 const PREFIX = 'data/set1/';
-/** A webseed-only download of the ~14 MiB tree takes seconds; Transmission ramps up slowest. */
+/** A webseed-only download of the ~14 MiB tree takes seconds; this bounds a stalled client. */
 const RUN_TIMEOUT_MS = 120_000;
-
-interface Outcome {
-  readonly client: PrefixClient;
-  readonly download: PrefixDownload | string;
-  readonly requests: WebseedRequests;
-}
 
 describe('Prefix torrent from the webseed alone (multi-file url-list = the prefix\'s parent URL)', () => {
   let stack: LocalStack;
@@ -60,54 +50,16 @@ describe('Prefix torrent from the webseed alone (multi-file url-list = the prefi
   });
 
   it('lets libtorrent and qBittorrent (hybrid), aria2c and Transmission (v1) download every file, with anonymous GETs of the objects only', async () => {
-    // Act: all four at once, each from the webseed alone, each through its own recording proxy.
-    const outcomes = await Promise.all(PREFIX_CLIENTS.map(async (client): Promise<Outcome> => {
-      const proxy = await startRecordingProxy(stack.endpoints.s3);
-      proxies.push(proxy);
-      const torrent = withWebseeds(torrents.get(FORMAT_OF[client]) as Uint8Array, [`${proxy.endpoint}/${stack.demoBucket}/data/`]);
-      let download: PrefixDownload | string;
-      try {
-        download = await downloadPrefix(client, torrent, { kind: 'webseed' }, digests, { outDir: join(root, client), timeoutMs: RUN_TIMEOUT_MS });
-      } catch (error) {
-        download = error instanceof Error ? error.message.slice(0, 3000) : String(error);
-      }
-      return { client, download, requests: sortWebseedRequests(proxy.requests, stack.demoBucket, PREFIX) };
-    }));
-    console.log(describeOutcomes(outcomes));
+    // Act: all four at once, each from the webseed alone.
+    const outcomes = await runAllClients(
+      { torrents, digests, outRoot: root, timeoutMs: RUN_TIMEOUT_MS },
+      { kind: 'webseed', s3Endpoint: stack.endpoints.s3, bucket: stack.demoBucket, prefix: PREFIX, proxies },
+    );
+    console.log(describeOutcomes('webseed-only downloads of a libtorrent-made prefix torrent:', outcomes));
 
     // Assess: every non-empty file matches, pads (if written at all) are zeros, and S3 saw only
     // unsigned GETs of the members' own URLs, every non-empty member at least once.
-    const nonEmpty = AWKWARD_TREE.filter((file) => file.size > 0).map((file) => file.path).sort();
-    expect(outcomes.map(({ client, download, requests }) => (typeof download === 'string' ? { client, failed: download } : {
-      client,
-      problems: download.problems,
-      nonEmptyMatched: download.matched.filter((path) => digests.get(path) !== EMPTY_SHA256).sort(),
-      padsNotZero: download.padFiles.filter((pad) => !pad.allZeros).map((pad) => pad.path),
-      objectsRequested: [...requests.getsPerMember.keys()],
-      otherRequests: requests.other,
-    }))).toEqual(PREFIX_CLIENTS.map((client) => ({
-      client, problems: [], nonEmptyMatched: nonEmpty, padsNotZero: [], objectsRequested: nonEmpty, otherRequests: [],
-    })));
+    expect(outcomes.map((outcome) => summaryOf(outcome, digests)))
+      .toEqual(PREFIX_CLIENTS.map((client) => expectedSummary(client, AWKWARD_TREE, true)));
   }, 300_000);
 });
-
-const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
-
-/** The record printed with the run: per client, what it saved, its pad files and its requests. */
-function describeOutcomes(outcomes: readonly Outcome[]): string {
-  const lines = ['webseed-only prefix downloads:'];
-  for (const { client, download, requests } of outcomes) {
-    const gets = [...requests.getsPerMember.values()].reduce((a, b) => a + b, 0);
-    const perMember = [...requests.getsPerMember].map(([path, count]) => `${path}×${count}`).join(' ');
-    const other = requests.other.length === 0 ? '' : `; ${requests.other.length} other requests, e.g. ${requests.other.slice(0, 3).join(', ')}`;
-    if (typeof download === 'string') {
-      lines.push(`  ${client}: FAILED ${download.split('\n')[0] ?? ''}; ${gets} member GETs [${perMember}]${other}`);
-      continue;
-    }
-    const pads = download.padFiles;
-    lines.push(`  ${client}: ${download.matched.length} files match; empty files not created: [${download.missingEmptyFiles.join(', ')}]; `
-      + `pad files on disk: ${pads.length}${pads.length > 0 ? ` (${pads.every((pad) => pad.allZeros) ? 'all zeros' : 'NOT all zeros'})` : ''}; `
-      + `${gets} member GETs [${perMember}]${other}`);
-  }
-  return lines.join('\n');
-}
