@@ -225,7 +225,7 @@ async function runPrefixBench(): Promise<number> {
         const a = ours?.get(set.name);
         const b = libtorrent?.get(set.name);
         if (a === undefined || b === undefined || a.failure !== undefined || b.failure !== undefined) return `${set.name}: n/a`;
-        return `${set.name}: ${(median(b.seconds) / median(a.seconds)).toFixed(2)}×`;
+        return `${set.name}: ${(median(b.seconds) / median(a.seconds)).toPrecision(2)}×`;
       });
       out(`- ${mode} vs libtorrent hybrid (above 1: ours faster): ${ratios.join(', ')}`);
     }

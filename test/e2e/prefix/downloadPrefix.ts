@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 
 import { decodeBencode } from '../../../src/torrent/index.js';
@@ -132,6 +132,7 @@ async function downloadPrefix(
 ): Promise<PrefixDownload> {
   const outDir = resolve(run.outDir);
   const only = source.kind === 'webseed' ? withoutTrackers(torrent) : withoutWebseeds(torrent);
+  await mkdir(outDir, { recursive: true });
   // Kept out of outDir: the check reads every file there.
   const torrentFile = `${outDir}.${source.kind}.torrent`;
   await writeFile(torrentFile, only);
