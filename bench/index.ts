@@ -8,6 +8,8 @@
 //   transports: python3-libtorrent with default, TCP-only and uTP-only transports, downloading
 //            from our seeder and from a python3-libtorrent seeder: first byte and MiB/s.
 //   seeder-cpu: the seeder service's CPU per GiB served, cold and warm, against libtorrent's.
+//   prefix:  time to a ready prefix torrent (1,000 small objects; 10 × 100 MiB), cold and with
+//            members already hashed, against libtorrent's create_torrent on the same files.
 // One part only: `npm run bench -- flow` or `BENCH_ONLY=flow npm run bench` (comma-separated
 // names for several). Parts run sequentially so that they never compete for the CPUs.
 import { runFlowBench } from './flow/index.js';
@@ -20,6 +22,7 @@ const PARTS = {
   seeder: async () => (await import('./seeder.js')).runSeederBench(),
   transports: async () => (await import('./transports.js')).runTransportsBench(),
   'seeder-cpu': async () => (await import('./seederCpu.js')).runSeederCpuBench(),
+  prefix: async () => (await import('./prefix.js')).runPrefixBench(),
 } as const;
 type PartName = keyof typeof PARTS;
 

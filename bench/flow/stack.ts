@@ -56,7 +56,12 @@ function parseReadyLine(line: string): StackEndpoints | undefined {
  * modules read their configuration once per process, and the stack's CPU use (s3rver, the
  * handlers, hashing) must be its own, not mixed with the load generator's.
  */
-async function startStack(dataDir: string, extraEnv: Readonly<Record<string, string>> = {}): Promise<StackProcess> {
+async function startStack(
+  dataDir: string,
+  extraEnv: Readonly<Record<string, string>> = {},
+  /** More `local` options, e.g. `['--s3', 'rgw']`. */
+  extraArgs: readonly string[] = [],
+): Promise<StackProcess> {
   const env: Record<string, string> = {
     ...(await freeLocalStackPorts()).env,
     ...STACK_SETTINGS,
@@ -64,7 +69,7 @@ async function startStack(dataDir: string, extraEnv: Readonly<Record<string, str
   };
   // Other S3TORRENT_* variables of the caller (e.g. S3TORRENT_HASH_THREADS) pass through, so a
   // setting can be tried without editing the bench; the issue's settings above always win.
-  const child = spawn(process.execPath, [CLI, 'local', '--data-dir', dataDir], {
+  const child = spawn(process.execPath, [CLI, 'local', '--data-dir', dataDir, ...extraArgs], {
     env: { ...process.env, ...env },
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
