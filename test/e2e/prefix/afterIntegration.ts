@@ -17,6 +17,7 @@ import { eventually, fetchWhenReady, publisherS3, startTestStack, torrentUrl } f
 import { httpAnnounce, seederOf } from '../../integration/seeder/seederFixture.js';
 import { createDirectoryTorrent } from './directoryTorrent.js';
 import { PREFIX_CLIENTS, downloadPrefix } from './downloadPrefix.js';
+import type { PrefixClient } from './downloadPrefix.js';
 import { AWKWARD_TREE, PREFIX_PIECE_LENGTH, treeDigests, uploadTree, writeTree } from './prefixTree.js';
 import type { TreeFile } from './prefixTree.js';
 import { torrentFiles } from './torrentFiles.js';
@@ -42,6 +43,9 @@ async function prefixTorrent(stack: LocalStack, format: 'v1' | 'hybrid', bucket 
  * (url-list taken out) and from the webseed alone (seeder stopped, trackers taken out); the
  * torrent itself is libtorrent's for the same directory, webseed = the prefix's parent URL.
  */
+/** The clients that skip BEP 47 pad files instead of asking the webseed for them. */
+const PAD_AWARE_CLIENTS: readonly PrefixClient[] = ['libtorrent', 'qbittorrent'];
+
 function describePrefixFromApi(): void {
   describe('Prefix torrent from the API: four real clients, from the seeder alone and from the webseed alone', () => {
     const SEED = 'e2e-prefix-api';
@@ -93,15 +97,19 @@ function describePrefixFromApi(): void {
         .toEqual(PREFIX_CLIENTS.map((client) => expectedSummary(client, AWKWARD_TREE, false)));
     }, 300_000);
 
-    it('lets the same clients download every file from the webseed alone, with anonymous GETs of the objects only', async () => {
+    // aria2c 1.36 and Transmission 3.00 know no BEP 47 pad files: from a webseed alone they ask S3
+    // for `<url>set1/.pad/<n>`, get 404 and stall (README, "Prefix torrents"). They are proven
+    // from the seeder above; from the webseed, the clients that read pads.
+    it('lets libtorrent and qBittorrent download every file from the webseed alone, with anonymous GETs of the objects only', async () => {
       await stack.seeder?.stop();
       const outcomes = await runAllClients(
         { torrents, digests, outRoot: join(root, 'webseed'), timeoutMs: RUN_TIMEOUT_MS },
         { kind: 'webseed', s3Endpoint: stack.endpoints.s3, bucket: stack.demoBucket, prefix: PREFIX, proxies },
+        PAD_AWARE_CLIENTS,
       );
       console.log(describeOutcomes('webseed-only downloads of the API\'s prefix torrent:', outcomes));
       expect(outcomes.map((outcome) => summaryOf(outcome, digests)))
-        .toEqual(PREFIX_CLIENTS.map((client) => expectedSummary(client, AWKWARD_TREE, true)));
+        .toEqual(PAD_AWARE_CLIENTS.map((client) => expectedSummary(client, AWKWARD_TREE, true)));
     }, 300_000);
   });
 }
@@ -179,7 +187,13 @@ function describePrefixWithdrawal(): void {
         const answer = await httpAnnounce(seederOf(stack).trackerPort, infoHash);
         return 'failure' in answer ? answer : undefined;
       }, NOTICE_TIMEOUT_MS);
-      const onDisk = await bytesOnDisk(outDir);
+      // aria2c may still write blocks it received before the stop (its disk cache): wait until its
+      // files stop changing for a second, then nothing more may arrive.
+      const onDisk = await eventually(async () => {
+        const seen = await bytesOnDisk(outDir);
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        return (await bytesOnDisk(outDir)) === seen ? seen : undefined;
+      }, NOTICE_TIMEOUT_MS);
       await new Promise((resolve) => setTimeout(resolve, QUIET_AFTER_NOTICE_MS));
       expect(await bytesOnDisk(outDir)).toBe(onDisk);
       const status = await runCliProcess(['status', `s3://${BUCKET}/${PREFIX}`, '--json', '--dynamodb-endpoint', stack.endpoints.dynamoDb]);

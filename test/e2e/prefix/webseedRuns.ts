@@ -38,8 +38,9 @@ async function runAllClients(
   run: AllClientsRun,
   source: { readonly kind: 'webseed'; readonly s3Endpoint: string; readonly bucket: string; readonly prefix: string; readonly proxies: RecordingProxy[] }
     | Extract<PrefixSource, { kind: 'seeder' }>,
+  clients: readonly PrefixClient[] = PREFIX_CLIENTS,
 ): Promise<ClientOutcome[]> {
-  return Promise.all(PREFIX_CLIENTS.map(async (client): Promise<ClientOutcome> => {
+  return Promise.all(clients.map(async (client): Promise<ClientOutcome> => {
     let torrent = run.torrents.get(FORMAT_OF[client]) as Uint8Array;
     let proxy: RecordingProxy | undefined;
     if (source.kind === 'webseed') {
