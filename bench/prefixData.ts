@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { pseudoRandomBytes, writeLargeTestFile } from '../test/helpers/files.js';
+import { forEachBounded } from '../src/withdrawal/recheckRecords.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -67,22 +68,9 @@ async function writeDataSet(parent: string, set: DataSet): Promise<string> {
   return root;
 }
 
-/** Runs `work` on every item, `CONCURRENCY` at a time. */
-async function eachBounded<T>(items: readonly T[], work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lane = async (): Promise<void> => {
-    while (next < items.length) {
-      const item = items[next] as T;
-      next += 1;
-      await work(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, items.length) }, lane));
-}
-
 /** Uploads the set's files from `localDir` as `<prefix><path>` (prefix ends in '/'); returns the keys. */
 async function uploadDataSet(s3: S3Client, bucket: string, prefix: string, set: DataSet, localDir: string): Promise<string[]> {
-  await eachBounded(set.files, async (file) => {
+  await forEachBounded(set.files, CONCURRENCY, async (file) => {
     await s3.send(new PutObjectCommand({
       Bucket: bucket,
       Key: `${prefix}${file.path}`,
@@ -121,7 +109,7 @@ async function pollUntilReady(url: string, onProgress?: (body: string) => void):
 
 /** Pre-warms every key: `GET /bucket/key?torrent` until 200, as a publisher's `prewarm` would. */
 async function prewarmKeys(api: string, bucket: string, keys: readonly string[]): Promise<void> {
-  await eachBounded(keys, async (key) => {
+  await forEachBounded(keys, CONCURRENCY, async (key) => {
     await pollUntilReady(`${api}/${bucket}/${encodeKey(key)}?torrent`);
   });
 }

@@ -49,12 +49,15 @@ function assertValidPieceLength(pieceLength: number): void {
  * @example pieceLengthFor(1024 ** 3) // 524288 (512 KiB)
  */
 function pieceLengthFor(size: number): number {
-  if (!Number.isSafeInteger(size) || size < 0) {
-    throw new ContentTooLargeError(size, MAX_S3_OBJECT_SIZE);
-  }
+  return pieceLengthFrom(PIECE_LENGTH_TABLE, size, MAX_S3_OBJECT_SIZE);
+}
+
+/** The row of `table` that covers `size` bytes; refuses 0 bytes and anything past `max`. */
+function pieceLengthFrom(table: ReadonlyArray<{ readonly maxSize: number; readonly pieceLength: number }>, size: number, max: number): number {
+  if (!Number.isSafeInteger(size) || size < 0) throw new ContentTooLargeError(size, max);
   if (size === 0) throw new EmptyContentError();
-  const row = PIECE_LENGTH_TABLE.find((r) => size <= r.maxSize);
-  if (row === undefined) throw new ContentTooLargeError(size, MAX_S3_OBJECT_SIZE);
+  const row = table.find((r) => size <= r.maxSize);
+  if (row === undefined) throw new ContentTooLargeError(size, max);
   return row.pieceLength;
 }
 
@@ -93,13 +96,7 @@ const PREFIX_PIECE_LENGTH_TABLE: ReadonlyArray<{ readonly maxSize: number; reado
  * @example prefixPieceLengthFor(10 * 1024 ** 3) // 524288 (512 KiB)
  */
 function prefixPieceLengthFor(totalSize: number): number {
-  if (!Number.isSafeInteger(totalSize) || totalSize < 0) {
-    throw new ContentTooLargeError(totalSize, MAX_PREFIX_CONTENT_SIZE);
-  }
-  if (totalSize === 0) throw new EmptyContentError();
-  const row = PREFIX_PIECE_LENGTH_TABLE.find((r) => totalSize <= r.maxSize);
-  if (row === undefined) throw new ContentTooLargeError(totalSize, MAX_PREFIX_CONTENT_SIZE);
-  return row.pieceLength;
+  return pieceLengthFrom(PREFIX_PIECE_LENGTH_TABLE, totalSize, MAX_PREFIX_CONTENT_SIZE);
 }
 
 /** Number of pieces of content of `size` bytes cut in pieces of `pieceLength`. */
