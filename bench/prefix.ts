@@ -19,7 +19,7 @@ import { infoDictDigests } from '../test/e2e/prefix/torrentRewrite.js';
 import { measuredRuns } from './config.js';
 import { benchClients } from './flow/clients.js';
 import type { BenchClients } from './flow/clients.js';
-import { cleanUpOnInterrupt, startStack } from './flow/stack.js';
+import { cleanUpOnInterrupt, startStack, withStackOutput } from './flow/stack.js';
 import type { StackProcess } from './flow/stack.js';
 import { deleteKeys, largeSet, pollUntilReady, prefixProgressOf, prefixTorrentUrl, prewarmKeys, smallSet, uploadDataSet, writeDataSet } from './prefixData.js';
 import type { DataSet } from './prefixData.js';
@@ -240,8 +240,7 @@ async function runPrefixBench(): Promise<number> {
     }
     return failed ? 1 : 0;
   } catch (error) {
-    const detail = stack === undefined ? '' : `\nlast output of the stack:\n${stack.tail()}`;
-    throw new Error(`${error instanceof Error ? error.message : String(error)}${detail}`, { cause: error });
+    throw withStackOutput(error, stack);
   } finally {
     clients?.destroy();
     await stack?.stop();

@@ -18,7 +18,7 @@ import { checkServedTorrent, referenceHashes, timeSingleThreadHashing } from './
 import { flushWrites, readOnce, readSegments, uploadFile, waitReady } from './ready.js';
 import { formatHeadline, formatLatencyTable, formatNoise, formatReadyTimeline, formatRuns, headlineOf, medianRun } from './report.js';
 import type { FlowRun } from './report.js';
-import { cleanUpOnInterrupt, startStack } from './stack.js';
+import { cleanUpOnInterrupt, startStack, withStackOutput } from './stack.js';
 import type { StackProcess } from './stack.js';
 
 /** Progress goes to stderr so stdout is only the report. */
@@ -126,8 +126,7 @@ async function runFlowBench(): Promise<number> {
     formatRuns(runs).forEach((line) => out(line));
     return checks.every((c) => c.passed) && loads.every((row) => row.result !== undefined) ? 0 : 1;
   } catch (error) {
-    const detail = stack === undefined ? '' : `\nlast output of the stack:\n${stack.tail()}`;
-    throw new Error(`${error instanceof Error ? error.message : String(error)}${detail}`, { cause: error });
+    throw withStackOutput(error, stack);
   } finally {
     clients?.destroy();
     await stack?.stop();

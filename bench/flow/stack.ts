@@ -137,5 +137,11 @@ function cleanUpOnInterrupt(dir: string): () => void {
   };
 }
 
-export { cleanUpOnInterrupt, killStacksNow, startStack };
+/** A bench's failure with the stack's last output appended (what explains most of them). */
+function withStackOutput(error: unknown, stack: StackProcess | undefined): Error {
+  const detail = stack === undefined ? '' : `\nlast output of the stack:\n${stack.tail()}`;
+  return new Error(`${error instanceof Error ? error.message : String(error)}${detail}`, { cause: error });
+}
+
+export { cleanUpOnInterrupt, killStacksNow, startStack, withStackOutput };
 export type { StackEndpoints, StackProcess };
