@@ -13,6 +13,7 @@ import { Monitoring } from './Monitoring.js';
 import { PublishedBuckets } from './PublishedBuckets.js';
 import { RecordsTable } from './RecordsTable.js';
 import { SeederService } from './SeederService.js';
+import { ServiceEnv } from '../src/config.js';
 import { serviceEnvironment } from './serviceEnvironment.js';
 import { resolveSettings } from './settings.js';
 import type { S3TorrentSettings, S3TorrentSettingsInput } from './settings.js';
@@ -116,7 +117,9 @@ class S3TorrentStack extends Stack {
       // Path style: bucket names with dots break virtual-hosted URLs under HTTPS.
       webseedBaseUrl: settings.webseeds ? `https://s3.${this.region}.${this.urlSuffix}` : undefined,
     });
-    this.hashing.configure(environment);
+    // v1 prefix torrents name the API as their webseed: it answers the BEP 47 pad files that
+    // aria2c and Transmission 3 ask a webseed for, and redirects the rest to S3 (src/api/serveWebseed.ts).
+    this.hashing.configure(settings.webseeds ? { ...environment, [ServiceEnv.ApiWebseedBaseUrl]: this.api.url } : environment);
     this.api.configure(environment);
 
     this.withdrawal = new WithdrawalEvents(this, 'Withdrawal', {

@@ -72,6 +72,7 @@ const ServiceEnv = {
   HashMaxReceives: 'S3TORRENT_HASH_MAX_RECEIVES',
   Trackers: 'S3TORRENT_TRACKERS',
   WebseedBaseUrl: 'S3TORRENT_WEBSEED_BASE_URL',
+  ApiWebseedBaseUrl: 'S3TORRENT_API_WEBSEED_BASE_URL',
   InlineTorrentMaxBytes: 'S3TORRENT_INLINE_TORRENT_MAX_BYTES',
   MaxResponseTorrentBytes: 'S3TORRENT_MAX_RESPONSE_TORRENT_BYTES',
   PublicVerdict: 'S3TORRENT_PUBLIC_VERDICT',
@@ -193,6 +194,11 @@ interface ServiceConfig {
   readonly trackers: ReadonlyArray<ReadonlyArray<string>>;
   /** Path-style base URL of the public S3 endpoint for webseeds; undefined disables them. */
   readonly webseedBaseUrl: string | undefined;
+  /**
+   * The API's base URL (`/{bucket}/{key}` without `?torrent` answers pad files and redirects to
+   * S3): the webseed of v1 prefix torrents. Undefined: they name S3 itself.
+   */
+  readonly apiWebseedBaseUrl: string | undefined;
   /** Torrents up to this size live inline in the record; larger ones in the artifacts bucket. */
   readonly inlineTorrentMaxBytes: number;
   /** Torrents up to this size are returned in the response; larger ones by a 307 redirect. */
@@ -231,6 +237,7 @@ function serviceConfigFrom(env: Env = process.env): ServiceConfig {
     hashMaxReceives: reader.integer(ServiceEnv.HashMaxReceives, DEFAULT_HASH_MAX_RECEIVES, 1, MAX_HASH_MAX_RECEIVES),
     trackers: reader.list(ServiceEnv.Trackers).map((url) => [url]),
     webseedBaseUrl: reader.optionalString(ServiceEnv.WebseedBaseUrl),
+    apiWebseedBaseUrl: reader.optionalString(ServiceEnv.ApiWebseedBaseUrl),
     inlineTorrentMaxBytes: reader.integer(ServiceEnv.InlineTorrentMaxBytes, MAX_INLINE_TORRENT_BYTES, 0, MAX_INLINE_TORRENT_BYTES),
     maxResponseTorrentBytes: reader.integer(ServiceEnv.MaxResponseTorrentBytes, MAX_RESPONSE_TORRENT_BYTES, 0, MAX_RESPONSE_TORRENT_BYTES),
     publicVerdict: publicVerdictFrom(reader),

@@ -2,34 +2,51 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { s3Error } from './s3Errors.js';
 import type { ApiReply } from './s3Errors.js';
 import type { TorrentRequest } from './serveTorrent.js';
+import type { WebseedRequest } from './serveWebseed.js';
+
+/** Whether the request asks for a torrent (`?torrent`); without it, it is a webseed request. */
+function asksForTorrent(event: APIGatewayProxyEventV2): boolean {
+  return new URLSearchParams(event.rawQueryString).has('torrent');
+}
 
 /**
- * Reads `/{bucket}/{key+}?torrent[&format=…]` from an API Gateway HTTP API (payload 2.0) event.
- * The path is split and percent-decoded here rather than trusting path parameters, so a key
- * with `%2F`, spaces or Unicode arrives exactly as S3 names it.
+ * The bucket and key of `/{bucket}/{key+}`, split and percent-decoded here rather than trusting
+ * path parameters, so a key with `%2F`, spaces or Unicode arrives exactly as S3 names it.
  */
-function torrentRequestFromHttpApi(event: APIGatewayProxyEventV2): TorrentRequest | ApiReply {
+function bucketAndKeyOf(event: APIGatewayProxyEventV2, shape: string): { bucket: string; key: string } | ApiReply {
   const requestId = event.requestContext.requestId;
-  const method = event.requestContext.http.method;
   const raw = event.rawPath.replace(/^\/+/, '');
   const slash = raw.indexOf('/');
   const resource = `/${raw}`;
-  const params = new URLSearchParams(event.rawQueryString);
-  if (!params.has('torrent')) {
-    return s3Error('InvalidArgument', resource, requestId, 'Only ?torrent requests are served here.');
-  }
   if (slash <= 0 || slash === raw.length - 1) {
-    return s3Error('InvalidArgument', resource, requestId, 'The path must be /{bucket}/{key}?torrent.');
+    return s3Error('InvalidArgument', resource, requestId, `The path must be ${shape}.`);
   }
-  let bucket: string;
-  let key: string;
   try {
-    bucket = decodeURIComponent(raw.slice(0, slash));
-    key = decodeURIComponent(raw.slice(slash + 1));
+    return { bucket: decodeURIComponent(raw.slice(0, slash)), key: decodeURIComponent(raw.slice(slash + 1)) };
   } catch {
     return s3Error('InvalidArgument', resource, requestId, 'The path is not valid percent-encoding.');
   }
-  return { method, bucket, key, format: params.get('format') ?? undefined, requestId };
+}
+
+/** Reads `/{bucket}/{key+}?torrent[&format=…]` from an API Gateway HTTP API (payload 2.0) event. */
+function torrentRequestFromHttpApi(event: APIGatewayProxyEventV2): TorrentRequest | ApiReply {
+  const requestId = event.requestContext.requestId;
+  const method = event.requestContext.http.method;
+  if (!asksForTorrent(event)) {
+    return s3Error('InvalidArgument', event.rawPath, requestId, 'Only ?torrent requests are served here.');
+  }
+  const path = bucketAndKeyOf(event, '/{bucket}/{key}?torrent');
+  if ('status' in path) return path;
+  const format = new URLSearchParams(event.rawQueryString).get('format') ?? undefined;
+  return { method, ...path, format, requestId };
+}
+
+/** Reads `/{bucket}/{key+}` without `?torrent` (a webseed request, src/api/serveWebseed.ts). */
+function webseedRequestFromHttpApi(event: APIGatewayProxyEventV2): WebseedRequest | ApiReply {
+  const path = bucketAndKeyOf(event, '/{bucket}/{key}');
+  if ('status' in path) return path;
+  // Payload 2.0 lower-cases header names.
+  return { method: event.requestContext.http.method, ...path, range: event.headers.range, requestId: event.requestContext.requestId };
 }
 
 /** Shapes a reply as an HTTP API result: binary bodies go base64-encoded. */
@@ -43,4 +60,4 @@ function httpApiResult(reply: ApiReply): APIGatewayProxyStructuredResultV2 {
   };
 }
 
-export { httpApiResult, torrentRequestFromHttpApi };
+export { asksForTorrent, httpApiResult, torrentRequestFromHttpApi, webseedRequestFromHttpApi };

@@ -10,6 +10,7 @@ const S3ErrorCode = {
   InvalidArgument: { status: 400, message: 'Invalid Argument' },
   KeyTooLongError: { status: 400, message: 'Your key is too long.' },
   MethodNotAllowed: { status: 405, message: 'The specified method is not allowed against this resource.' },
+  NotImplemented: { status: 501, message: 'A header you provided implies functionality that is not implemented.' },
   InternalError: { status: 500, message: 'We encountered an internal error. Please try again.' },
   ServiceUnavailable: { status: 503, message: 'Service is unable to handle the request. Please try again.' },
 } as const;

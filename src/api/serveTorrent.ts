@@ -39,6 +39,8 @@ interface TorrentApiContext extends ServiceClients {
   readonly presignArtifact: (artifactKey: string) => Promise<string>;
   /** Signed client that lists published buckets for prefix torrents (s3:ListBucket: metadata only, never object bytes). */
   readonly listingS3: S3Client;
+  /** Path-style base of S3's public URLs, where the API's webseed redirects (src/api/serveWebseed.ts); undefined: no webseeds. */
+  readonly webseedBaseUrl: string | undefined;
 }
 
 function torrentBytes(context: TorrentApiContext, stored: StoredTorrent): Promise<Uint8Array> {

@@ -18,7 +18,8 @@ interface CollectedMember {
  * Builds the v1 and hybrid .torrent of one prefix snapshot from its members' hashes (no object
  * bytes), and stores each inline in the record or in the artifacts bucket
  * (`torrents/<bucket>/<prefix>.prefix-<snapshotId>.<format>.torrent`). `name` is the prefix's
- * last segment and the webseed its parent's URL, so `url + name + "/" + path` is each object.
+ * last segment and the webseed its parent's URL, so `url + name + "/" + path` is each object
+ * (for v1, through the API's webseed when there is one: see `PublishSettings.apiWebseedBaseUrl`).
  */
 async function assemblePrefixTorrents(context: HashJobContext, record: PrefixRecord, members: ReadonlyArray<CollectedMember>): Promise<Torrents> {
   const { settings } = context;
@@ -26,10 +27,14 @@ async function assemblePrefixTorrents(context: HashJobContext, record: PrefixRec
   const files: MemberHashes[] = members.map((member) => ({
     path: memberPath(prefix, member.key), size: member.size, v1: member.v1, v1PaddedTail: member.v1PaddedTail, v2: member.v2,
   }));
-  const webseeds = settings.webseedBaseUrl === undefined ? [] : [prefixWebseedUrl(settings.webseedBaseUrl, bucket, prefix)];
-  const common = { name: torrentNameForPrefix(prefix), pieceLength, trackers: settings.trackers, webseeds };
+  const webseedsOf = (format: TorrentFormat): string[] => {
+    if (settings.webseedBaseUrl === undefined) return [];
+    const base = format === TorrentFormat.V1 ? (settings.apiWebseedBaseUrl ?? settings.webseedBaseUrl) : settings.webseedBaseUrl;
+    return [prefixWebseedUrl(base, bucket, prefix)];
+  };
+  const common = { name: torrentNameForPrefix(prefix), pieceLength, trackers: settings.trackers };
   const store = async (format: TorrentFormat): Promise<StoredTorrent> => {
-    const built = buildMultiFileTorrent(files, { ...common, format });
+    const built = buildMultiFileTorrent(files, { ...common, webseeds: webseedsOf(format), format });
     const base = { infoHashV1: built.infoHashV1, infoHashV2: built.infoHashV2, bytes: built.torrent.length };
     if (built.torrent.length <= settings.inlineTorrentMaxBytes) return { ...base, inline: built.torrent };
     const artifactKey = prefixArtifactKey(bucket, prefix, snapshotId, format === TorrentFormat.Hybrid ? 'hybrid.torrent' : 'v1.torrent');

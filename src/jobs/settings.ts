@@ -9,6 +9,14 @@ interface PublishSettings {
    * (path style). Undefined: no webseed.
    */
   readonly webseedBaseUrl: string | undefined;
+  /**
+   * Base of the webseed of v1 prefix torrents: the API, which answers BEP 47 pad files with zeros
+   * and redirects every other path to S3 (src/api/serveWebseed.ts). Clients without BEP 47
+   * (aria2c 1.36, Transmission 3.00) ask a webseed for pad files, and S3 has none: a 404 there
+   * stalls them. Hybrid torrents keep S3: every client that reads v2 skips pads. Undefined (or
+   * no `webseedBaseUrl`): v1 prefix torrents name S3 too.
+   */
+  readonly apiWebseedBaseUrl?: string | undefined;
   /** Objects larger than this are hashed in segments of about this size, one message each. */
   readonly segmentBytes: number;
   /** Hashing threads per worker (0 = on the handler's thread). */

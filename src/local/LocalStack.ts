@@ -12,6 +12,7 @@ import { awsClients } from '../service/awsClients.js';
 import { LOCAL_CREDENTIALS } from '../service/credentials.js';
 import { startDynamoDb, startS3rver, startSqs } from './emulators.js';
 import { startHttpApiServer } from './httpApiServer.js';
+import type { HttpApiHandler } from './httpApiServer.js';
 import type { LocalStackConfig } from './localConfig.js';
 import { LocalResourceError } from './errors.js';
 import { DEFAULT_DEMO_BUCKET, LocalQueueNames, createLocalResources } from './resources.js';
@@ -81,6 +82,7 @@ function handlerEnvironment(
   aws: AwsConfig,
   queues: { readonly hash: string; readonly access: string },
   trackers: readonly string[],
+  apiUrl: string,
 ): Record<string, string> {
   return {
     AWS_REGION: aws.region,
@@ -102,6 +104,7 @@ function handlerEnvironment(
     S3TORRENT_INLINE_TORRENT_MAX_BYTES: String(config.inlineTorrentMaxBytes),
     S3TORRENT_MAX_RESPONSE_TORRENT_BYTES: String(config.maxResponseTorrentBytes),
     S3TORRENT_WEBSEED_BASE_URL: config.webseeds ? (aws.s3Endpoint ?? '') : '',
+    S3TORRENT_API_WEBSEED_BASE_URL: config.webseeds ? apiUrl : '',
     S3TORRENT_TRACKERS: trackers.join(','),
     [ServiceEnv.PublicVerdict]: publicVerdictFor(config.s3),
     // Powertools writes metrics as EMF lines on stdout for CloudWatch; locally there is no
@@ -125,7 +128,7 @@ async function makeDemoBucketPublic(clients: ReturnType<typeof awsClients>, buck
  * the resources the CDK stack creates, the hash-worker and the access checker behind SQS
  * pollers, the sweep on a timer and the torrent API behind an HTTP server, running the real
  * Lambda handler modules. Records left PENDING or HASHING by an earlier run are queued again.
- * Nothing is served until all of it is up.
+ * The API answers 503 until all of it is up.
  */
 async function startLocalStack(
   config: LocalStackConfig,
@@ -191,8 +194,18 @@ async function startLocalStack(
     started.push(local);
     const seeder = local.seeders[0];
 
+    // The API listens first: its URL is the webseed of v1 prefix torrents, which the hash-worker
+    // reads at load. Until the handlers are loaded it answers 503, as a starting service would.
+    let torrentApi: HttpApiHandler | undefined;
+    const api = await startHttpApiServer(
+      (event) => torrentApi?.(event) ?? Promise.resolve({ statusCode: 503, headers: { 'retry-after': '1' }, body: 'starting' }),
+      config.ports.api,
+      (error) => log(`torrent-api: ${String(error)}`),
+    );
+    started.push(api);
+
     // The handlers read their configuration when first imported: set it, then import them.
-    Object.assign(process.env, handlerEnvironment(config, aws, { hash: hashQueue.url, access: accessQueue.url }, seeder?.trackerUrls ?? []));
+    Object.assign(process.env, handlerEnvironment(config, aws, { hash: hashQueue.url, access: accessQueue.url }, seeder?.trackerUrls ?? [], api.url));
     const handlers = await loadHandlers();
 
     const consumer = startSqsConsumer({
@@ -249,8 +262,7 @@ async function startLocalStack(
     await sendHashJobs(clients.sqs, hashQueue.url, unfinished);
     if (unfinished.length > 0) log(`resumed ${unfinished.length} unfinished hashing job(s)`);
 
-    const api = await startHttpApiServer(handlers.torrentApi, config.ports.api, (error) => log(`torrent-api: ${String(error)}`));
-    started.push(api);
+    torrentApi = handlers.torrentApi;
 
     let stopping: Promise<void> | undefined;
     return {

@@ -54,6 +54,7 @@ function buildContexts(config: ServiceConfig): HandlerContexts {
       settings: {
         trackers: config.trackers,
         webseedBaseUrl: config.webseedBaseUrl,
+        apiWebseedBaseUrl: config.apiWebseedBaseUrl,
         segmentBytes: config.segmentBytes,
         hashThreads: config.hashThreads,
         inlineTorrentMaxBytes: config.inlineTorrentMaxBytes,
@@ -68,6 +69,7 @@ function buildContexts(config: ServiceConfig): HandlerContexts {
       cache: new TorrentCache(),
       // The signed client lists published buckets for prefix torrents (s3:ListBucket): metadata only.
       listingS3: clients.s3,
+      webseedBaseUrl: config.webseedBaseUrl,
       presignArtifact: (artifactKey) =>
         getSignedUrl(artifactsS3, new GetObjectCommand({ Bucket: config.artifactsBucket, Key: artifactKey }), {
           expiresIn: PRESIGNED_URL_SECONDS,

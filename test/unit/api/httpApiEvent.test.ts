@@ -1,9 +1,9 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { httpApiResult, isValidBucketName, keyProblem, s3Error, torrentRequestFromHttpApi } from '../../../src/api/index.js';
+import { asksForTorrent, httpApiResult, isValidBucketName, keyProblem, s3Error, torrentRequestFromHttpApi, webseedRequestFromHttpApi } from '../../../src/api/index.js';
 
-function event(rawPath: string, rawQueryString = 'torrent', method = 'GET'): APIGatewayProxyEventV2 {
+function event(rawPath: string, rawQueryString = 'torrent', method = 'GET', headers: Record<string, string> = {}): APIGatewayProxyEventV2 {
   return {
-    version: '2.0', routeKey: '$default', rawPath, rawQueryString, headers: {}, isBase64Encoded: false,
+    version: '2.0', routeKey: '$default', rawPath, rawQueryString, headers, isBase64Encoded: false,
     requestContext: {
       accountId: '1', apiId: 'a', domainName: 'd', domainPrefix: 'd', requestId: 'req-1', routeKey: '$default', stage: '$default',
       time: '', timeEpoch: 0, http: { method, path: rawPath, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: '' },
@@ -33,6 +33,20 @@ describe('Function: torrentRequestFromHttpApi', () => {
     const reply = torrentRequestFromHttpApi(event(path, query));
     expect('status' in reply && reply.status).toBe(400);
     expect('body' in reply && reply.body).toContain(`<Code>InvalidArgument</Code><Message>${message}</Message>`);
+  });
+});
+
+describe('Function: webseedRequestFromHttpApi', () => {
+  it('reads a request without ?torrent as a webseed request: bucket, decoded key and Range', () => {
+    const asked = event('/public/set1/.pad/1000', '', 'GET', { range: 'bytes=0-99' });
+    expect(asksForTorrent(asked)).toBe(false);
+    expect(webseedRequestFromHttpApi(asked)).toEqual({ method: 'GET', bucket: 'public', key: 'set1/.pad/1000', range: 'bytes=0-99', requestId: 'req-1' });
+    expect(asksForTorrent(event('/public/a', 'torrent&format=v1'))).toBe(true);
+  });
+
+  it('answers 400 InvalidArgument for a path without a key', () => {
+    const reply = webseedRequestFromHttpApi(event('/public/', ''));
+    expect('status' in reply && reply.body).toContain('The path must be /{bucket}/{key}.');
   });
 });
 
