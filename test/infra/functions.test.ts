@@ -2,6 +2,7 @@ import { DEFAULT_SEGMENT_BYTES, PublicVerdict, ServiceEnv, serviceConfigFrom } f
 import type { ServiceConfig } from '../../src/config.js';
 import { DEFAULT_TRACKER_PORT } from '../../src/seeding/index.js';
 import {
+  API_DOMAIN,
   CUSTOM_SETTINGS,
   HANDLER_ROLES,
   PUBLISHED_BUCKETS,
@@ -101,6 +102,32 @@ describe('Class: HandlerFunction', () => {
     expect(integrations).toHaveLength(1);
     expect(integrations[0]?.[1].Properties?.ApiId).toEqual({ Ref: logicalIdOf(stack.api.api) });
     expect(integrations[0]?.[1].Properties?.TimeoutInMillis).toBeGreaterThanOrEqual(29_000);
+  });
+});
+
+describe('The webseed of v1 prefix torrents (the API, which answers their pad files)', () => {
+  it("is the API's execute-api URL in the hash-worker's environment, and the custom domain when there is one", () => {
+    // Prepare & Act
+    const { stack, json } = synthesize();
+    const byDefault = configOf('hash-worker');
+    const custom = configOf('hash-worker', { ...CUSTOM_SETTINGS, webseeds: 'true' });
+
+    // Assess
+    expect(byDefault.apiWebseedBaseUrl).toContain(placeholder(logicalIdOf(stack.api.api)));
+    expect(JSON.stringify(environmentOf(functionOf(json, 'hash-worker')[1])[ServiceEnv.ApiWebseedBaseUrl]))
+      .toContain(JSON.stringify({ Ref: logicalIdOf(stack.api.api) }));
+    expect(custom.apiWebseedBaseUrl).toBe(`https://${API_DOMAIN}/`);
+  });
+
+  it('is set for no other handler, and for none with webseeds=false', () => {
+    // Prepare & Act
+    const { json } = synthesize();
+
+    // Assess
+    for (const role of HANDLER_ROLES.filter((name) => name !== 'hash-worker')) {
+      expect(Object.keys(environmentOf(functionOf(json, role)[1]))).not.toContain(ServiceEnv.ApiWebseedBaseUrl);
+    }
+    expect(configOf('hash-worker', CUSTOM_SETTINGS).apiWebseedBaseUrl).toBeUndefined();
   });
 });
 

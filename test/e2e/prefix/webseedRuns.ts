@@ -5,6 +5,7 @@ import type { RecordingProxy } from '../../helpers/recordingProxy.js';
 import { FORMAT_OF, PREFIX_CLIENTS, downloadPrefix } from './downloadPrefix.js';
 import type { PrefixClient, PrefixDownload, PrefixSource } from './downloadPrefix.js';
 import type { TreeFile } from './prefixTree.js';
+import { torrentFiles } from './torrentFiles.js';
 import { withWebseeds } from './torrentRewrite.js';
 import { sortWebseedRequests } from './webseedRequests.js';
 import type { WebseedRequests } from './webseedRequests.js';
@@ -12,7 +13,7 @@ import type { WebseedRequests } from './webseedRequests.js';
 /** sha-256 of no bytes: a zero-byte file's digest. */
 const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
-/** One client's run: its checked download (or why it failed) and, from the webseed, what it asked S3. */
+/** One client's run: its checked download (or why it failed) and, from the webseed, what it asked the webseed. */
 interface ClientOutcome {
   readonly client: PrefixClient;
   readonly download: PrefixDownload | string;
@@ -21,7 +22,7 @@ interface ClientOutcome {
 
 /** Where a run of all four clients takes the bytes from. */
 interface AllClientsRun {
-  /** The torrent each client gets, by format (the url-list is S3's: `<s3>/<bucket>/<parent>/`). */
+  /** The torrent each client gets, by format (url-list `<S3 or API>/<bucket>/<parent>/`). */
   readonly torrents: ReadonlyMap<'v1' | 'hybrid', Uint8Array>;
   readonly digests: ReadonlyMap<string, string>;
   /** Each client saves into `<outRoot>/<client>`. */
@@ -31,12 +32,13 @@ interface AllClientsRun {
 
 /**
  * The four clients at once. From the webseed: each through its own recording proxy in front of
- * `s3Endpoint` (the torrent's url-list points at the proxy, same path: the infohash stays), so
- * every request is known to be that client's. From the seeder: `source` as given.
+ * the torrent's own url-list host (S3 for hybrid, the API for v1; the url-list points at the
+ * proxy, same path: the infohash stays), so every request is known to be that client's. From
+ * the seeder: `source` as given.
  */
 async function runAllClients(
   run: AllClientsRun,
-  source: { readonly kind: 'webseed'; readonly s3Endpoint: string; readonly bucket: string; readonly prefix: string; readonly proxies: RecordingProxy[] }
+  source: { readonly kind: 'webseed'; readonly bucket: string; readonly prefix: string; readonly proxies: RecordingProxy[] }
     | Extract<PrefixSource, { kind: 'seeder' }>,
   clients: readonly PrefixClient[] = PREFIX_CLIENTS,
 ): Promise<ClientOutcome[]> {
@@ -44,10 +46,12 @@ async function runAllClients(
     let torrent = run.torrents.get(FORMAT_OF[client]) as Uint8Array;
     let proxy: RecordingProxy | undefined;
     if (source.kind === 'webseed') {
-      proxy = await startRecordingProxy(source.s3Endpoint);
+      const [webseed] = torrentFiles(torrent).webseeds;
+      if (webseed === undefined) throw new Error(`the ${FORMAT_OF[client]} torrent has no url-list`);
+      const url = new URL(webseed);
+      proxy = await startRecordingProxy(url.origin);
       source.proxies.push(proxy);
-      const parent = source.prefix.split('/').slice(0, -2).join('/');
-      torrent = withWebseeds(torrent, [`${proxy.endpoint}/${source.bucket}/${parent === '' ? '' : `${parent}/`}`]);
+      torrent = withWebseeds(torrent, [`${proxy.endpoint}${url.pathname}`]);
     }
     let download: PrefixDownload | string;
     try {
@@ -89,7 +93,7 @@ function describeOutcomes(title: string, outcomes: readonly ClientOutcome[]): st
       const gets = [...requests.getsPerMember.values()].reduce((a, b) => a + b, 0);
       const perMember = [...requests.getsPerMember].map(([path, count]) => `${path}×${count}`).join(' ');
       const other = requests.other.length === 0 ? '' : `; ${requests.other.length} other requests, e.g. ${requests.other.slice(0, 3).join(', ')}`;
-      fetched = `; ${gets} member GETs [${perMember}]${other}`;
+      fetched = `; ${gets} member GETs [${perMember}]; ${requests.padGets} pad GETs${other}`;
     }
     if (typeof download === 'string') {
       lines.push(`  ${client}: FAILED ${download.split('\n')[0] ?? ''}${fetched}`);
