@@ -19,8 +19,8 @@ const { withdrawal } = buildContexts(serviceConfigFrom());
 export const handler = async (_event: ScheduledEvent, context?: Context): Promise<void> => {
   const { tally, continued, prefixes } = await runSweep(withdrawal, deadlineFrom(context?.getRemainingTimeInMillis()));
   // A sweep that changed nothing is routine (the local stack sweeps every few seconds): debug only.
-  const changed = tally.revoked + tally.republished + tally.rehashQueued + tally.requeued + tally.failed + continued + prefixes.revoked.length > 0;
-  if (changed) logger.info('sweep done', { tally, continued, prefixSnapshotsChecked: prefixes.checked, prefixSnapshotsRevoked: prefixes.revoked });
+  const changed = tally.revoked + tally.republished + tally.rehashQueued + tally.requeued + tally.failed + continued + prefixes.revoked.length + prefixes.requeued.length > 0;
+  if (changed) logger.info('sweep done', { tally, continued, prefixSnapshotsChecked: prefixes.checked, prefixSnapshotsRevoked: prefixes.revoked, prefixJobsRequeued: prefixes.requeued });
   else logger.debug('sweep done: nothing changed', { tally });
   metrics.addMetric(names.RecordsChecked, MetricUnit.Count, tally.checked);
   metrics.addMetric(names.RecordsRevoked, MetricUnit.Count, tally.revoked);

@@ -1,7 +1,7 @@
 import { GetCommand, QueryCommand, ScanCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ChangeLog } from './ChangeLog.js';
 import { cancellationCodes, conditionFailedAt, isConditionFailed, retryConflicts } from './conflicts.js';
-import { InlineTorrentTooLargeError, RecordContentionError } from './errors.js';
+import { InlineTorrentTooLargeError, RecordContentionError, RecordInputError } from './errors.js';
 import { aliasHashes, assertNonNegativeInteger, assertPositiveInteger, assertReason, assertTorrents, namesIn, torrentToItem } from './items.js';
 import type { Item } from './items.js';
 import { ManifestUnavailableError, StalePrefixRecordError } from './prefixErrors.js';
@@ -117,6 +117,26 @@ class PrefixStore {
     });
     if (written !== undefined) return written;
     return this.stale(bucket, prefix, snapshotId, `${RecordState.Pending} or ${RecordState.Hashing}`);
+  }
+
+  /**
+   * Claims a PENDING/HASHING snapshot whose job looks lost, for one re-queue: touches `updatedAt`
+   * only if the record is exactly as `record` saw it (same snapshot, state and `updatedAt`), so
+   * that of several sweeps racing, one re-queues, and a job that moved meanwhile is left alone.
+   *
+   * @returns whether this caller won the claim
+   */
+  public async claimStale(record: PrefixRecord): Promise<boolean> {
+    const { bucket, prefix, snapshotId, state, updatedAt } = record;
+    assertPrefixId(bucket, prefix);
+    assertSnapshotId(snapshotId);
+    if (state !== RecordState.Pending && state !== RecordState.Hashing) {
+      throw new RecordInputError(`only a PENDING or HASHING prefix record can be re-queued, not a ${state} one (s3://${bucket}/${prefix})`);
+    }
+    const written = await this.update(bucket, prefix, 'SET #updatedAt = :now', '#snapshotId = :snapshotId AND #state = :state AND #updatedAt = :seen', {
+      ':snapshotId': snapshotId, ':state': state, ':seen': updatedAt,
+    });
+    return written !== undefined;
   }
 
   /**

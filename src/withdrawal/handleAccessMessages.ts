@@ -8,7 +8,7 @@ import { InvalidAccessEventError, RecheckIncompleteError } from './errors.js';
 import { parseAccessEvent } from './events.js';
 import type { AccessEvent } from './events.js';
 import { recheckSnapshotsOf, revokeSnapshotsOfBucket, sweepSnapshots } from './recheckPrefixes.js';
-import type { PrefixRecheck } from './recheckPrefixes.js';
+import type { PrefixRecheck, SnapshotSweep } from './recheckPrefixes.js';
 import { recheckObject } from './recheckRecord.js';
 import type { RecheckOutcome } from './recheckRecord.js';
 import { count, emptyTally, recheckAccount, recheckBucket, sendContinuations, sweepRecords } from './recheckRecords.js';
@@ -130,7 +130,7 @@ async function handleAccessMessages(context: WithdrawalContext, messages: readon
 async function runSweep(
   context: WithdrawalContext,
   deadline: number,
-): Promise<{ readonly tally: RecheckTally; readonly continued: number; readonly prefixes: { readonly checked: number; readonly revoked: string[] } }> {
+): Promise<{ readonly tally: RecheckTally; readonly continued: number; readonly prefixes: SnapshotSweep }> {
   const result = await sweepRecords(context, { deadline });
   await sendContinuations(context, result.continuations);
   const prefixes = await sweepSnapshots(context, `sweep at ${new Date((context.now ?? Date.now)()).toISOString()}`, deadline);

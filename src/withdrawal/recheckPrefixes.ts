@@ -5,6 +5,7 @@
  * swarm within seconds, as they do for a single object. A bucket-level change revokes every
  * snapshot of the bucket: they are rebuilt from their members' hashes on the next request.
  */
+import { JobType, sendHashJobs } from '../queue/index.js';
 import { RecordState, StalePrefixRecordError } from '../records/index.js';
 import { MAX_PREFIX_SEGMENTS } from '../torrent/index.js';
 import type { PrefixMember, PrefixRecord } from '../records/index.js';
@@ -90,33 +91,66 @@ async function revokeSnapshotsOfBucket(context: WithdrawalContext, bucket: strin
   return revoked;
 }
 
+/** States the sweep looks at: READY snapshots' members are re-checked, unfinished jobs re-queued if lost. */
+const SWEPT_STATES: ReadonlySet<string> = new Set([RecordState.Ready, RecordState.Pending, RecordState.Hashing]);
+
 /**
- * Every READY snapshot: by the byBucket index, bucket after bucket (the checker's role may query,
- * not scan); with `'*'` (local stack) by a scan of the table.
+ * Every READY, PENDING or HASHING snapshot: by the byBucket index, bucket after bucket (the
+ * checker's role may query, not scan); with `'*'` (local stack) by scans of the table.
  */
-async function* readySnapshots(context: WithdrawalContext): AsyncGenerator<PrefixRecord> {
+async function* sweptSnapshots(context: WithdrawalContext): AsyncGenerator<PrefixRecord> {
   if (context.publishedBuckets === '*') {
     yield* context.records.prefixes.listReady();
+    yield* context.records.prefixes.listUnfinished();
     return;
   }
   for (const bucket of [...context.publishedBuckets].sort()) {
     for await (const record of context.records.prefixes.prefixesOfBucket(bucket)) {
-      if (record.state === RecordState.Ready) yield record;
+      if (SWEPT_STATES.has(record.state)) yield record;
     }
   }
 }
 
 /**
+ * A PENDING/HASHING snapshot left alone `staleJobMs` (its job lost: a message that went to the
+ * dead-letter queue, a local stack stopped mid-job) gets its job queued again, as an object's
+ * does; one sweep wins the claim. The job goes on from the artifacts already written.
+ */
+async function requeueIfStale(context: WithdrawalContext, record: PrefixRecord): Promise<boolean> {
+  const updated = Date.parse(record.updatedAt);
+  const stale = Number.isNaN(updated) || (context.now ?? Date.now)() - updated >= context.staleJobMs;
+  if (!stale || !(await context.records.prefixes.claimStale(record))) return false;
+  const { bucket, prefix, snapshotId } = record;
+  await sendHashJobs(context.sqs, context.hashQueueUrl, [{ type: JobType.Prefix, bucket, prefix, snapshotId }]);
+  return true;
+}
+
+/** What one sweep did to prefix snapshots, for its log line and tests. */
+interface SnapshotSweep {
+  /** READY snapshots whose members were asked of S3. */
+  readonly checked: number;
+  /** `<bucket>/<prefix>` of the snapshots revoked. */
+  readonly revoked: string[];
+  /** `<bucket>/<prefix>` of the unfinished snapshots whose job was queued again. */
+  readonly requeued: string[];
+}
+
+/**
  * The sweep's part for prefix torrents, the safety net for lost events and for S3s that send none
  * for ACL changes (Ceph RGW): every READY snapshot's members are asked of S3 (RECHECK_CONCURRENCY
- * at once), and a snapshot with a member S3 no longer serves in its version is revoked. Stops
- * starting snapshots at `deadline`; the next sweep starts over.
+ * at once), and a snapshot with a member S3 no longer serves in its version is revoked; a lost
+ * prefix job is queued again. Stops starting snapshots at `deadline`; the next sweep starts over.
  */
-async function sweepSnapshots(context: WithdrawalContext, trigger: string, deadline: number): Promise<{ readonly checked: number; readonly revoked: string[] }> {
+async function sweepSnapshots(context: WithdrawalContext, trigger: string, deadline: number): Promise<SnapshotSweep> {
   const revoked: string[] = [];
+  const requeued: string[] = [];
   let checked = 0;
-  for await (const record of readySnapshots(context)) {
+  for await (const record of sweptSnapshots(context)) {
     if ((context.now ?? Date.now)() >= deadline) break;
+    if (record.state !== RecordState.Ready) {
+      if (await requeueIfStale(context, record)) requeued.push(`${record.bucket}/${record.prefix}`);
+      continue;
+    }
     checked += 1;
     const members = await context.records.prefixes.members(record, context.readArtifact);
     let gone: string | undefined;
@@ -127,8 +161,8 @@ async function sweepSnapshots(context: WithdrawalContext, trigger: string, deadl
     });
     if (gone !== undefined && (await revokeSnapshot(context, record, gone))) revoked.push(`${record.bucket}/${record.prefix}`);
   }
-  return { checked, revoked };
+  return { checked, revoked, requeued };
 }
 
 export { ancestorPrefixes, recheckSnapshotsOf, revokeSnapshotsOfBucket, sweepSnapshots };
-export type { PrefixRecheck };
+export type { PrefixRecheck, SnapshotSweep };

@@ -153,4 +153,41 @@ describe('Module: withdrawal of prefix snapshots (DynamoDB Local and fauxqs)', (
     expect((await stateOf(bucket, 'broken/'))?.reason).toMatch(/^member broken\/2\.bin no longer public \(sweep at /);
     expect((await stateOf(bucket, 'fine/'))?.state).toBe(RecordState.Ready);
   });
+
+  it('queues the job of a PENDING or HASHING snapshot left alone past the stale-job time again, once, and leaves a fresh one alone', async () => {
+    // Prepare: two snapshots whose job was lost (one never started, one mid-way), one just taken.
+    const LOST_FOR_MS = 3000;
+    const bucket = freshBucket();
+    const take = async (prefix: string): Promise<PrefixRecord> => {
+      snapshots += 1;
+      const snapshotId = createHash('sha256').update(`snapshot ${snapshots}`).digest('hex');
+      const inline = encodeMembers(membersUnder(prefix, ['1.bin']));
+      const taken = await bench.records.prefixes.takeSnapshot(bucket, prefix, {
+        snapshotId, pieceLength: 262_144, totalSize: 1000, memberCount: 1, excludedCount: 0, manifest: { inline, bytes: inline.length },
+      });
+      return taken.record;
+    };
+    const lostPending = await take('lost-pending/');
+    const lostHashing = await take('lost-hashing/');
+    await bench.records.prefixes.startHashing(bucket, 'lost-hashing/', lostHashing.snapshotId);
+    // The records' own clock is the real one: the lost ones age for real, then the sweep's clock
+    // stops at the moment the fresh one is taken.
+    await new Promise((resolve) => setTimeout(resolve, LOST_FOR_MS));
+    bench.clock = Date.now();
+    const fresh = await take('fresh/');
+    const context = bench.context({ publishedBuckets: new Set([bucket]), staleJobMs: LOST_FOR_MS - 1000 });
+
+    // Act: the sweep runs twice (a second sweep must not queue the same jobs again)
+    const first = await runSweep(context, FAR);
+    const second = await runSweep(context, FAR);
+
+    // Assess
+    expect([...first.prefixes.requeued].sort()).toEqual([`${bucket}/lost-hashing/`, `${bucket}/lost-pending/`]);
+    expect(second.prefixes.requeued).toEqual([]);
+    const jobs = await bench.jobsOnHashQueue();
+    expect(jobs.map((job) => job.prefix).sort()).toEqual(['lost-hashing/', 'lost-pending/']);
+    expect(jobs.find((job) => job.prefix === 'lost-pending/')).toMatchObject({ type: 'prefix', bucket, snapshotId: lostPending.snapshotId });
+    expect((await stateOf(bucket, 'lost-hashing/'))?.state).toBe(RecordState.Hashing);
+    expect((await stateOf(bucket, 'fresh/'))?.snapshotId).toBe(fresh.snapshotId);
+  });
 });
