@@ -75,7 +75,7 @@ async function readTorrentFile(path: string): Promise<{ bytes: Uint8Array; summa
     return { bytes, summary: parseTorrent(bytes) };
   } catch (error) {
     if (!(error instanceof MalformedTorrentError)) throw error;
-    throw new MalformedTorrentError(`${path} is not a valid single-file .torrent: ${error.message}`, undefined, { cause: error });
+    throw new MalformedTorrentError(`${path} is not a valid .torrent: ${error.message}`, undefined, { cause: error });
   }
 }
 
@@ -87,6 +87,12 @@ function summaryLines(summary: TorrentSummary): string[] {
     `pieces:        ${summary.pieceCount}`,
     `format:        ${summary.metaVersion === 1 ? 'v1' : summary.infoHashV1 === undefined ? 'v2' : 'hybrid v1+v2'}`,
   ];
+  if (summary.multiFile) {
+    // Pad files (BEP 47) are layout, not content: a user counts the files they will get.
+    const files = summary.files.filter((file) => !file.pad);
+    const pads = summary.files.length - files.length;
+    lines.splice(1, 0, `files:         ${files.length} in folder ${summary.name}/${pads === 0 ? '' : ` (+ ${pads} pad files, zeros a client need not save)`}`);
+  }
   if (summary.infoHashV1 !== undefined) lines.push(`infohash v1:   ${summary.infoHashV1}`);
   if (summary.infoHashV2 !== undefined) lines.push(`infohash v2:   ${summary.infoHashV2}`);
   return lines;

@@ -33,7 +33,8 @@ Options:
   inspect: `Usage: s3-torrent inspect <file.torrent> [--json]
 
 Shows name, size, piece length and count, v1/v2 infohashes, trackers, webseeds and the
-magnet link of a single-file .torrent. The infohashes are computed from the file's own bytes.
+magnet link of a .torrent (single-file, or multi-file with its file count, as the API makes for
+a prefix). The infohashes are computed from the file's own bytes.
 
 Options:
       --json      print one JSON object instead of text

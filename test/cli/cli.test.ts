@@ -1,8 +1,10 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { tempDir, writeTestFile } from '../helpers/files.js';
+import { createDirectoryTorrent } from '../e2e/prefix/directoryTorrent.js';
+import { torrentFiles } from '../e2e/prefix/torrentFiles.js';
 import { libtorrentCreate, projectRoot, runCliProcess, runTool } from '../helpers/tools.js';
 
 // These run the bundled CLI (dist/, built by `npm test` and `npm ci`) exactly as a user does.
@@ -150,7 +152,7 @@ describe('CLI: s3-torrent', () => {
       await writeFile(binary, Buffer.from('d12\x01\x1b[2J\xff:a', 'latin1'));
       const result = await runCliProcess(['inspect', binary]);
       expect(result.code).toBe(1);
-      expect(result.stderr.trim()).toBe(`s3-torrent: ${binary} is not a valid single-file .torrent: invalid string length "12\\x01\\x1b[2J\\xff" (at byte 1)`);
+      expect(result.stderr.trim()).toBe(`s3-torrent: ${binary} is not a valid .torrent: invalid string length "12\\x01\\x1b[2J\\xff" (at byte 1)`);
     });
 
     it('rejects an empty file with the reason', async () => {
@@ -168,8 +170,23 @@ describe('CLI: s3-torrent', () => {
       for (const command of ['inspect', 'magnet']) {
         const result = await runCliProcess([command, cut]);
         expect(result.code).toBe(1);
-        expect(result.stderr.trim()).toMatch(new RegExp(`^s3-torrent: ${cut} is not a valid single-file \\.torrent: `));
+        expect(result.stderr.trim()).toMatch(new RegExp(`^s3-torrent: ${cut} is not a valid \\.torrent: `));
       }
+    });
+
+    it('counts the files of a multi-file torrent (libtorrent\'s, with BEP 47 pad files) apart from its pads', async () => {
+      const folder = join(dir, 'dataset');
+      await mkdir(join(folder, 'a'), { recursive: true });
+      await writeTestFile(join(folder, 'a'), 'one.bin', 1_000);
+      await writeTestFile(folder, 'piece.bin', 256 * KiB);
+      await writeTestFile(folder, 'tail.bin', 5);
+      const torrent = join(dir, 'dataset.torrent');
+      await createDirectoryTorrent(folder, torrent, { format: 'v1', pieceLength: 256 * KiB });
+      const { padCount } = torrentFiles(await readFile(torrent));
+      const result = await runCliProcess(['inspect', torrent]);
+      expect(result.code).toBe(0);
+      expect(padCount).toBeGreaterThan(0);
+      expect(result.stdout).toContain(`files:         3 in folder dataset/ (+ ${padCount} pad files, zeros a client need not save)`);
     });
 
     it('rejects a file that is not bencode at all', async () => {
