@@ -27,13 +27,15 @@ interface ReferenceTorrent {
   readonly torrent: Buffer;
 }
 
+/** python3-libtorrent's `create_torrent` as a command (usage in the script). */
+const LIBTORRENT_CREATE_SCRIPT = join(here, 'libtorrent_create.py');
+
 /**
  * What python3-libtorrent's `create_torrent` writes for `file`, or for a directory (a
  * multi-file torrent): v1-only, hybrid, or v1-canonical (v1-only with pad files, as hybrid).
  */
 async function libtorrentCreate(file: string, pieceLength: number, format: 'v1' | 'hybrid' | 'v1-canonical'): Promise<ReferenceTorrent> {
-  const script = join(here, 'libtorrent_create.py');
-  const { stdout } = await run(SYSTEM_PYTHON, [script, file, String(pieceLength), format], {
+  const { stdout } = await run(SYSTEM_PYTHON, [LIBTORRENT_CREATE_SCRIPT, file, String(pieceLength), format], {
     timeout: TOOL_TIMEOUT_MS,
     maxBuffer: 64 * 1024 * 1024,
   });
@@ -83,5 +85,5 @@ async function runTool(command: string, args: string[]): Promise<{ stdout: strin
   return run(command, args, { timeout: TOOL_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 });
 }
 
-export { SYSTEM_PYTHON, TOOL_TIMEOUT_MS, libtorrentCreate, mktorrentCreate, projectRoot, runCliProcess, runTool };
+export { LIBTORRENT_CREATE_SCRIPT, SYSTEM_PYTHON, TOOL_TIMEOUT_MS, libtorrentCreate, mktorrentCreate, projectRoot, runCliProcess, runTool };
 export type { ReferenceTorrent };

@@ -1,12 +1,10 @@
 import { execFile } from 'node:child_process';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 
-import { SYSTEM_PYTHON, TOOL_TIMEOUT_MS } from '../../helpers/tools.js';
+import { LIBTORRENT_CREATE_SCRIPT, SYSTEM_PYTHON, TOOL_TIMEOUT_MS } from '../../helpers/tools.js';
 
 const run = promisify(execFile);
-const here = dirname(fileURLToPath(import.meta.url));
 
 /** Options of {@link createDirectoryTorrent}. */
 interface DirectoryTorrentOptions {
@@ -33,14 +31,16 @@ interface DirectoryTorrent {
  */
 async function createDirectoryTorrent(directory: string, torrentFile: string, options: DirectoryTorrentOptions): Promise<DirectoryTorrent> {
   const args = [
-    join(here, 'libtorrent_create_dir.py'),
+    LIBTORRENT_CREATE_SCRIPT,
     resolve(directory),
     String(options.pieceLength),
-    options.format,
-    resolve(torrentFile),
+    // v1 with the hybrid layout (sorted, pad files): what the API writes.
+    options.format === 'v1' ? 'v1-canonical' : 'hybrid',
+    `--out=${resolve(torrentFile)}`,
     ...(options.urlList ?? []).map((url) => `--url-list=${url}`),
   ];
-  const { stdout } = await run(SYSTEM_PYTHON, args, { timeout: TOOL_TIMEOUT_MS });
+  // A 1,000-file torrent's JSON (info and torrent as hex) is well over the default 1 MiB buffer.
+  const { stdout } = await run(SYSTEM_PYTHON, args, { timeout: TOOL_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 });
   const parsed = JSON.parse(stdout) as { v1: string; v2: string | null; seconds: number };
   return { torrentFile: resolve(torrentFile), infoHashV1: parsed.v1, infoHashV2: parsed.v2 ?? undefined, seconds: parsed.seconds };
 }
