@@ -236,6 +236,9 @@ async function startLocalStack(
     // S3 → EventBridge → SQS, as the CDK stack wires it: created objects pre-warm, deletions
     // go to the access checker's queue. s3rver reports keys as they are; RGW URL-encodes them.
     const forward = (keysEncoded: boolean) => async (record: S3NotificationRecord): Promise<void> => {
+      // s3rver reports every bucket's changes; the stack's own artifacts (hash artifacts, large
+      // .torrents) are no published objects, and on AWS only published buckets send events.
+      if (record.s3.bucket.name === ARTIFACTS_BUCKET) return;
       const event = eventBridgeEventFor(record, REGION, keysEncoded);
       if (event === undefined) return;
       const queueUrl = event['detail-type'] === 'Object Created' ? hashQueue.url : accessQueue.url;

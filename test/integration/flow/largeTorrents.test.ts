@@ -1,8 +1,11 @@
 import { join } from 'node:path';
+import { ARTIFACTS_BUCKET, TABLE_NAME } from '../../../src/local/index.js';
 import type { LocalStack } from '../../../src/local/index.js';
+import { RecordState, RecordStore } from '../../../src/records/index.js';
+import { awsClients } from '../../../src/service/awsClients.js';
 import { parseTorrent } from '../../../src/torrent/index.js';
 import { pseudoRandomBytes, tempDir } from '../../helpers/files.js';
-import { referenceInfoHashes, startTestStack, torrentUrl, upload } from './localStackHarness.js';
+import { eventually, referenceInfoHashes, startTestStack, torrentUrl, upload } from './localStackHarness.js';
 
 const MiB = 1024 * 1024;
 
@@ -46,4 +49,23 @@ describe('Flow: torrents too large for the record or for a response', () => {
     const summary = parseTorrent(new Uint8Array(await followed.arrayBuffer()));
     expect({ v1: summary.infoHashV1, v2: summary.infoHashV2 }).toEqual({ v1: reference.hybridV1, v2: reference.hybridV2 });
   });
+
+  it('makes no record of the stack\'s own artifacts: S3 events of the artifacts bucket are not hash jobs', async () => {
+    // Prepare: a hybrid torrent too large for the record goes to the artifacts bucket (s3rver
+    // reports every bucket's uploads); then a canary object in the published bucket, uploaded after it.
+    const key = 'artifact-maker.bin';
+    await upload(stack, key, pseudoRandomBytes(10 * MiB, 'artifact-maker'));
+    const hybrid = await fetch(torrentUrl(stack, key, 'torrent&format=hybrid'), { redirect: 'manual' });
+    expect(hybrid.status).toBe(307);
+    const artifactKey = decodeURIComponent(new URL(hybrid.headers.get('location') ?? '').pathname).replace(`/${ARTIFACTS_BUCKET}/`, '');
+    await upload(stack, 'canary.bin', pseudoRandomBytes(MiB, 'canary'));
+    const records = new RecordStore({ client: awsClients(stack.aws).documents, tableName: TABLE_NAME });
+
+    // Act: the canary's upload event is hashed, so the events before it were taken too.
+    await eventually(async () => ((await records.get(stack.demoBucket, 'canary.bin'))?.state === RecordState.Ready ? true : undefined));
+
+    // Assess
+    expect(artifactKey).toMatch(/^torrents\/public\/artifact-maker\.bin\//);
+    expect(await records.get(ARTIFACTS_BUCKET, artifactKey)).toBeUndefined();
+  }, 120_000);
 });
