@@ -1,3 +1,4 @@
+import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { compactAddress, normalizeAddress } from './addresses.js';
 import { allowedFastSet } from './allowedFast.js';
@@ -142,14 +143,29 @@ class PeerConnection {
     return this.view?.infoHash.toString('hex');
   }
 
-  /** Closes the connection (idempotent); the host forgets it. */
+  /** Closes the connection (idempotent); the host forgets it. What the kernel holds for the peer still goes out. */
   public close(reason: string): void {
+    this.end(reason, false);
+  }
+
+  /**
+   * Closes the connection with a TCP reset: the kernel drops what it still holds for the peer
+   * instead of sending it after the close (a slow peer's share of the send and receive buffers
+   * is megabytes, seconds of blocks at its pace). uTP sockets drop their unsent bytes on any
+   * close.
+   */
+  public cutOff(reason: string): void {
+    this.end(reason, true);
+  }
+
+  private end(reason: string, reset: boolean): void {
     if (this.phase === 'closed') return;
     this.phase = 'closed';
     this.queue.length = 0;
     this.host.choker.remove(this);
     this.swarm?.leave(this);
-    this.socket.destroy();
+    if (reset && this.socket instanceof Socket && !this.socket.destroyed) this.socket.resetAndDestroy();
+    else this.socket.destroy();
     this.host.closed(this, reason);
   }
 

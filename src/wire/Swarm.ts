@@ -16,9 +16,13 @@ function spanBytesFor(pieceLength: number, objectSize: number, cacheBytes: numbe
   return Math.min(MAX_SPAN_BYTES, Math.max(MIN_SPAN_BYTES, pieceLength));
 }
 
-/** A connection as the swarm sees it: something it can close. */
+/** A connection as the swarm sees it: something it can cut off. */
 interface SwarmMember {
-  close(reason: string): void;
+  /**
+   * Ends the connection at once and drops whatever is still queued for the peer, in our buffers
+   * and the kernel's: after a withdrawal not one more block may reach it.
+   */
+  cutOff(reason: string): void;
 }
 
 interface SwarmOptions {
@@ -136,13 +140,13 @@ class Swarm {
     if (this.stopped) this.servedAfterStopBytes += bytes;
   }
 
-  /** Stops serving: every connection closes, cached spans are dropped. Idempotent. */
+  /** Stops serving: every connection is cut off (nothing queued reaches its peer), cached spans are dropped. Idempotent. */
   public stop(reason: string, cause?: unknown): void {
     if (this.stopped) return;
     this.stopped = true;
     this.stoppedAtMs = Date.now();
     this.options.cache.forget(this.torrent.id);
-    for (const member of [...this.members]) member.close(reason);
+    for (const member of [...this.members]) member.cutOff(reason);
     this.members.clear();
     this.options.onStop(this, reason, cause);
   }

@@ -12,10 +12,11 @@ import { SwarmDirectory, stopOnReadFailure } from '../../../src/seeding/index.js
 import type { SwarmSource } from '../../../src/seeding/index.js';
 import { AnonymousRangeReader, SpanCache, baseS3Config } from '../../../src/storage/index.js';
 import { magnetLink, prefixPieceLengthFor } from '../../../src/torrent/index.js';
-import { PeerServer } from '../../../src/wire/index.js';
+import { PeerServer, encode } from '../../../src/wire/index.js';
 import type { Swarm } from '../../../src/wire/index.js';
 import { downloadWithLibtorrent } from '../../e2e/clients/index.js';
 import { pseudoRandomBytes, tempDir } from '../../helpers/files.js';
+import { BLOCK, PeerClient, torrentInfoOf } from '../../helpers/peerClient.js';
 import { prefixTorrentsOf } from '../../helpers/prefixTorrents.js';
 import type { PrefixFile, PrefixTorrents } from '../../helpers/prefixTorrents.js';
 
@@ -25,6 +26,24 @@ import type { PrefixFile, PrefixTorrents } from '../../helpers/prefixTorrents.js
 
 const KiB = 1024;
 const BUCKET = 'open-data';
+/**
+ * Pieces a paused peer asks for (2 MiB at 256 KiB pieces): many times its receive buffer, well
+ * inside what the kernel's buffers hold for one connection (Linux grows a send buffer to 4 MiB).
+ */
+const QUEUED_PIECES = 8;
+
+/** Most a Node socket reads from the kernel at once (libuv's read buffer). */
+const SOCKET_READ_BYTES = 64 * KiB;
+
+/**
+ * The TCP receive buffer a socket starts with (Linux: the middle of `net.ipv4.tcp_rmem`): a peer
+ * that has not read since grows it no further, so that is all its kernel can have accepted.
+ */
+async function initialReceiveBuffer(): Promise<number> {
+  const [, initial] = (await readFile('/proc/sys/net/ipv4/tcp_rmem', 'utf8')).trim().split(/\s+/).map(Number);
+  if (initial === undefined || !Number.isSafeInteger(initial)) throw new Error('cannot read net.ipv4.tcp_rmem');
+  return initial;
+}
 /** A download of a few MB from loopback takes seconds; this bounds a broken one. */
 const RUN_TIMEOUT_MS = 60_000;
 
@@ -114,7 +133,12 @@ describe('Seeder: a prefix swarm served to python3-libtorrent from S3 objects (s
    * lookup by infohash is the record store's) and its bytes read from S3 by the seeder's own
    * anonymous range reader. `beforeRead` runs before each member GET.
    */
-  async function startPrefixSeeder(published: PublishedPrefix, cacheBytes: number, beforeRead?: (key: string) => Promise<void>): Promise<PrefixSeeder> {
+  async function startPrefixSeeder(
+    published: PublishedPrefix,
+    cacheBytes: number,
+    beforeRead?: (key: string) => Promise<void>,
+    currentPrefix: () => PrefixRecord = () => published.record,
+  ): Promise<PrefixSeeder> {
     const rangeReader = new AnonymousRangeReader(aws);
     const { record } = published;
     const torrents = record.torrents as NonNullable<PrefixRecord['torrents']>;
@@ -124,7 +148,7 @@ describe('Seeder: a prefix swarm served to python3-libtorrent from S3 objects (s
     const source: SwarmSource = {
       findReady: async (hex): Promise<PublishedTarget | undefined> => (names.includes(hex) ? { kind: 'prefix', record, members: published.members } : undefined),
       current: async () => undefined,
-      currentPrefix: async () => record,
+      currentPrefix: async () => currentPrefix(),
       anonymousState: async () => 'public',
       torrentBytes: async (stored) => stored.inline ?? new Uint8Array(),
       fetch: async (object, offset, length, into) => {
@@ -234,5 +258,49 @@ describe('Seeder: a prefix swarm served to python3-libtorrent from S3 objects (s
     expect(swarm.served.bytes).toBeGreaterThan(0); // other members went out first
     expect(swarm.served.afterStopBytes).toBe(0);
     expect(await seeder.directory.lookup(published.torrents.v1Info.infoHashV1)).toBeUndefined();
+  }, 120_000);
+
+  it('cuts a slow peer off when the snapshot is revoked: what the seeder had queued for it is dropped, not sent after', async () => {
+    const published = await publishPrefix('datasets/revoked-2026/');
+    let current = published.record;
+    const seeder = await startPrefixSeeder(published, 64 * 1024 * KiB, undefined, () => current);
+    const torrent = torrentInfoOf(published.torrents.v1);
+    const opened = await PeerClient.open({ port: seeder.peers.listenPort, torrent });
+    if (!opened.ok) throw new Error(opened.detail);
+    const { client } = opened;
+    toClose.push(() => client.close());
+    client.interested();
+    expect((await client.waitForUnchoke()).ok).toBe(true);
+    // A peer that reads nothing more: every block asked for ends up in the kernel's buffers
+    // (the seeder's send buffer, the peer's receive buffer), as for a rate-capped client.
+    client.pause();
+    const requested = QUEUED_PIECES * torrent.pieceLength;
+    for (let index = 0; index < QUEUED_PIECES; index += 1) {
+      for (let begin = 0; begin < torrent.pieceLength; begin += BLOCK) client.send(encode.request({ index, begin, length: BLOCK }));
+    }
+    const swarm = (await seeder.directory.lookup(torrent.infoHash.toString('hex')))?.swarm as Swarm;
+    // Every block read and its write completed: all of it is in the kernel's hands, none read by the peer.
+    const until = Date.now() + RUN_TIMEOUT_MS;
+    while ((swarm.served.bytes < requested || seeder.peers.blockBytesInFlight > 0) && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect({ served: swarm.served.bytes, inFlight: seeder.peers.blockBytesInFlight }).toEqual({ served: requested, inFlight: 0 });
+    const blocksBeforeStop = client.blocksReceived;
+
+    // The change feed (or the safety net) finds the prefix record REVOKED: the swarm stops.
+    current = { ...published.record, state: RecordState.Revoked, reason: 'member made private' };
+    await seeder.directory.revalidate([swarm]);
+    expect(swarm.active).toBe(false);
+    expect(swarm.memberCount).toBe(0);
+    expect(seeder.peers.connectionCount).toBe(0);
+
+    // The peer reads again: it finds at most what had reached it before the stop (its kernel's
+    // receive buffer, at its initial size while it has not read, and the one read its process
+    // made as it paused), never the rest of the 2 MiB.
+    client.resume();
+    expect(await client.waitClosed(RUN_TIMEOUT_MS)).toBe(true);
+    const reachedBeforeStop = (await initialReceiveBuffer()) + SOCKET_READ_BYTES;
+    expect(requested).toBeGreaterThan(4 * reachedBeforeStop);
+    expect((client.blocksReceived - blocksBeforeStop) * BLOCK).toBeLessThanOrEqual(reachedBeforeStop);
+    expect(swarm.served.afterStopBytes).toBe(0);
+    expect(await seeder.directory.lookup(torrent.infoHash.toString('hex'))).toBeUndefined();
   }, 120_000);
 });

@@ -82,7 +82,7 @@ describe('Class: SwarmDirectory', () => {
     const directory = new SwarmDirectory({ source, cache: new SpanCache({ maxBytes: 1 << 20, maxFetches: 2 }), onStop: (_s, why) => stops.push(why) });
     const match = await directory.lookup(record.torrents?.v1.infoHashV1 ?? '');
     const closed: string[] = [];
-    match?.swarm.join({ close: (why) => closed.push(why) });
+    match?.swarm.join({ cutOff: (why) => closed.push(why) });
     await directory.revalidate();
     expect(stops).toEqual([]);
     if ('state' in change) source.state = change.state;
