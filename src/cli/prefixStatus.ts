@@ -1,4 +1,6 @@
-import type { PrefixRecord } from '../records/index.js';
+import type { EgressTotals, PrefixRecord } from '../records/index.js';
+import { egressLines, egressViewOf } from './egressView.js';
+import type { EgressView } from './egressView.js';
 import { formatBytes } from './sizes.js';
 
 /** A prefix snapshot as `status s3://bucket/prefix/` shows it (`--json` prints exactly this). */
@@ -18,9 +20,14 @@ interface PrefixStatusView {
   readonly totalSize: number;
   readonly pieceLength: number;
   readonly infoHashes: { readonly v1: string | null; readonly hybridV1: string | null; readonly hybridV2: string | null };
+  /**
+   * What BitTorrent delivered of this snapshot, as the seeders counted it (null: nothing counted
+   * yet). A new snapshot starts from zero; a revoked one's totals stay as they were.
+   */
+  readonly egress: EgressView | null;
 }
 
-function prefixViewOf(record: PrefixRecord): PrefixStatusView {
+function prefixViewOf(record: PrefixRecord, egress: EgressTotals | null): PrefixStatusView {
   return {
     bucket: record.bucket,
     prefix: record.prefix,
@@ -38,6 +45,7 @@ function prefixViewOf(record: PrefixRecord): PrefixStatusView {
       hybridV1: record.torrents?.hybrid.infoHashV1 ?? null,
       hybridV2: record.torrents?.hybrid.infoHashV2 ?? null,
     },
+    egress: egress === null ? null : egressViewOf(egress),
   };
 }
 
@@ -54,6 +62,7 @@ function prefixTextLines(view: PrefixStatusView): string[] {
   if (view.infoHashes.v1 !== null) lines.push(`infohash v1:  ${view.infoHashes.v1}`);
   if (view.infoHashes.hybridV1 !== null) lines.push(`hybrid v1:    ${view.infoHashes.hybridV1}`);
   if (view.infoHashes.hybridV2 !== null) lines.push(`hybrid v2:    ${view.infoHashes.hybridV2}`);
+  lines.push(...egressLines(view.egress));
   return lines;
 }
 

@@ -7,10 +7,11 @@ import { RecordStore, egressTotals, piecesProgress, recordsUnder } from '../reco
 import type { EgressTotals, ObjectRecord } from '../records/index.js';
 import { LOCAL_CREDENTIALS } from '../service/credentials.js';
 import type { CliOutput } from './commands.js';
+import { egressLines, egressViewOf } from './egressView.js';
+import type { EgressView } from './egressView.js';
 import { StatusError, UsageError } from './errors.js';
 import { prefixTextLines, prefixViewOf } from './prefixStatus.js';
 import { parseS3Url } from './s3Url.js';
-import { formatBytes } from './sizes.js';
 
 /** The records table of the local stack, and the seeder's default (S3TORRENT_TABLE). */
 const DEFAULT_TABLE = 's3-torrent';
@@ -60,29 +61,6 @@ interface StatusView {
   readonly egress?: EgressView | null;
 }
 
-/** The egress totals of the record's version, as status shows them. */
-interface EgressView {
-  /** Block bytes the seeders sent. Bytes clients took from the webseed (S3 GETs) are not counted: S3 bills them, we never see them. */
-  readonly servedBytes: number;
-  /** Completed downloads peers reported, and completions × size. */
-  readonly completions: number;
-  readonly deliveredBytes: number;
-  /** Bytes peers reported downloading from anyone (us, each other, the webseed), clamped per peer. */
-  readonly peerDownloadedBytes: number;
-  /** The swarm as the last seeder to report saw it, and when. */
-  readonly swarm: { readonly seeds: number; readonly leechers: number; readonly seenAt: string };
-}
-
-function egressViewOf(totals: EgressTotals): EgressView {
-  return {
-    servedBytes: totals.servedBytes,
-    completions: totals.completions,
-    deliveredBytes: totals.completions * totals.size,
-    peerDownloadedBytes: totals.peerDownloadedBytes,
-    swarm: totals.swarm,
-  };
-}
-
 function viewOf(record: ObjectRecord, egress?: EgressTotals | null): StatusView {
   return {
     bucket: record.bucket,
@@ -100,22 +78,6 @@ function viewOf(record: ObjectRecord, egress?: EgressTotals | null): StatusView 
     },
     ...(egress === undefined ? {} : { egress: egress === null ? null : egressViewOf(egress) }),
   };
-}
-
-/** "served by us 1.2 GiB of 40 GiB delivered (3%)", what peers reported, and the swarm. */
-function egressLines(egress: EgressView | null): string[] {
-  if (egress === null) return ['served:       nothing counted yet (no seeder has reported this version)'];
-  const served = `served by us ${formatBytes(egress.servedBytes)}`;
-  const downloads = `${egress.completions} completed download${egress.completions === 1 ? '' : 's'}`;
-  const share = egress.deliveredBytes === 0
-    ? `${served}; ${downloads} reported`
-    : `${served} of ${formatBytes(egress.deliveredBytes)} delivered (${Math.round((100 * egress.servedBytes) / egress.deliveredBytes)}%), ${downloads}`;
-  const { seeds, leechers, seenAt } = egress.swarm;
-  return [
-    `served:       ${share}`,
-    `reported:     peers reported ${formatBytes(egress.peerDownloadedBytes)} downloaded (from us, each other and the webseed)`,
-    `swarm:        ${seeds} seed${seeds === 1 ? '' : 's'} and ${leechers} leecher${leechers === 1 ? '' : 's'} besides the seeder, at ${seenAt}`,
-  ];
 }
 
 function textLines(view: StatusView): string[] {
@@ -217,7 +179,9 @@ async function statusCommand(args: StatusArgs, io: CliOutput): Promise<void> {
         // A prefix: its multi-file torrent's snapshot, not the objects under it (that is --recursive).
         const snapshot = await reading(where, () => store.prefixes.get(bucket, key));
         if (snapshot === undefined) throw new StatusError(`no prefix torrent of ${target} in ${where} (never asked for: prewarm it)`);
-        const view = prefixViewOf(snapshot);
+        // What the seeders served of this snapshot: kept under the prefix, by snapshot id.
+        const egress = await reading(where, () => egressTotals(store, bucket, key, snapshot.snapshotId));
+        const view = prefixViewOf(snapshot, egress ?? null);
         if (args.json) io.out(JSON.stringify(view));
         else prefixTextLines(view).forEach((line) => io.out(line));
         continue;

@@ -24,6 +24,8 @@ interface LocalSeeder {
    * stopped and why. What a withdrawal test checks ("no byte served after it was noticed").
    */
   swarmOf(bucket: string, key: string): SwarmReport | undefined;
+  /** The same for a prefix snapshot's swarm (the prefix ends in `/`). */
+  prefixSwarmOf(bucket: string, prefix: string): SwarmReport | undefined;
   /** Stops seeding and tracking (a webseed-only download needs the seeder gone); idempotent. */
   stop(): Promise<void>;
 }
@@ -35,12 +37,19 @@ interface SwarmReport {
   readonly servedBytes: number;
   /** Block bytes handed to peers after the swarm stopped: must be 0. */
   readonly servedAfterStopBytes: number;
+  /** Peer connections in the swarm now: 0 once it stopped (every one is cut off). */
+  readonly peers: number;
   readonly stoppedAt: number | undefined;
   readonly stopReason: string | undefined;
 }
 
 /** How many stopped swarms the local seeder remembers for swarmOf (tests look at a few). */
 const REMEMBERED_STOPPED_SWARMS = 1_000;
+
+/** A stopped swarm's key: prefixes apart from objects, as a key may end in `/` like a prefix. */
+function stoppedKey(bucket: string, keyOrPrefix: string, prefix: boolean): string {
+  return `${prefix ? 'p:' : ''}${bucket}/${keyOrPrefix}`;
+}
 
 /**
  * How the handlers and the seeder decide that an object is public, by the S3 the stack runs on:
@@ -118,8 +127,9 @@ async function startLocalSeeder(
       swarmStopped: (swarm, reason) => {
         log(`${name}: stopped ${swarm.torrent.id}: ${reason}`);
         const { bucket, key } = swarm.torrent.version;
-        stopped.delete(`${bucket}/${key}`);
-        stopped.set(`${bucket}/${key}`, { swarm, reason });
+        const id = stoppedKey(bucket, key, swarm.torrent.prefix !== undefined);
+        stopped.delete(id);
+        stopped.set(id, { swarm, reason });
         for (const oldest of stopped.keys()) {
           if (stopped.size <= REMEMBERED_STOPPED_SWARMS) break;
           stopped.delete(oldest);
@@ -136,6 +146,7 @@ async function startLocalSeeder(
     id: swarm.torrent.id,
     servedBytes: swarm.served.bytes,
     servedAfterStopBytes: swarm.served.afterStopBytes,
+    peers: swarm.memberCount,
     stoppedAt: swarm.stoppedAt,
     stopReason,
   });
@@ -143,7 +154,13 @@ async function startLocalSeeder(
     swarmOf: (bucket, key) => {
       const running = seeder.directory.swarmOf(bucket, key);
       if (running !== undefined) return report(running, undefined);
-      const last = stopped.get(`${bucket}/${key}`);
+      const last = stopped.get(stoppedKey(bucket, key, false));
+      return last === undefined ? undefined : report(last.swarm, last.reason);
+    },
+    prefixSwarmOf: (bucket, prefix) => {
+      const running = seeder.directory.prefixSwarmOf(bucket, prefix);
+      if (running !== undefined) return report(running, undefined);
+      const last = stopped.get(stoppedKey(bucket, prefix, true));
       return last === undefined ? undefined : report(last.swarm, last.reason);
     },
     peerPort: seeder.peers.listenPort,

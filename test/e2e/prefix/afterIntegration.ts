@@ -1,29 +1,20 @@
-// The prefix e2e tests that need the integrated prefix API, seeder and withdrawal: written
-// against the documented behaviour, defined here as functions so that they run only once the
-// lead calls them from a test file (test/e2e/prefix/fromApi.test.ts):
-//   describePrefixFromApi();
-//   describePrefixWithdrawal();
-import { CreateBucketCommand, PutObjectAclCommand } from '@aws-sdk/client-s3';
-import { readdir, stat } from 'node:fs/promises';
+// The prefix e2e tests of the integrated prefix API and seeder, defined here as a function that
+// test/e2e/prefix/fromApi.test.ts calls (describePrefixFromApi), and the API reply helpers the
+// withdrawal e2e (test/e2e/prefix/withdrawal.test.ts, a stack of its own) shares.
 import { join } from 'node:path';
 
-import { rgwAvailable } from '../../../src/local/index.js';
 import type { LocalStack } from '../../../src/local/index.js';
-import { RecordState } from '../../../src/records/index.js';
 import { tempDir } from '../../helpers/files.js';
 import type { RecordingProxy } from '../../helpers/recordingProxy.js';
-import { runCliProcess } from '../../helpers/tools.js';
-import { eventually, fetchWhenReady, publisherS3, startTestStack, torrentUrl } from '../../integration/flow/localStackHarness.js';
-import { httpAnnounce, seederOf } from '../../integration/seeder/seederFixture.js';
+import { fetchWhenReady, publisherS3, startTestStack, torrentUrl } from '../../integration/flow/localStackHarness.js';
+import { seederOf } from '../../integration/seeder/seederFixture.js';
 import { createDirectoryTorrent } from './directoryTorrent.js';
-import { PREFIX_CLIENTS, downloadPrefix } from './downloadPrefix.js';
+import { PREFIX_CLIENTS } from './downloadPrefix.js';
 import { AWKWARD_TREE, PREFIX_PIECE_LENGTH, treeDigests, uploadTree, writeTree } from './prefixTree.js';
-import type { TreeFile } from './prefixTree.js';
 import { torrentFiles } from './torrentFiles.js';
 import { infoDictDigests } from './torrentRewrite.js';
 import { describeOutcomes, expectedSummary, runAllClients, summaryOf } from './webseedRuns.js';
 
-const MiB = 1024 * 1024;
 const PREFIX = 'data/set1/';
 /** The header every prefix reply carries: how many objects under the prefix were left out. */
 const EXCLUDED_HEADER = 'x-s3torrent-excluded-objects';
@@ -111,104 +102,4 @@ function describePrefixFromApi(): void {
   });
 }
 
-/** Bytes a download has put on disk so far (allocated blocks: aria2c writes sparse files). */
-async function bytesOnDisk(dir: string): Promise<number> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
-  let total = 0;
-  for (const entry of entries) {
-    if (entry.isFile()) total += (await stat(join(entry.parentPath, entry.name))).blocks * 512;
-  }
-  return total;
-}
-
-/**
- * (ii) Withdrawal, on Ceph RGW (which enforces object ACLs): aria2c, rate-capped so that it is
- * mid-download, fetches the prefix from our seeder alone; one member is made private. The swarm
- * stops (the tracker refuses the infohash, the client gets no more bytes), the snapshot is
- * REVOKED, and the next request gives a new snapshot without the member, excluded count 1.
- */
-function describePrefixWithdrawal(): void {
-  describe('Prefix withdrawal: a member made private mid-download stops the swarm; the next snapshot leaves it out', () => {
-    const SEED = 'e2e-prefix-withdrawal';
-    const BUCKET = 'prefix-withdrawal';
-    /** The member made private: large, so that the capped download is far from done when it goes. */
-    const WITHDRAWN: TreeFile = { path: 'big/part.bin', size: 12 * MiB + 4321 };
-    const TREE: readonly TreeFile[] = [...AWKWARD_TREE, WITHDRAWN];
-    /** aria2c's cap: the whole tree would take about two minutes. */
-    const CLIENT_BYTES_PER_SECOND = 192 * 1024;
-    /** The change comes once this much is on the client's disk. */
-    const DOWNLOADED_BEFORE_CHANGE = 512 * 1024;
-    /** Longest wait for the seeder to notice an ACL change (RGW sends no event: the sweep sees it). */
-    const NOTICE_TIMEOUT_MS = 45_000;
-    /** After the tracker refused the infohash, how long the client's disk is watched for a stray byte. */
-    const QUIET_AFTER_NOTICE_MS = 3_000;
-    let stack: LocalStack;
-    let root: string;
-    let cleanup: () => Promise<void>;
-
-    beforeAll(async () => {
-      ({ dir: root, cleanup } = await tempDir('e2e-prefix-withdrawal'));
-      if (!(await rgwAvailable())) {
-        throw new Error('Ceph is not installed: run `bash .ci/run` (Debian packages radosgw ceph-mon ceph-osd ceph-common)');
-      }
-      stack = await startTestStack(join(root, 'stack'), { s3: { kind: 'rgw' }, env: { S3TORRENT_LOCAL_WEBSEEDS: 'off' } });
-    }, 180_000);
-
-    afterAll(async () => {
-      await stack?.stop();
-      await cleanup?.();
-    });
-
-    it('stops the swarm, revokes the snapshot and serves a new one without the member (excluded 1)', async () => {
-      // Prepare: every member public by its ACL (no bucket policy), the prefix's v1 torrent, and
-      // aria2c downloading it slowly from our seeder alone.
-      const s3 = publisherS3(stack);
-      await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
-      await uploadTree(s3, BUCKET, PREFIX, TREE, SEED, { publicRead: true });
-      const before = await prefixTorrent(stack, 'v1', BUCKET);
-      expect({ status: before.status, excluded: before.excluded }).toEqual({ status: 200, excluded: '0' });
-      expect(torrentFiles(before.body).paths).toContain(WITHDRAWN.path);
-      const infoHash = Buffer.from(infoDictDigests(before.body).sha1, 'hex');
-      const outDir = join(root, 'aria2c');
-      const stopClient = new AbortController();
-      const download = downloadPrefix('aria2c', before.body, { kind: 'seeder', peer: { host: '127.0.0.1', port: seederOf(stack).peerPort } }, treeDigests(TREE, SEED), {
-        outDir, timeoutMs: 240_000, abort: stopClient.signal, maxDownloadBytesPerSecond: CLIENT_BYTES_PER_SECOND,
-      }).then(() => 'completed' as const, () => 'cut off' as const);
-      await eventually(async () => ((await bytesOnDisk(outDir)) >= DOWNLOADED_BEFORE_CHANGE ? true : undefined), 90_000);
-
-      // Act
-      await s3.send(new PutObjectAclCommand({ Bucket: BUCKET, Key: `${PREFIX}${WITHDRAWN.path}`, ACL: 'private' }));
-
-      // Assess: the tracker drops the swarm, the client gets nothing more, the snapshot is revoked.
-      await eventually(async () => {
-        const answer = await httpAnnounce(seederOf(stack).trackerPort, infoHash);
-        return 'failure' in answer ? answer : undefined;
-      }, NOTICE_TIMEOUT_MS);
-      // aria2c may still write blocks it received before the stop (its disk cache): wait until its
-      // files stop changing for a second, then nothing more may arrive.
-      const onDisk = await eventually(async () => {
-        const seen = await bytesOnDisk(outDir);
-        await new Promise((resolve) => setTimeout(resolve, 1_000));
-        return (await bytesOnDisk(outDir)) === seen ? seen : undefined;
-      }, NOTICE_TIMEOUT_MS);
-      await new Promise((resolve) => setTimeout(resolve, QUIET_AFTER_NOTICE_MS));
-      expect(await bytesOnDisk(outDir)).toBe(onDisk);
-      const status = await runCliProcess(['status', `s3://${BUCKET}/${PREFIX}`, '--json', '--dynamodb-endpoint', stack.endpoints.dynamoDb]);
-      expect(status.code).toBe(0);
-      expect(JSON.parse(status.stdout)).toMatchObject({ state: RecordState.Revoked });
-
-      // The next request: a new snapshot without the member, the exclusion counted, not named.
-      const after = await eventually(async () => {
-        const reply = await prefixTorrent(stack, 'v1', BUCKET);
-        return reply.status === 200 ? reply : undefined;
-      }, 60_000);
-      expect(after.excluded).toBe('1');
-      expect([...torrentFiles(after.body).paths].sort()).toEqual(AWKWARD_TREE.map((file) => file.path).sort());
-      expect(infoDictDigests(after.body).sha1).not.toBe(infoHash.toString('hex'));
-      stopClient.abort();
-      expect(await download).toBe('cut off');
-    }, 300_000);
-  });
-}
-
-export { describePrefixFromApi, describePrefixWithdrawal };
+export { PREFIX, describePrefixFromApi, prefixTorrent };
