@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { TABLE_NAME } from '../../../src/local/index.js';
 import type { LocalStack } from '../../../src/local/index.js';
 import { freeLoopbackPort } from '../../../src/local/ports.js';
-import { RecordStore } from '../../../src/records/index.js';
+import { RecordStore, addEgress } from '../../../src/records/index.js';
 import { LOCAL_CREDENTIALS } from '../../../src/service/credentials.js';
 import { pseudoRandomBytes, tempDir } from '../../helpers/files.js';
 import { runCliProcess } from '../../helpers/tools.js';
@@ -88,6 +88,41 @@ describe('CLI: s3-torrent status (local stack)', () => {
       piecesTotal: 4,
       infoHashes: { v1: expect.stringMatching(/^[0-9a-f]{40}$/) },
     });
+  });
+
+  it('shows a prefix snapshot and what the seeders served of it: nothing at first, then what a seeder flushed', async () => {
+    // Prepare: two objects under a prefix and its torrent (a snapshot READY).
+    const prefix = 'status/set/';
+    await upload(stack, `${prefix}a.bin`, pseudoRandomBytes(MiB, 'status-set-a'));
+    await upload(stack, `${prefix}b/c.bin`, pseudoRandomBytes(MiB + 7, 'status-set-c'));
+    const reply = await fetchWhenReady(torrentUrl(stack, prefix));
+    await reply.arrayBuffer();
+    expect(reply.status).toBe(200);
+    const target = `s3://${stack.demoBucket}/${prefix}`;
+
+    // Act: before any seeder counted, and after one flushed a count for the snapshot.
+    const fresh = await runCliProcess(['status', target, ...at]);
+    const { snapshotId } = JSON.parse((await runCliProcess(['status', target, '--json', ...at])).stdout) as { snapshotId: string };
+    const records = new RecordStore({
+      client: new DynamoDBClient({ region: 'us-east-1', endpoint: stack.endpoints.dynamoDb, credentials: { ...LOCAL_CREDENTIALS } }),
+      tableName: TABLE_NAME,
+    });
+    await addEgress(records, {
+      bucket: stack.demoBucket, key: prefix, etag: snapshotId, size: 2 * MiB + 7,
+      servedBytes: MiB, peerDownloadedBytes: 2 * MiB, completions: 0, swarm: { seeds: 0, leechers: 1 },
+    });
+    const text = await runCliProcess(['status', target, ...at]);
+    const json = await runCliProcess(['status', target, '--json', ...at]);
+
+    // Assess
+    expect(fresh).toMatchObject({ code: 0, stderr: '' });
+    expect(fresh.stdout).toContain('state:        READY\n');
+    expect(fresh.stdout).toContain('served:       nothing counted yet (no seeder has reported this version)\n');
+    expect(text).toMatchObject({ code: 0, stderr: '' });
+    expect(text.stdout).toContain(`snapshot:     ${snapshotId}\n`);
+    expect(text.stdout).toContain('served:       served by us 1 MiB; 0 completed downloads reported\n');
+    expect(text.stdout).toContain('swarm:        0 seeds and 1 leecher besides the seeder');
+    expect(JSON.parse(json.stdout)).toMatchObject({ snapshotId, members: 2, egress: { servedBytes: MiB, peerDownloadedBytes: 2 * MiB, completions: 0 } });
   });
 
   it('lists every record under a prefix with --recursive, one line each, and as JSON lines', async () => {
