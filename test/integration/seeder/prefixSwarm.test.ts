@@ -22,7 +22,8 @@ import type { PrefixFile, PrefixTorrents } from '../../helpers/prefixTorrents.js
 
 // Issue 14: the seeder alone serves a prefix torrent (one multi-file torrent whose files are S3
 // objects) to a real client, reading every member with its own anonymous ranged GET (If-Match
-// on its ETag) and never reading a pad; and one member gone mid-download stops the whole swarm.
+// on its ETag) and never reading a pad; one member gone mid-download stops the whole swarm, and
+// a revoked snapshot's peers are cut off: what the seeder had queued for them is never sent.
 
 const KiB = 1024;
 const BUCKET = 'open-data';
