@@ -28,10 +28,10 @@ import type { PrefixFile, PrefixTorrents } from '../../helpers/prefixTorrents.js
 const KiB = 1024;
 const BUCKET = 'open-data';
 /**
- * Pieces a paused peer asks for (2 MiB at 256 KiB pieces): many times its receive buffer, well
+ * Pieces a paused peer asks for (1 MiB at 256 KiB pieces): several times its receive buffer, well
  * inside what the kernel's buffers hold for one connection (Linux grows a send buffer to 4 MiB).
  */
-const QUEUED_PIECES = 8;
+const QUEUED_PIECES = 4;
 
 /** Most a Node socket reads from the kernel at once (libuv's read buffer). */
 const SOCKET_READ_BYTES = 64 * KiB;
@@ -295,7 +295,7 @@ describe('Seeder: a prefix swarm served to python3-libtorrent from S3 objects (s
 
     // The peer reads again: it finds at most what had reached it before the stop (its kernel's
     // receive buffer, at its initial size while it has not read, and the one read its process
-    // made as it paused), never the rest of the 2 MiB.
+    // made as it paused), never the rest of the 1 MiB.
     client.resume();
     expect(await client.waitClosed(RUN_TIMEOUT_MS)).toBe(true);
     const reachedBeforeStop = (await initialReceiveBuffer()) + SOCKET_READ_BYTES;
