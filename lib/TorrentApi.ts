@@ -15,7 +15,10 @@ import { grantPrefixListing, grantPublicVerdict } from './publicVerdictAccess.js
 import { RecordAccess } from './RecordsTable.js';
 import type { RecordsTable } from './RecordsTable.js';
 
-/** The one route shape of flow 2: `/{bucket}/{key+}?torrent` (S3's own path style). */
+/**
+ * The one route shape of flow 2: `/{bucket}/{key+}?torrent` (S3's own path style). Without
+ * `?torrent` the same path is the webseed of v1 prefix torrents (pad files, redirects to S3).
+ */
 const TORRENT_ROUTE_PATH = '/{bucket}/{key+}';
 
 /**
