@@ -8,14 +8,15 @@ import { InvalidSettingsError } from './errors.js';
 /**
  * What each kind of code does to the records (src/records/RecordStore.ts): the seeder reads,
  * polls the change log and revokes (a transaction that also puts the change item); the handlers
- * also create, advance and write segment results (transactions check each item's own action);
+ * also create, advance and write segment results (transactions check each item's own action),
+ * and a prefix job reads its members' records a hundred at a time (BatchGetItem);
  * the access checker and the sweep (src/withdrawal) read records one by one and by the byBucket
  * index, and revoke (with its change item), republish, reset and re-queue them. None of them
  * scans: a deployment names its buckets.
  */
 const RecordAccess = {
   Seeder: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem'],
-  Handler: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'],
+  Handler: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'],
   Checker: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem'],
 } as const;
 type RecordAccess = (typeof RecordAccess)[keyof typeof RecordAccess];

@@ -1,8 +1,9 @@
 import { memberHashesAt } from '../prefixes/index.js';
+import type { KnownRecord } from '../prefixes/index.js';
 import { sendHashJobs } from '../queue/index.js';
 import type { PrefixJob } from '../queue/index.js';
-import { RecordState, StalePrefixRecordError } from '../records/index.js';
-import type { PrefixMember, PrefixRecord } from '../records/index.js';
+import { BATCH_GET_KEYS, RecordState, StalePrefixRecordError } from '../records/index.js';
+import type { ObjectRecord, PrefixMember, PrefixRecord, RecordStore } from '../records/index.js';
 import { ObjectChangedError, ObjectMissingError, ObjectNotPublicError, artifactReader } from '../storage/index.js';
 import { assemblePrefixTorrents } from './assemblePrefixTorrents.js';
 import type { CollectedMember } from './assemblePrefixTorrents.js';
@@ -19,6 +20,39 @@ const MAX_PREFIX_JOB_HASH_BYTES = 2 * 1024 ** 3;
 
 /** Members whose hashes are fetched at once: each is a record read, an artifact read or a stream of GETs. */
 const MEMBER_CONCURRENCY = 8;
+
+/**
+ * Reads the members' own records BATCH_GET_KEYS at a time (RecordStore.getMany), one batch ahead
+ * of the workers: a thousand warm members cost ten reads, not a thousand. Workers take indexes in
+ * order and ask for their record at once, so when a batch is first asked for, every member of the
+ * one before it already has its record: at most two batches are held.
+ */
+function memberRecordReader(records: Pick<RecordStore, 'getMany'>, bucket: string, members: ReadonlyArray<PrefixMember>): (index: number) => Promise<KnownRecord> {
+  const batches = new Map<number, Promise<Map<string, ObjectRecord>>>();
+  const batchOf = (batch: number): Promise<Map<string, ObjectRecord>> => {
+    let read = batches.get(batch);
+    if (read === undefined) {
+      // Zero-byte members need no record (memberHashesAt answers them first).
+      const keys = members.slice(batch * BATCH_GET_KEYS, (batch + 1) * BATCH_GET_KEYS).filter((member) => member.size > 0).map((member) => member.key);
+      read = keys.length === 0 ? Promise.resolve(new Map()) : records.getMany(bucket, keys);
+      // A batch read ahead that fails is reported by the worker that awaits it, not as an unhandled rejection.
+      read.catch(() => undefined);
+      batches.set(batch, read);
+    }
+    return read;
+  };
+  let current = -1;
+  return async (index) => {
+    const batch = Math.floor(index / BATCH_GET_KEYS);
+    if (batch > current) {
+      current = batch;
+      batches.delete(batch - 1);
+      if ((batch + 1) * BATCH_GET_KEYS < members.length) void batchOf(batch + 1);
+    }
+    const found = await batchOf(batch);
+    return { record: found.get((members[index] as PrefixMember).key) };
+  };
+}
 
 /** Most often the job writes its progress (membersDone) to the record: a 202 shows it; a write per member would cost too much. */
 const PROGRESS_INTERVAL_MS = 1_000;
@@ -39,12 +73,13 @@ async function collectHashes(context: HashJobContext, record: PrefixRecord, memb
   let done = 0;
   let hashedBytes = 0;
   let reportedAt = Date.now();
+  const recordOf = memberRecordReader(context.records, bucket, members);
   const worker = async (): Promise<void> => {
     while (next < members.length && hashedBytes < budget) {
       const index = next;
       next += 1;
       const member = members[index] as PrefixMember;
-      const { hashes, source } = await memberHashesAt(context, { ...member, bucket }, pieceLength);
+      const { hashes, source } = await memberHashesAt(context, { ...member, bucket }, pieceLength, await recordOf(index));
       if (source === 'hashed') hashedBytes += member.size;
       collected[index] = { key: member.key, size: member.size, v1: hashes.v1, v1PaddedTail: hashes.v1PaddedTail, v2: hashes.v2 };
       done += 1;

@@ -1,6 +1,6 @@
 import { GetObjectCommand, PutObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { hashRange } from '../hashing/index.js';
+import { CHUNK_SIZE, hashRange } from '../hashing/index.js';
 import { RecordState } from '../records/index.js';
 import type { ObjectRecord, RecordStore } from '../records/index.js';
 import type { PrefixMember } from '../records/prefixSchema.js';
@@ -31,6 +31,15 @@ type MemberHashSource = 'record' | 'artifact' | 'hashed';
 /** A member of a snapshot and the bucket it is in (PrefixMember names keys within one bucket). */
 type BucketMember = PrefixMember & { readonly bucket: string };
 
+/**
+ * The member's own record as the caller already read it (strongly consistent, during this job):
+ * a prefix job reads its members' records a hundred at a time (RecordStore.getMany). `record`
+ * undefined: the member has none.
+ */
+interface KnownRecord {
+  readonly record: ObjectRecord | undefined;
+}
+
 /** What finding a member's hashes needs: a part of the hash worker's context. */
 interface MemberHashContext {
   readonly records: Pick<RecordStore, 'get'>;
@@ -41,6 +50,14 @@ interface MemberHashContext {
   readonly anonymousS3: S3Client;
   readonly settings: { readonly hashThreads: number };
 }
+
+/**
+ * Members up to one chunk (4 MiB) are hashed on the job's own thread whatever `hashThreads` says:
+ * one thread would hash the one chunk alone, and starting it (~0.04 CPU-s, once per member) costs
+ * more than hashing 4 MiB. A prefix of a thousand small files started a thousand threads: most of
+ * its cold time on the local stack.
+ */
+const INLINE_HASH_MAX_BYTES = CHUNK_SIZE;
 
 /** Keys of the bencoded hash artifact (dictionary keys are written sorted by the encoder). */
 const ArtifactKeys = { Size: 'size', PieceLength: 'piece length', V1: 'v1', V1PaddedTail: 'v1 padded tail', V2: 'v2' } as const;
@@ -80,8 +97,7 @@ function usableRecord(record: ObjectRecord | undefined, member: BucketMember, pi
   );
 }
 
-async function fromRecord(context: MemberHashContext, member: BucketMember, pieceLength: number): Promise<MemberFileHashes | undefined> {
-  const record = await context.records.get(member.bucket, member.key);
+async function fromRecord(context: MemberHashContext, record: ObjectRecord | undefined, member: BucketMember, pieceLength: number): Promise<MemberFileHashes | undefined> {
   if (!usableRecord(record, member, pieceLength)) return undefined;
   const torrent = await readStoredTorrent(context.artifactsS3, context.artifactsBucket, record.torrents.hybrid);
   let hashes: MemberFileHashes;
@@ -152,7 +168,8 @@ function encodeArtifact(hashes: MemberFileHashes): Uint8Array {
 async function hashMember(context: MemberHashContext, member: BucketMember, pieceLength: number): Promise<MemberFileHashes> {
   const { size } = member;
   const target = { bucket: member.bucket, key: member.key, etag: member.etag };
-  const range = await hashRange(streamObjectRange(context.anonymousS3, target, 0, size), { size, pieceLength, threads: context.settings.hashThreads });
+  const threads = size <= INLINE_HASH_MAX_BYTES ? 0 : context.settings.hashThreads;
+  const range = await hashRange(streamObjectRange(context.anonymousS3, target, 0, size), { size, pieceLength, threads });
   return { size, pieceLength, v1: range.v1, v2: range.v2 as Uint8Array, ...(range.v1PaddedTail === undefined ? {} : { v1PaddedTail: range.v1PaddedTail }) };
 }
 
@@ -160,7 +177,8 @@ async function hashMember(context: MemberHashContext, member: BucketMember, piec
  * The hashes of one member of a prefix snapshot at the prefix's piece length, from the cheapest
  * place that has them: its own READY record, else a hash artifact written earlier, else its
  * bytes, read anonymously and hashed now; those hashes are then written as the artifact, so a
- * retried job or the next snapshot finds them without reading the object again.
+ * retried job or the next snapshot finds them without reading the object again. The record is
+ * read here unless the caller passes it as `known`.
  *
  * @throws ObjectChangedError when S3 no longer has the member's ETag (412 on If-Match),
  *   ObjectNotPublicError when S3 refuses the anonymous read, ObjectMissingError when it is gone:
@@ -170,9 +188,11 @@ async function memberHashesAt(
   context: MemberHashContext,
   member: BucketMember,
   pieceLength: number,
+  known?: KnownRecord,
 ): Promise<{ hashes: MemberFileHashes; source: MemberHashSource }> {
   if (member.size === 0) return { hashes: { size: 0, pieceLength, v1: new Uint8Array(0), v2: new Uint8Array(0) }, source: 'hashed' };
-  const ownRecord = await fromRecord(context, member, pieceLength);
+  const record = known === undefined ? await context.records.get(member.bucket, member.key) : known.record;
+  const ownRecord = await fromRecord(context, record, member, pieceLength);
   if (ownRecord !== undefined) return { hashes: ownRecord, source: 'record' };
   const artifactKey = memberHashArtifactKey(member.bucket, member.key, member.etag, pieceLength);
   const artifact = await fromArtifact(context, artifactKey, member, pieceLength);
@@ -185,4 +205,4 @@ async function memberHashesAt(
 }
 
 export { memberHashArtifactKey, memberHashesAt };
-export type { BucketMember, MemberFileHashes, MemberHashContext, MemberHashSource };
+export type { BucketMember, KnownRecord, MemberFileHashes, MemberHashContext, MemberHashSource };

@@ -25,6 +25,7 @@ import { PrefixStore } from './prefixRecords.js';
 import type { ArtifactReader } from './prefixRecords.js';
 import type { PublishedTarget } from './prefixSchema.js';
 import { readRecord, recordKey, updateRecord } from './recordItem.js';
+import { readRecords } from './readRecords.js';
 import type { TableAccess } from './recordItem.js';
 import { OBJECT_RECORD_PREFIX, RecordState, TableKeys, aliasPartitionKey } from './schema.js';
 import type { ObjectRecord, SegmentResult } from './schema.js';
@@ -104,6 +105,14 @@ class RecordStore {
   public async get(bucket: string, key: string): Promise<ObjectRecord | undefined> {
     assertObjectId(bucket, key);
     return readRecord(this.tableAccess, bucket, key);
+  }
+
+  /**
+   * The records of several objects of one bucket (strongly consistent, as `get`), by key, read
+   * a hundred per BatchGetItem; keys without a record are absent. `keys` must be distinct.
+   */
+  public async getMany(bucket: string, keys: ReadonlyArray<string>): Promise<Map<string, ObjectRecord>> {
+    return readRecords(this.tableAccess, bucket, keys);
   }
 
   /**

@@ -153,6 +153,19 @@ class RecordContentionError extends RecordError {
   }
 }
 
+/** A batch read of records kept coming back with keys DynamoDB did not read (throttled), and the store gave up. */
+class UnprocessedReadsError extends RecordError {
+  public readonly bucket: string;
+  public readonly unread: number;
+
+  public constructor(bucket: string, unread: number, rounds: number, options?: ErrorOptions) {
+    super(`reading records of bucket ${bucket}: ${unread} still unprocessed after ${rounds} BatchGetItem rounds`, options);
+    this.name = 'UnprocessedReadsError';
+    this.bucket = bucket;
+    this.unread = unread;
+  }
+}
+
 /** An item in the table that does not have the shape this code writes. */
 class MalformedItemError extends RecordError {
   public readonly pk: string;
@@ -178,4 +191,5 @@ export {
   SegmentTooLargeError,
   SegmentsIncompleteError,
   StaleRecordError,
+  UnprocessedReadsError,
 };

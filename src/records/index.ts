@@ -10,9 +10,11 @@ export {
   SegmentTooLargeError,
   SegmentsIncompleteError,
   StaleRecordError,
+  UnprocessedReadsError,
 } from './errors.js';
 export { CHANGE_TTL_SECONDS, ChangeLog } from './ChangeLog.js';
 export { RecordStore } from './RecordStore.js';
+export { BATCH_GET_KEYS } from './readRecords.js';
 export { PrefixStore } from './prefixRecords.js';
 export { ManifestUnavailableError, StalePrefixRecordError } from './prefixErrors.js';
 export { PrefixLimits, decodeMembers, encodeMembers, prefixPartitionKey } from './prefixItems.js';

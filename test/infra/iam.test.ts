@@ -196,7 +196,8 @@ describe('Class: S3TorrentStack (IAM)', () => {
       const updaterNeeds = ['dynamodb:getitem', 'dynamodb:query', 'dynamodb:updateitem', 'dynamodb:putitem'];
       const never = ['dynamodb:deletetable', 'dynamodb:updatetable', 'dynamodb:scan', 'dynamodb:deleteitem', 'dynamodb:batchwriteitem'];
       for (const [roleId, needs, exactly] of [
-        [roleOfFunction(json, 'hash-worker'), handlerNeeds, false],
+        // A prefix job reads its members' records in batches (src/records/readRecords.ts).
+        [roleOfFunction(json, 'hash-worker'), [...handlerNeeds, 'dynamodb:batchgetitem'], false],
         [roleOfFunction(json, 'torrent-api'), handlerNeeds, false],
         [seederTaskRole(json), updaterNeeds, false],
         [roleOfFunction(json, 'access-checker'), updaterNeeds, true],

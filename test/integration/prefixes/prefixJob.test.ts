@@ -1,18 +1,22 @@
 import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, PutObjectAclCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { serviceConfigFrom } from '../../../src/config.js';
 import { MEMBER_CONCURRENCY, processPrefixJob } from '../../../src/jobs/processPrefixJob.js';
 import type { HashJobContext } from '../../../src/jobs/index.js';
+import { TABLE_NAME } from '../../../src/local/index.js';
 import type { LocalStack } from '../../../src/local/index.js';
 import { snapshotIdOf, storeMembers } from '../../../src/prefixes/index.js';
 import { JobType } from '../../../src/queue/index.js';
 import type { PrefixJob } from '../../../src/queue/index.js';
-import { RecordState } from '../../../src/records/index.js';
+import { RecordState, RecordStore } from '../../../src/records/index.js';
 import type { PrefixMember } from '../../../src/records/index.js';
 import { buildContexts } from '../../../src/service/buildContexts.js';
-import { ListingLimit, listPrefix } from '../../../src/storage/index.js';
+import { LOCAL_CREDENTIALS } from '../../../src/service/credentials.js';
+import { ListingLimit, anonymousS3Client, listPrefix } from '../../../src/storage/index.js';
 import { pseudoRandomBytes, tempDir } from '../../helpers/files.js';
+import { RequestCounter } from '../../helpers/requestCounter.js';
 import { eventually, fetchWhenReady, publisherS3, startTestStack, torrentUrl } from '../flow/localStackHarness.js';
 
 const KiB = 1024;
@@ -149,4 +153,36 @@ describe('Prefix listing and the prefix job (local stack, Ceph RGW)', () => {
     expect(afterFirst).toMatchObject({ state: RecordState.Hashing, membersDone: MEMBER_CONCURRENCY, memberCount: 12 });
     expect(ready).toMatchObject({ snapshotId: job.snapshotId, membersDone: 12 });
   });
+  it('reads its members\' records a hundred at a time and takes READY members\' hashes from them, reading none of their bytes', async () => {
+    // Prepare: two batches of members, one of them empty; three made READY by their own ?torrent, as a publisher pre-warms.
+    const members = await publicObjects('batched/', 104);
+    const { ETag: emptyEtag } = await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'batched/empty.bin', Body: new Uint8Array(0), ACL: 'public-read' }));
+    members.push({ key: 'batched/empty.bin', etag: emptyEtag as string, size: 0 });
+    const warm = members.slice(0, 3);
+    for (const member of warm) {
+      const reply = await fetchWhenReady(torrentUrl(stack, member.key, 'torrent', BUCKET));
+      await reply.arrayBuffer();
+      expect(reply.status).toBe(200);
+    }
+    const job = await snapshotOf('batched/', members);
+    // The job's own clients, counted: its record reads and its anonymous object reads.
+    const dynamo = new DynamoDBClient({ region: 'us-east-1', endpoint: stack.endpoints.dynamoDb, credentials: { ...LOCAL_CREDENTIALS } });
+    const anonymousS3 = anonymousS3Client(stack.aws);
+    const tableReads = new RequestCounter().attach(dynamo);
+    const objectReads = new RequestCounter().attach(anonymousS3);
+    const counted: HashJobContext = { ...context, records: new RecordStore({ client: dynamo, tableName: TABLE_NAME }), anonymousS3 };
+
+    // Act
+    const outcome = await processPrefixJob(counted, job);
+
+    // Assess: one BatchGetItem per hundred members and no GetItem per member (the few there are
+    // read the prefix record); one GET for each member neither READY nor empty, none for the rest.
+    expect(outcome).toEqual({ kind: 'ready' });
+    expect(await context.records.prefixes.get(BUCKET, 'batched/')).toMatchObject({ state: RecordState.Ready, membersDone: members.length });
+    expect(tableReads.count('BatchGetItem')).toBe(2);
+    expect(tableReads.count('GetItem')).toBeLessThan(warm.length);
+    expect(objectReads.count('GetObject')).toBe(members.length - warm.length - 1);
+    dynamo.destroy();
+    anonymousS3.destroy();
+  }, 120_000);
 });
