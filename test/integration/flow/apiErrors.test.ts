@@ -88,6 +88,7 @@ type HandlerSource = 'dist' | 'cdk synth';
 describe.each<HandlerSource>(['dist', 'cdk synth'])('Flow: the API\'s error replies (built CLI, handlers from %s, embedded s3rver)', (handlers) => {
   let stack: RunningStack | undefined;
   let api: string;
+  let s3Endpoint: string;
   let cleanup: () => Promise<void>;
 
   beforeAll(async () => {
@@ -99,6 +100,7 @@ describe.each<HandlerSource>(['dist', 'cdk synth'])('Flow: the API\'s error repl
       : { node: await node22Binary(), args: ['--handlers', await synthCloudAssembly(join(temp.dir, 'cdk.out'), [BUCKET, GONE_BUCKET])] };
     stack = await startStackProcess(join(temp.dir, 'data'), ports.env, options);
     api = `http://127.0.0.1:${ports.api}`;
+    s3Endpoint = `http://127.0.0.1:${ports.s3}`;
   }, START_BOUND_MS + SYNTH_TIMEOUT_MS);
   afterAll(async () => {
     if (stack !== undefined) await killStack(stack, 'SIGKILL');
@@ -165,6 +167,23 @@ describe.each<HandlerSource>(['dist', 'cdk synth'])('Flow: the API\'s error repl
     expect(expectS3Error(noBucket, 404, 'NoSuchBucket').message).toBe('The specified bucket does not exist.');
     expect(noBucket.xml?.resource).toBe(`/${GONE_BUCKET}/k.bin`);
     expect(expectS3Error(noKey, 404, 'NoSuchKey').message).toBe('The specified key does not exist.');
+  });
+
+  // The same path without ?torrent is the webseed of v1 prefix torrents (src/api/serveWebseed.ts).
+  it('answers a pad file without ?torrent with zero bytes, whole or by range, and any other key with a 302 to S3', async () => {
+    // Act
+    const whole = await fetch(`${api}${pathOf('set/.pad/1000')}`);
+    const wholeBody = new Uint8Array(await whole.arrayBuffer());
+    const part = await fetch(`${api}${pathOf('set/.pad/1000')}`, { headers: { range: 'bytes=10-19' } });
+    const partBody = new Uint8Array(await part.arrayBuffer());
+    const member = await fetch(`${api}${pathOf('set/café menu.csv')}`, { redirect: 'manual' });
+
+    // Assess
+    expect({ status: whole.status, length: wholeBody.length, zeros: wholeBody.every((byte) => byte === 0) }).toEqual({ status: 200, length: 1000, zeros: true });
+    expect({ status: part.status, range: part.headers.get('content-range'), length: partBody.length, zeros: partBody.every((byte) => byte === 0) })
+      .toEqual({ status: 206, range: 'bytes 10-19/1000', length: 10, zeros: true });
+    expect(member.status).toBe(302);
+    expect(member.headers.get('location')).toBe(`${s3Endpoint}/${BUCKET}/set/caf%C3%A9%20menu.csv`);
   });
 });
 
