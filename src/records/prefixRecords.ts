@@ -287,15 +287,14 @@ class PrefixStore {
 
   /** Every prefix record still PENDING or HASHING, by a scan: for the local stack's restart (its queue keeps no messages). */
   public listUnfinished(): AsyncGenerator<PrefixRecord> {
-    return this.scanStates([RecordState.Pending, RecordState.Hashing]);
+    return this.listInStates([RecordState.Pending, RecordState.Hashing]);
   }
 
-  /** Every READY prefix record, by a scan: the sweep re-checks their members. */
-  public listReady(): AsyncGenerator<PrefixRecord> {
-    return this.scanStates([RecordState.Ready]);
-  }
-
-  private async *scanStates(states: ReadonlyArray<RecordState>): AsyncGenerator<PrefixRecord> {
+  /**
+   * Every prefix record in one of `states`, by one scan of the table: for a deployment that
+   * publishes any bucket (the local stack's sweep); with named buckets, `prefixesOfBucket`.
+   */
+  public async *listInStates(states: ReadonlyArray<RecordState>): AsyncGenerator<PrefixRecord> {
     const stateValues = Object.fromEntries(states.map((state, i) => [`:state${i}`, state]));
     const filter = `#sk = :record AND begins_with(#pk, :prefixes) AND #state IN (${Object.keys(stateValues).join(', ')})`;
     let startKey: Record<string, unknown> | undefined;

@@ -11,6 +11,7 @@ import { MAX_PREFIX_SEGMENTS } from '../torrent/index.js';
 import type { PrefixMember, PrefixRecord } from '../records/index.js';
 import type { Readability } from '../storage/index.js';
 import type { WithdrawalContext } from './context.js';
+import { isStale } from './recheckRecord.js';
 import { RECHECK_CONCURRENCY, forEachBounded } from './recheckRecords.js';
 
 /** Deepest prefix whose snapshot an object event re-checks: the API refuses deeper ones. */
@@ -92,21 +93,20 @@ async function revokeSnapshotsOfBucket(context: WithdrawalContext, bucket: strin
 }
 
 /** States the sweep looks at: READY snapshots' members are re-checked, unfinished jobs re-queued if lost. */
-const SWEPT_STATES: ReadonlySet<string> = new Set([RecordState.Ready, RecordState.Pending, RecordState.Hashing]);
+const SWEPT_STATES: readonly RecordState[] = [RecordState.Ready, RecordState.Pending, RecordState.Hashing];
 
 /**
  * Every READY, PENDING or HASHING snapshot: by the byBucket index, bucket after bucket (the
- * checker's role may query, not scan); with `'*'` (local stack) by scans of the table.
+ * checker's role may query, not scan); with `'*'` (local stack) by one scan of the table.
  */
 async function* sweptSnapshots(context: WithdrawalContext): AsyncGenerator<PrefixRecord> {
   if (context.publishedBuckets === '*') {
-    yield* context.records.prefixes.listReady();
-    yield* context.records.prefixes.listUnfinished();
+    yield* context.records.prefixes.listInStates(SWEPT_STATES);
     return;
   }
   for (const bucket of [...context.publishedBuckets].sort()) {
     for await (const record of context.records.prefixes.prefixesOfBucket(bucket)) {
-      if (SWEPT_STATES.has(record.state)) yield record;
+      if (SWEPT_STATES.includes(record.state)) yield record;
     }
   }
 }
@@ -117,9 +117,7 @@ async function* sweptSnapshots(context: WithdrawalContext): AsyncGenerator<Prefi
  * does; one sweep wins the claim. The job goes on from the artifacts already written.
  */
 async function requeueIfStale(context: WithdrawalContext, record: PrefixRecord): Promise<boolean> {
-  const updated = Date.parse(record.updatedAt);
-  const stale = Number.isNaN(updated) || (context.now ?? Date.now)() - updated >= context.staleJobMs;
-  if (!stale || !(await context.records.prefixes.claimStale(record))) return false;
+  if (!isStale(context, record) || !(await context.records.prefixes.claimStale(record))) return false;
   const { bucket, prefix, snapshotId } = record;
   await sendHashJobs(context.sqs, context.hashQueueUrl, [{ type: JobType.Prefix, bucket, prefix, snapshotId }]);
   return true;

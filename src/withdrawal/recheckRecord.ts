@@ -45,8 +45,8 @@ const RevokeReason = {
 
 const now = (context: WithdrawalContext): number => (context.now ?? Date.now)();
 
-/** Whether a PENDING/HASHING record has been left alone longer than a job may take. */
-function isStale(context: WithdrawalContext, record: ObjectRecord): boolean {
+/** Whether a PENDING/HASHING record (an object's or a prefix snapshot's) has been left alone longer than a job may take. */
+function isStale(context: WithdrawalContext, record: { readonly updatedAt: string }): boolean {
   const updated = Date.parse(record.updatedAt);
   return Number.isNaN(updated) || now(context) - updated >= context.staleJobMs;
 }
@@ -157,5 +157,5 @@ async function recheckObject(
   return (await queueHashing(context, { bucket, key }, readable, false)) ? { kind: 'prewarmed' } : { kind: 'no-record' };
 }
 
-export { RevokeReason, recheckObject, recheckRecord };
+export { RevokeReason, isStale, recheckObject, recheckRecord };
 export type { RecheckOutcome };
