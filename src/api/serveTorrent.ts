@@ -11,7 +11,7 @@ import { servePrefixTorrent } from './servePrefixTorrent.js';
 import { s3Error } from './s3Errors.js';
 import type { ApiReply } from './s3Errors.js';
 import type { CachedTorrent, TorrentCache } from './torrentCache.js';
-import { isValidBucketName, keyProblem } from './validation.js';
+import { pathRefusal } from './validation.js';
 
 /** How often a waiting request looks at the record again. */
 const POLL_INTERVAL_MS = 150;
@@ -156,9 +156,8 @@ async function serveTorrent(context: TorrentApiContext, request: TorrentRequest)
   const { bucket, key, requestId } = request;
   const resource = `/${bucket}/${key}`;
   if (request.method !== 'GET' && request.method !== 'HEAD') return s3Error('MethodNotAllowed', resource, requestId);
-  if (!isValidBucketName(bucket)) return s3Error('InvalidBucketName', resource, requestId);
-  const problem = keyProblem(key);
-  if (problem !== undefined) return s3Error(problem.code, resource, requestId, problem.detail);
+  const badPath = pathRefusal(bucket, key, requestId);
+  if (badPath !== undefined) return badPath;
   const format = request.format ?? context.defaultFormat;
   if (format !== TorrentFormat.V1 && format !== TorrentFormat.Hybrid) {
     return s3Error('InvalidArgument', resource, requestId, `format must be v1 or hybrid, not "${format}".`);

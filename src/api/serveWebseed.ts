@@ -3,7 +3,7 @@ import { MAX_PIECE_LENGTH, PAD_DIRECTORY } from '../torrent/index.js';
 import { byteRangeOf } from './byteRange.js';
 import { s3Error } from './s3Errors.js';
 import type { ApiReply } from './s3Errors.js';
-import { isValidBucketName, keyProblem } from './validation.js';
+import { pathRefusal } from './validation.js';
 
 /**
  * The largest pad-file reply: a Lambda response is at most 6 MB, and API Gateway needs binary
@@ -78,9 +78,8 @@ function serveWebseed(context: WebseedContext, request: WebseedRequest): ApiRepl
   if (context.webseedBaseUrl === undefined) {
     return s3Error('InvalidArgument', resource, requestId, 'Only ?torrent requests are served here: this deployment writes no webseeds.');
   }
-  if (!isValidBucketName(bucket)) return s3Error('InvalidBucketName', resource, requestId);
-  const problem = keyProblem(key);
-  if (problem !== undefined) return s3Error(problem.code, resource, requestId, problem.detail);
+  const refusal = pathRefusal(bucket, key, requestId);
+  if (refusal !== undefined) return refusal;
   if (context.publishedBuckets !== '*' && !context.publishedBuckets.has(bucket)) return s3Error('NoSuchBucket', resource, requestId);
   const padSize = padFileSize(key);
   if (padSize !== undefined) {

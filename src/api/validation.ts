@@ -1,3 +1,6 @@
+import { s3Error } from './s3Errors.js';
+import type { ApiReply } from './s3Errors.js';
+
 /** S3's longest key, in UTF-8 bytes. */
 const MAX_KEY_BYTES = 1024;
 
@@ -49,5 +52,16 @@ function keyProblem(key: string): KeyProblem | undefined {
   return undefined;
 }
 
-export { MAX_KEY_BYTES, isValidBucketName, keyProblem };
+/**
+ * The S3-style refusal of a bucket or key that cannot be published (InvalidBucketName, or the
+ * key's problem), or undefined: what every route checks of its path before anything else.
+ */
+function pathRefusal(bucket: string, key: string, requestId: string): ApiReply | undefined {
+  const resource = `/${bucket}/${key}`;
+  if (!isValidBucketName(bucket)) return s3Error('InvalidBucketName', resource, requestId);
+  const problem = keyProblem(key);
+  return problem === undefined ? undefined : s3Error(problem.code, resource, requestId, problem.detail);
+}
+
+export { MAX_KEY_BYTES, isValidBucketName, keyProblem, pathRefusal };
 export type { KeyProblem };
