@@ -1,24 +1,85 @@
+import { randomInt } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 /** Every local emulator and server listens on the IPv4 loopback address only. */
 const LOOPBACK_HOST = '127.0.0.1';
 
 /**
- * A TCP port that is free on the loopback address right now: the kernel picks it for a
- * listener on port 0, which is then closed. Another process may take it before it is used, so
- * callers that cannot pass port 0 themselves (a child process) must still handle "in use".
+ * Where listening ports are picked from: below the kernel's ephemeral range, so that no outgoing
+ * connection can take a port between the check and the listen. A port picked from the ephemeral
+ * range (what port 0 gives) is also what the kernel hands out as the source port of the next
+ * connect(), and a suite making thousands of requests took one that way (EADDRINUSE in CI).
+ * 20000 stays clear of the ports common servers default to (3000–9999).
  */
-async function freeLoopbackPort(): Promise<number> {
+const LISTEN_PORT_LOW = 20_000;
+
+/** Where Linux starts its ephemeral range by default, for when /proc cannot be read. */
+const DEFAULT_EPHEMERAL_LOW = 32_768;
+
+/** Tries before giving up on the range below the ephemeral one and letting the kernel pick. */
+const MAX_PICK_ATTEMPTS = 200;
+
+/** The lowest port the kernel gives to outgoing connections (Linux: ip_local_port_range). */
+function ephemeralPortLow(): number {
+  try {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    return Number.isInteger(low) && low > 0 ? low : DEFAULT_EPHEMERAL_LOW;
+  } catch {
+    return DEFAULT_EPHEMERAL_LOW;
+  }
+}
+
+/** Ports this process has handed out: picking at random, a second call could otherwise repeat one not yet bound. */
+const handedOut = new Set<number>();
+
+/** Binds `port` (0: the kernel picks) on the loopback address and closes it; the port, or undefined if taken. */
+async function tryLoopbackPort(port: number): Promise<number | undefined> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
-    server.once('error', reject);
-    server.listen({ host: LOOPBACK_HOST, port: 0, exclusive: true }, () => {
+    server.once('error', (error: NodeJS.ErrnoException) => (error.code === 'EADDRINUSE' || error.code === 'EACCES' ? resolve(undefined) : reject(error)));
+    server.listen({ host: LOOPBACK_HOST, port, exclusive: true }, () => {
       const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
+      const bound = typeof address === 'object' && address !== null ? address.port : undefined;
+      server.close(() => resolve(bound));
     });
   });
+}
+
+/**
+ * A TCP port that is free on the loopback address right now, picked at random below the kernel's
+ * ephemeral range (see LISTEN_PORT_LOW) and never the same twice in one process. Another process
+ * may still take it before it is used, so callers that cannot pass port 0 themselves (a child
+ * process) must still handle "in use".
+ */
+async function freeLoopbackPort(): Promise<number> {
+  const high = ephemeralPortLow() - 1;
+  const picked = high > LISTEN_PORT_LOW ? await freeLoopbackPortIn(LISTEN_PORT_LOW, high) : undefined;
+  if (picked !== undefined) return picked;
+  // A kernel whose ephemeral range starts low (or a crowded range): the kernel's own pick.
+  for (let attempt = 0; attempt < MAX_PICK_ATTEMPTS; attempt += 1) {
+    const port = await tryLoopbackPort(0);
+    if (port !== undefined && !handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error('no free TCP port on the loopback address');
+}
+
+/** A free loopback port from `low`–`high` (inclusive) not yet handed out, tried at random; undefined after MAX_PICK_ATTEMPTS. */
+async function freeLoopbackPortIn(low: number, high: number): Promise<number | undefined> {
+  for (let attempt = 0; attempt < MAX_PICK_ATTEMPTS; attempt += 1) {
+    const candidate = low + randomInt(high - low + 1);
+    if (handedOut.has(candidate)) continue;
+    const port = await tryLoopbackPort(candidate);
+    if (port !== undefined) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -48,4 +109,4 @@ async function loopbackHosts(): Promise<string[]> {
   return hasIpv6 ? [LOOPBACK_HOST, '::1'] : [LOOPBACK_HOST];
 }
 
-export { LOOPBACK_HOST, freeLoopbackPort, isPortFreeOnAllInterfaces, loopbackHosts };
+export { LISTEN_PORT_LOW, LOOPBACK_HOST, ephemeralPortLow, freeLoopbackPort, freeLoopbackPortIn, isPortFreeOnAllInterfaces, loopbackHosts };
