@@ -9,17 +9,14 @@
 //   BENCH_PREFIX_RUNS       runs of ours per set and mode (default 1: each uploads the set anew)
 //   BENCH_RUNS              runs of each reference tool (default 3)
 import { CreateBucketCommand, PutBucketPolicyCommand } from '@aws-sdk/client-s3';
-import { rmSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
 
 import { createDirectoryTorrent } from '../test/e2e/prefix/directoryTorrent.js';
 import { infoDictDigests } from '../test/e2e/prefix/torrentRewrite.js';
 import { measuredRuns } from './config.js';
-import { benchClients } from './flow/clients.js';
 import type { BenchClients } from './flow/clients.js';
-import { cleanUpOnInterrupt, startStack, withStackOutput } from './flow/stack.js';
+import { withBenchStack } from './flow/session.js';
 import type { StackProcess } from './flow/stack.js';
 import { deleteKeys, largeSet, pollUntilReady, prefixProgressOf, prefixTorrentUrl, prewarmKeys, smallSet, uploadDataSet, writeDataSet } from './prefixData.js';
 import type { DataSet } from './prefixData.js';
@@ -151,10 +148,6 @@ async function runPrefixBench(): Promise<number> {
   const sets = [smallSet(positiveInteger('BENCH_PREFIX_SMALL', 1000)), largeSet(positiveInteger('BENCH_PREFIX_LARGE', 10), positiveInteger('BENCH_PREFIX_LARGE_MIB', 100))];
   const oursRuns = positiveInteger('BENCH_PREFIX_RUNS', 1);
   const referenceRuns = measuredRuns();
-  const dir = await mkdtemp(join(tmpdir(), 's3-torrent-bench-prefix-'));
-  const stopCleanUp = cleanUpOnInterrupt(dir);
-  let stack: StackProcess | undefined;
-  let clients: BenchClients | undefined;
   const table = new Map<string, Map<string, Timing>>(); // row → set → timing
   const notes: string[] = [];
   let failed = false;
@@ -164,7 +157,7 @@ async function runPrefixBench(): Promise<number> {
     table.set(row, bySet);
     if (timing.failure !== undefined) failed = true;
   };
-  try {
+  return withBenchStack('s3-torrent-bench-prefix-', async ({ dir, startStack }) => {
     const references = new Map<string, ReadonlyMap<string, string>>();
     const localDirs = new Map<string, string>();
     for (const set of sets) {
@@ -179,8 +172,7 @@ async function runPrefixBench(): Promise<number> {
     }
 
     progress('starting `s3-torrent local --s3 rgw` ...');
-    stack = await startStack(join(dir, 'data'), {}, ['--s3', 'rgw']);
-    clients = benchClients(stack.endpoints);
+    const { stack, clients } = await startStack({}, ['--s3', 'rgw']);
     await clients.publisher.send(new CreateBucketCommand({ Bucket: BUCKET }));
     await clients.publisher.send(new PutBucketPolicyCommand({
       Bucket: BUCKET,
@@ -239,14 +231,7 @@ async function runPrefixBench(): Promise<number> {
       }
     }
     return failed ? 1 : 0;
-  } catch (error) {
-    throw withStackOutput(error, stack);
-  } finally {
-    clients?.destroy();
-    await stack?.stop();
-    rmSync(dir, { recursive: true, force: true });
-    stopCleanUp();
-  }
+  });
 }
 
 export { runPrefixBench };

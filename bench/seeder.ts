@@ -12,19 +12,18 @@
 // BENCH_SEEDER_MIB sets the object size (default 512), BENCH_SEEDER_RUNS the runs (default 2),
 // BENCH_SEEDER_CLIENTS a comma-separated subset of the clients below.
 import { createHash } from 'node:crypto';
-import { createReadStream, rmSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { availableParallelism, tmpdir } from 'node:os';
+import { createReadStream } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { freeLoopbackPort } from '../src/local/ports.js';
 import { decodeBencode, encodeBencode, parseTorrent } from '../src/torrent/index.js';
 import { downloadWithAria2c, downloadWithQbittorrent, makeTorrent, seedWithLibtorrent, startOpentracker, timedLibtorrentDownload } from '../test/e2e/clients/index.js';
-import { benchClients } from './flow/clients.js';
 import { BUCKET } from './flow/config.js';
 import { fetchReadyTorrent, uploadFile } from './flow/ready.js';
 import { startSeederService } from './flow/seederService.js';
 import type { SeederService } from './flow/seederService.js';
-import { cleanUpOnInterrupt, startStack } from './flow/stack.js';
+import { withBenchStack } from './flow/session.js';
 import { settleAndWarm, writeTestFile } from './testFile.js';
 
 const MiB = 1024 * 1024;
@@ -118,10 +117,7 @@ type Side = 'cold' | 'warm' | 'theirs';
 async function runSeederBench(): Promise<number> {
   const size = OBJECT_MIB * MiB;
   const clients = selectedClients();
-  const dir = await mkdtemp(join(tmpdir(), 's3-torrent-bench-seeder-'));
-  const stopCleanUp = cleanUpOnInterrupt(dir);
-  const stoppers: Array<() => Promise<void>> = [];
-  try {
+  return withBenchStack('s3-torrent-bench-seeder-', async ({ dir, startStack, stopAtEnd }) => {
     const seedDir = join(dir, 'seed');
     await mkdir(seedDir);
     const file = join(seedDir, KEY);
@@ -131,26 +127,23 @@ async function runSeederBench(): Promise<number> {
     const expected = await sha256File(file);
 
     progress('starting `s3-torrent local` without its seeder and webseeds (every byte comes from a seeder) ...');
-    const stack = await startStack(join(dir, 'data'), { S3TORRENT_LOCAL_SEEDER: 'off', S3TORRENT_LOCAL_WEBSEEDS: 'off' });
-    stoppers.push(() => stack.stop());
-    const aws = benchClients(stack.endpoints);
-    stoppers.push(async () => aws.destroy());
+    const { stack, clients: aws } = await startStack({ S3TORRENT_LOCAL_SEEDER: 'off', S3TORRENT_LOCAL_WEBSEEDS: 'off' });
     await uploadFile(aws.publisher, { bucket: BUCKET, key: KEY }, file, size);
     const ours = await fetchReadyTorrent(stack.endpoints.api, BUCKET, KEY);
     const summary = parseTorrent(ours);
 
     progress('starting python3-libtorrent seeding the same file, announced on opentracker ...');
     const tracker = await startOpentracker([summary.infoHashV1 ?? '']);
-    stoppers.push(() => tracker.stop());
+    stopAtEnd(() => tracker.stop());
     const theirs = await makeTorrent(file, { tool: 'libtorrent-v1', pieceLength: summary.pieceLength, outFile: join(dir, 'theirs.torrent'), trackers: [tracker.httpAnnounce] });
     if (theirs.infoHashV1 !== summary.infoHashV1) throw new Error(`libtorrent's torrent has another infohash (${theirs.infoHashV1} vs ${summary.infoHashV1})`);
     const reference = await seedWithLibtorrent(theirs.torrentFile, seedDir);
-    stoppers.push(() => reference.stop());
+    stopAtEnd(() => reference.stop());
 
     // Each of our seeders on fixed ports, so that a restarted cold one is where its .torrent says.
     const coldPorts = { peerPort: await freeLoopbackPort(), trackerPort: await freeLoopbackPort() };
     const warm = await startSeederService(stack.endpoints, { cacheBytes: WARM_CACHE_FACTOR * size });
-    stoppers.push(() => warm.stop());
+    stopAtEnd(() => warm.stop());
     const torrentFor = async (name: string, trackerPort: number): Promise<string> => {
       const path = join(dir, `${name}.torrent`);
       await writeFile(path, withTracker(ours, `http://127.0.0.1:${trackerPort}/announce`));
@@ -223,11 +216,7 @@ async function runSeederBench(): Promise<number> {
     out(`Same infohash both sides: yes (checked); every download's SHA-256 checked.${failures.length > 0 ? '' : ' No download failed.'}`);
     for (const failure of failures) out(`- FAILED: ${failure}`);
     return failures.length > 0 ? 1 : 0;
-  } finally {
-    for (const stop of stoppers.reverse()) await stop().catch(() => undefined);
-    rmSync(dir, { recursive: true, force: true });
-    stopCleanUp();
-  }
+  });
 }
 
 export { runSeederBench };

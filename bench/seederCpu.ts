@@ -11,18 +11,17 @@
 //   warm: a cache that holds the object, primed by one download first (its CPU is reported too).
 // CPU is the process's own (all threads, /proc), over the download only: start-up is excluded
 // on both sides. Goals (issue 12): cold ≤ 1.5× libtorrent's CPU per GiB, warm ≤ 1.0×.
-import { readFileSync, rmSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { availableParallelism, tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { magnetLink, parseTorrent } from '../src/torrent/index.js';
 import { downloadWithAria2c, makeTorrent, seedWithLibtorrent, startOpentracker } from '../test/e2e/clients/index.js';
-import { benchClients } from './flow/clients.js';
 import { BUCKET } from './flow/config.js';
 import { fetchReadyTorrent, uploadFile } from './flow/ready.js';
 import { startSeederService } from './flow/seederService.js';
 import type { SeederService } from './flow/seederService.js';
-import { cleanUpOnInterrupt, startStack } from './flow/stack.js';
+import { withBenchStack } from './flow/session.js';
 import { settleAndWarm, writeTestFile } from './testFile.js';
 
 const MiB = 1024 * 1024;
@@ -69,10 +68,7 @@ async function cpuOfDownload(pid: number, download: () => Promise<string>, outDi
 
 
 async function runSeederCpuBench(): Promise<number> {
-  const dir = await mkdtemp(join(tmpdir(), 's3-torrent-bench-seeder-cpu-'));
-  const stopCleanUp = cleanUpOnInterrupt(dir);
-  const stoppers: Array<() => Promise<void>> = [];
-  try {
+  return withBenchStack('s3-torrent-bench-seeder-cpu-', async ({ dir, startStack, stopAtEnd }) => {
     const seedDir = join(dir, 'seed');
     await mkdir(seedDir);
     const file = join(seedDir, KEY);
@@ -81,10 +77,7 @@ async function runSeederCpuBench(): Promise<number> {
     await settleAndWarm(file);
 
     progress('starting `s3-torrent local` without its seeder and webseeds ...');
-    const stack = await startStack(join(dir, 'data'), { S3TORRENT_LOCAL_SEEDER: 'off', S3TORRENT_LOCAL_WEBSEEDS: 'off' });
-    stoppers.push(() => stack.stop());
-    const clients = benchClients(stack.endpoints);
-    stoppers.push(async () => clients.destroy());
+    const { stack, clients } = await startStack({ S3TORRENT_LOCAL_SEEDER: 'off', S3TORRENT_LOCAL_WEBSEEDS: 'off' });
     await uploadFile(clients.publisher, { bucket: BUCKET, key: KEY }, file, OBJECT_SIZE);
     await uploadFile(clients.publisher, { bucket: BUCKET, key: SECOND_KEY }, file, OBJECT_SIZE);
     const ours = parseTorrent(await fetchReadyTorrent(stack.endpoints.api, BUCKET, KEY));
@@ -92,10 +85,10 @@ async function runSeederCpuBench(): Promise<number> {
 
     progress('starting python3-libtorrent seeding the same file, announced on opentracker ...');
     const tracker = await startOpentracker([ours.infoHashV1 ?? '']);
-    stoppers.push(() => tracker.stop());
+    stopAtEnd(() => tracker.stop());
     const theirs = await makeTorrent(file, { tool: 'libtorrent-v1', pieceLength: ours.pieceLength, outFile: join(dir, 'theirs.torrent'), trackers: [tracker.httpAnnounce] });
     const libtorrent = await seedWithLibtorrent(theirs.torrentFile, seedDir);
-    stoppers.push(() => libtorrent.stop());
+    stopAtEnd(() => libtorrent.stop());
 
     const outDir = join(dir, 'download');
     const aria2c = (source: Parameters<typeof downloadWithAria2c>[0]) => () => downloadWithAria2c(source, { outDir, timeoutMs: DOWNLOAD_TIMEOUT_MS });
@@ -104,7 +97,7 @@ async function runSeederCpuBench(): Promise<number> {
 
     progress('starting the warm seeder (cache holds the object) and priming it with one download ...');
     const warmService = await startSeederService(stack.endpoints, { cacheBytes: WARM_CACHE_BYTES });
-    stoppers.push(() => warmService.stop());
+    stopAtEnd(() => warmService.stop());
     const warmPid = warmService.child.pid as number;
     const primeCpu = await cpuOfDownload(warmPid, fromService(warmService), outDir);
 
@@ -146,11 +139,7 @@ async function runSeederCpuBench(): Promise<number> {
     out('Each figure is the seeder process\'s own CPU (all threads) during one download; s3rver\'s CPU (in the stack\'s process) is not counted, as S3\'s is not on AWS.');
     out(`Same infohash both sides: ${ours.infoHashV1 === theirs.infoHashV1 ? 'yes' : `no (${ours.infoHashV1} vs ${theirs.infoHashV1})`}; aria2c checks every piece.`);
     return 0;
-  } finally {
-    for (const stop of stoppers.reverse()) await stop().catch(() => undefined);
-    rmSync(dir, { recursive: true, force: true });
-    stopCleanUp();
-  }
+  });
 }
 
 export { runSeederCpuBench };

@@ -6,18 +6,17 @@
 // Reported per case: time to the first payload byte and MiB/s from adding the torrent to the
 // last piece checked, both as the client itself times them (its own start-up is not counted).
 import { createHash } from 'node:crypto';
-import { createReadStream, rmSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { availableParallelism, tmpdir } from 'node:os';
+import { createReadStream } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { freeLoopbackPort } from '../src/local/ports.js';
 import { parseTorrent } from '../src/torrent/index.js';
 import { makeTorrent, seedWithLibtorrent, timedLibtorrentDownload } from '../test/e2e/clients/index.js';
 import type { LibtorrentTransport } from '../test/e2e/clients/index.js';
-import { benchClients } from './flow/clients.js';
 import { BUCKET } from './flow/config.js';
 import { fetchReadyTorrent, uploadFile } from './flow/ready.js';
-import { cleanUpOnInterrupt, startStack } from './flow/stack.js';
+import { withBenchStack } from './flow/session.js';
 import { settleAndWarm, writeTestFile } from './testFile.js';
 
 const MiB = 1024 * 1024;
@@ -71,10 +70,7 @@ async function timedDownload(torrentFile: string, port: number, transport: Libto
 
 async function runTransportsBench(): Promise<number> {
   const size = OBJECT_MIB * MiB;
-  const dir = await mkdtemp(join(tmpdir(), 's3-torrent-bench-transports-'));
-  const stopCleanUp = cleanUpOnInterrupt(dir);
-  const stoppers: Array<() => Promise<void>> = [];
-  try {
+  return withBenchStack('s3-torrent-bench-transports-', async ({ dir, startStack, stopAtEnd }) => {
     const seedDir = join(dir, 'seed');
     await mkdir(seedDir);
     const file = join(seedDir, KEY);
@@ -85,10 +81,7 @@ async function runTransportsBench(): Promise<number> {
 
     progress('starting `s3-torrent local` (no webseeds: every byte comes from the seeder) ...');
     const peerPort = await freeLoopbackPort();
-    const stack = await startStack(join(dir, 'data'), { S3TORRENT_LOCAL_WEBSEEDS: 'off', S3TORRENT_PEER_PORT: String(peerPort) });
-    stoppers.push(() => stack.stop());
-    const clients = benchClients(stack.endpoints);
-    stoppers.push(async () => clients.destroy());
+    const { stack, clients } = await startStack({ S3TORRENT_LOCAL_WEBSEEDS: 'off', S3TORRENT_PEER_PORT: String(peerPort) });
     await uploadFile(clients.publisher, { bucket: BUCKET, key: KEY }, file, size);
     const ours = await fetchReadyTorrent(stack.endpoints.api, BUCKET, KEY);
     const oursFile = join(dir, 'ours.torrent');
@@ -98,7 +91,7 @@ async function runTransportsBench(): Promise<number> {
     progress('starting python3-libtorrent seeding the same file (default transports) ...');
     const theirs = await makeTorrent(file, { tool: 'libtorrent-v1', pieceLength: summary.pieceLength, outFile: join(dir, 'theirs.torrent'), trackers: [] });
     const seeder = await seedWithLibtorrent(theirs.torrentFile, seedDir);
-    stoppers.push(() => seeder.stop());
+    stopAtEnd(() => seeder.stop());
 
     const samples = new Map<string, Sample[]>();
     const record = (key: string, sample: Sample): void => void samples.set(key, [...(samples.get(key) ?? []), sample]);
@@ -134,11 +127,7 @@ async function runTransportsBench(): Promise<number> {
     }
     out(`Same infohash both sides: ${summary.infoHashV1 === theirs.infoHashV1 ? 'yes' : `no (${summary.infoHashV1} vs ${theirs.infoHashV1})`}; every download's SHA-256 checked.`);
     return 0;
-  } finally {
-    for (const stop of stoppers.reverse()) await stop().catch(() => undefined);
-    rmSync(dir, { recursive: true, force: true });
-    stopCleanUp();
-  }
+  });
 }
 
 export { runTransportsBench };

@@ -2,15 +2,12 @@
 //   1. time from an upload of 1 GiB to `?torrent` answering 200, against one GetObject of it;
 //   2. latency of the cached `?torrent` under load, against S3 serving the same bytes.
 // Missed goals are findings, printed with where the time went; a wrong torrent fails the bench.
-import { rmSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
 import type { PieceHashes } from '../../src/torrent/index.js';
 import { measuredRuns } from '../config.js';
 import { settleAndWarm, writeTestFile } from '../testFile.js';
 import type { Check } from '../verify.js';
-import { benchClients } from './clients.js';
 import type { BenchClients } from './clients.js';
 import { BUCKET, LOAD_CONCURRENCY, LOAD_REQUESTS, LOAD_WARMUP_REQUESTS, MiB, OBJECT_SIZE, POLL_INTERVAL_MS, READS_PER_RUN, SEGMENT_BYTES, WORKERS } from './config.js';
 import { measureLatency } from './latency.js';
@@ -18,7 +15,7 @@ import { checkServedTorrent, referenceHashes, timeSingleThreadHashing } from './
 import { flushWrites, readOnce, readSegments, uploadFile, waitReady } from './ready.js';
 import { formatHeadline, formatLatencyTable, formatNoise, formatReadyTimeline, formatRuns, headlineOf, medianRun } from './report.js';
 import type { FlowRun } from './report.js';
-import { cleanUpOnInterrupt, startStack, withStackOutput } from './stack.js';
+import { withBenchStack } from './session.js';
 import type { StackProcess } from './stack.js';
 
 /** Progress goes to stderr so stdout is only the report. */
@@ -69,11 +66,7 @@ function header(runs: number, stack: StackProcess): string[] {
 
 async function runFlowBench(): Promise<number> {
   const count = measuredRuns();
-  const dir = await mkdtemp(join(tmpdir(), 's3-torrent-bench-flow-'));
-  const stopCleanUp = cleanUpOnInterrupt(dir);
-  let stack: StackProcess | undefined;
-  let clients: BenchClients | undefined;
-  try {
+  return withBenchStack('s3-torrent-bench-flow-', async ({ dir, startStack }) => {
     const file = join(dir, 'flow-1GiB.bin');
     progress(`writing ${OBJECT_SIZE / 1024 ** 3} GiB to ${file} ...`);
     await writeTestFile(file, OBJECT_SIZE);
@@ -83,8 +76,7 @@ async function runFlowBench(): Promise<number> {
     const hashSeconds = await timeSingleThreadHashing(file, OBJECT_SIZE);
 
     progress('starting `s3-torrent local` ...');
-    stack = await startStack(join(dir, 'data'));
-    clients = benchClients(stack.endpoints);
+    const { stack, clients } = await startStack();
     const { runs, checks } = await measureRuns(stack, clients, file, reference, count);
     const last = runs.at(-1) as FlowRun;
     await flushWrites();
@@ -125,14 +117,7 @@ async function runFlowBench(): Promise<number> {
     out('All runs:');
     formatRuns(runs).forEach((line) => out(line));
     return checks.every((c) => c.passed) && loads.every((row) => row.result !== undefined) ? 0 : 1;
-  } catch (error) {
-    throw withStackOutput(error, stack);
-  } finally {
-    clients?.destroy();
-    await stack?.stop();
-    rmSync(dir, { recursive: true, force: true });
-    stopCleanUp();
-  }
+  });
 }
 
 export { runFlowBench };
