@@ -2,7 +2,7 @@ export { ChunkHasher } from './ChunkHasher.js';
 export { HashWorkerError, HashingError, SegmentError, SourceChangedError, SourceUnreadableError } from './errors.js';
 export { hashFile } from './hashFile.js';
 export { hashRange } from './hashRange.js';
-export { CHUNK_SIZE } from './chunkSize.js';
+export { CHUNK_SIZE, hashThreadsFor } from './chunkSize.js';
 export { combineRanges, planSegments } from './segments.js';
 export { openFileSource } from './sources.js';
 export type { HashChunk, HashGeometry, PieceHashRun } from './ChunkHasher.js';

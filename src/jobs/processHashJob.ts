@@ -1,4 +1,4 @@
-import { combineRanges, hashRange, planSegments } from '../hashing/index.js';
+import { combineRanges, hashRange, hashThreadsFor, planSegments } from '../hashing/index.js';
 import { JobType, sendHashJobs } from '../queue/index.js';
 import type { HashJob, ObjectJob, SegmentJob, UploadEvent } from '../queue/index.js';
 import { RecordState, StaleRecordError } from '../records/index.js';
@@ -40,7 +40,7 @@ async function hashSegment(context: HashJobContext, job: SegmentJob, attemptId: 
     pieceLength: job.pieceLength,
     offset: job.offset,
     length: job.length,
-    threads: context.settings.hashThreads,
+    threads: hashThreadsFor(job.length, context.settings.hashThreads),
   });
   const result = await context.records.recordSegment(attempt, {
     index: job.index,

@@ -1,6 +1,6 @@
 import { GetObjectCommand, PutObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { CHUNK_SIZE, hashRange } from '../hashing/index.js';
+import { hashRange, hashThreadsFor } from '../hashing/index.js';
 import { RecordState } from '../records/index.js';
 import type { ObjectRecord, RecordStore } from '../records/index.js';
 import type { PrefixMember } from '../records/prefixSchema.js';
@@ -50,14 +50,6 @@ interface MemberHashContext {
   readonly anonymousS3: S3Client;
   readonly settings: { readonly hashThreads: number };
 }
-
-/**
- * Members up to one chunk (4 MiB) are hashed on the job's own thread whatever `hashThreads` says:
- * one thread would hash the one chunk alone, and starting it (~0.04 CPU-s, once per member) costs
- * more than hashing 4 MiB. A prefix of a thousand small files started a thousand threads: most of
- * its cold time on the local stack.
- */
-const INLINE_HASH_MAX_BYTES = CHUNK_SIZE;
 
 /** Keys of the bencoded hash artifact (dictionary keys are written sorted by the encoder). */
 const ArtifactKeys = { Size: 'size', PieceLength: 'piece length', V1: 'v1', V1PaddedTail: 'v1 padded tail', V2: 'v2' } as const;
@@ -168,7 +160,7 @@ function encodeArtifact(hashes: MemberFileHashes): Uint8Array {
 async function hashMember(context: MemberHashContext, member: BucketMember, pieceLength: number): Promise<MemberFileHashes> {
   const { size } = member;
   const target = { bucket: member.bucket, key: member.key, etag: member.etag };
-  const threads = size <= INLINE_HASH_MAX_BYTES ? 0 : context.settings.hashThreads;
+  const threads = hashThreadsFor(size, context.settings.hashThreads);
   const range = await hashRange(streamObjectRange(context.anonymousS3, target, 0, size), { size, pieceLength, threads });
   return { size, pieceLength, v1: range.v1, v2: range.v2 as Uint8Array, ...(range.v1PaddedTail === undefined ? {} : { v1PaddedTail: range.v1PaddedTail }) };
 }

@@ -2,9 +2,11 @@ import { truncate } from 'node:fs/promises';
 import fc from 'fast-check';
 import {
   SegmentError,
+  CHUNK_SIZE,
   SourceChangedError,
   combineRanges,
   hashRange,
+  hashThreadsFor,
   openFileSource,
   planSegments,
 } from '../../../src/hashing/index.js';
@@ -170,5 +172,14 @@ describe('Function: planSegments', () => {
   it('rounds the segment size down to whole pieces, at least one', () => {
     expect(planSegments(10 * MiB, MiB, 4.5 * MiB).map((s) => s.length)).toEqual([4 * MiB, 4 * MiB, 2 * MiB]);
     expect(planSegments(3 * MiB, MiB, 1).map((s) => s.pieceCount)).toEqual([1, 1, 1]);
+  });
+});
+
+describe('hashThreadsFor', () => {
+  it('hashes a range of one chunk or less on the caller\'s thread whatever is configured, a larger one with the configured threads', () => {
+    expect(hashThreadsFor(1, 4)).toBe(0);
+    expect(hashThreadsFor(CHUNK_SIZE, 4)).toBe(0);
+    expect(hashThreadsFor(CHUNK_SIZE + 1, 4)).toBe(4);
+    expect(hashThreadsFor(CHUNK_SIZE + 1, 0)).toBe(0);
   });
 });
