@@ -104,8 +104,16 @@ function torrentUrl(api: string, bucket: string, key: string, format: string | u
   return `${objectUrl(api, bucket, key)}?torrent${format === undefined ? '' : `&format=${format}`}`;
 }
 
+/**
+ * What to add to the API's NoSuchKey for a key without a trailing `/`: the name may be a folder
+ * of objects, whose one torrent is asked for as a prefix (a user types `s3://b/data` for `data/`).
+ */
+function prefixHint(code: string, bucket: string, key: string): string {
+  return code === 'NoSuchKey' && !key.endsWith('/') ? ` (if it is a folder of objects, their one torrent is the prefix s3://${bucket}/${key}/, with the trailing /)` : '';
+}
+
 /** Asks the API for one object's torrent until it is READY, showing progress from the 202s. */
-async function prewarmOne(api: string, url: string, deadline: number, io: CliOutput): Promise<void> {
+async function prewarmOne(api: string, target: { bucket: string; key: string }, url: string, deadline: number, io: CliOutput): Promise<void> {
   let progress: Progress | undefined;
   try {
     for (;;) {
@@ -118,7 +126,7 @@ async function prewarmOne(api: string, url: string, deadline: number, io: CliOut
       if (reply.status !== 202) {
         const code = /<Code>([^<]*)<\/Code>/.exec(text)?.[1] ?? `HTTP ${reply.status}`;
         const message = /<Message>([^<]*)<\/Message>/.exec(text)?.[1] ?? text.slice(0, 200);
-        throw new PrewarmError(`${url}: ${code}: ${message}`);
+        throw new PrewarmError(`${url}: ${code}: ${message}${prefixHint(code, target.bucket, target.key)}`);
       }
       const body = JSON.parse(text) as { piecesDone?: number; piecesTotal?: number; membersDone?: number; membersTotal?: number };
       // A prefix reports its objects hashed at its piece length; an object, its pieces.
@@ -157,7 +165,7 @@ async function prewarmCommand(args: PrewarmArgs, io: CliOutput): Promise<void> {
     const { bucket, key } = parseS3Url(target, args.recursive);
     const keys = args.recursive ? await keysUnder(args.s3Endpoint, bucket, key) : [key];
     if (keys.length === 0) throw new PrewarmError(`no objects under ${target}`);
-    for (const each of keys) await prewarmOne(args.api, torrentUrl(args.api, bucket, each, args.format), deadline, io);
+    for (const each of keys) await prewarmOne(args.api, { bucket, key: each }, torrentUrl(args.api, bucket, each, args.format), deadline, io);
   }
 }
 

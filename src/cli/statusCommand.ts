@@ -188,7 +188,12 @@ async function statusCommand(args: StatusArgs, io: CliOutput): Promise<void> {
       }
       if (!args.recursive) {
         const record = await reading(where, () => store.get(bucket, key));
-        if (record === undefined) throw new StatusError(`no record of ${target} in ${where} (never asked for: prewarm it)`);
+        if (record === undefined) {
+          // `s3://b/data` typed for the folder `data/`: say where its prefix torrent is, if it has one.
+          const asPrefix = key.endsWith('/') ? undefined : await reading(where, () => store.prefixes.get(bucket, `${key}/`));
+          const hint = asPrefix === undefined ? 'never asked for: prewarm it' : `s3://${bucket}/${key}/ has a prefix torrent: ask for that, with its trailing /`;
+          throw new StatusError(`no record of ${target} in ${where} (${hint})`);
+        }
         const egress = await reading(where, () => egressTotals(store, bucket, key, record.etag));
         show(record, egress ?? null);
         continue;

@@ -113,6 +113,7 @@ describe('CLI: s3-torrent status (local stack)', () => {
     });
     const text = await runCliProcess(['status', target, ...at]);
     const json = await runCliProcess(['status', target, '--json', ...at]);
+    const withoutSlash = await runCliProcess(['status', target.slice(0, -1), ...at]);
 
     // Assess
     expect(fresh).toMatchObject({ code: 0, stderr: '' });
@@ -123,6 +124,11 @@ describe('CLI: s3-torrent status (local stack)', () => {
     expect(text.stdout).toContain('served:       served by us 1 MiB; 0 completed downloads reported\n');
     expect(text.stdout).toContain('swarm:        0 seeds and 1 leecher besides the seeder');
     expect(JSON.parse(json.stdout)).toMatchObject({ snapshotId, members: 2, egress: { servedBytes: MiB, peerDownloadedBytes: 2 * MiB, completions: 0 } });
+    // The folder's name typed as a key: no such object, and where its prefix torrent is.
+    expect(withoutSlash).toMatchObject({ code: 1, stdout: '' });
+    expect(withoutSlash.stderr.trim().split('\n')).toEqual([
+      `s3-torrent: no record of ${target.slice(0, -1)} in table ${TABLE_NAME} at ${stack.endpoints.dynamoDb} (${target} has a prefix torrent: ask for that, with its trailing /)`,
+    ]);
   });
 
   it('lists every record under a prefix with --recursive, one line each, and as JSON lines', async () => {

@@ -108,7 +108,9 @@ describe('Flow: ?torrent on the local stack (embedded S3)', () => {
     expect(ok.stdout).toContain(`infohash ${(await referenceInfoHashes(dir, key, bytes)).v1}`);
     const missing = await runCliProcess(['prewarm', `s3://${stack.demoBucket}/nothing-here`, '--api', stack.endpoints.api]);
     expect(missing.code).toBe(1);
-    expect(missing.stderr.trim()).toMatch(/^s3-torrent: .*nothing-here\?torrent: NoSuchKey: The specified key does not exist\.$/);
+    expect(missing.stderr.trim()).toMatch(/^s3-torrent: .*nothing-here\?torrent: NoSuchKey: The specified key does not exist\. /);
+    // A name typed without its trailing `/` may be a folder: the error says how to ask for that.
+    expect(missing.stderr.trim()).toMatch(new RegExp(`\\(if it is a folder of objects, their one torrent is the prefix s3://${stack.demoBucket}/nothing-here/, with the trailing /\\)$`));
     const bad = await runCliProcess(['prewarm', 'public/no-scheme']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('expected s3://bucket/key, not "public/no-scheme"');
