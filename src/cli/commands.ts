@@ -92,6 +92,11 @@ function summaryLines(summary: TorrentSummary): string[] {
     const files = summary.files.filter((file) => !file.pad);
     const pads = summary.files.length - files.length;
     lines.splice(1, 0, `files:         ${files.length} in folder ${summary.name}/${pads === 0 ? '' : ` (+ ${pads} pad files, zeros a client need not save)`}`);
+    if (pads > 0) {
+      // What lands on disk is the files' bytes; the pieces also cover the pads' zeros.
+      const content = files.reduce((sum, file) => sum + file.size, 0);
+      lines[2] = `size:          ${content} bytes (${formatBytes(content)}) in files; pieces cover ${summary.size} (${formatBytes(summary.size)}) with the pads`;
+    }
   }
   if (summary.infoHashV1 !== undefined) lines.push(`infohash v1:   ${summary.infoHashV1}`);
   if (summary.infoHashV2 !== undefined) lines.push(`infohash v2:   ${summary.infoHashV2}`);

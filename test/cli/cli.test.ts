@@ -187,6 +187,9 @@ describe('CLI: s3-torrent', () => {
       expect(result.code).toBe(0);
       expect(padCount).toBeGreaterThan(0);
       expect(result.stdout).toContain(`files:         3 in folder dataset/ (+ ${padCount} pad files, zeros a client need not save)`);
+      // The size a user compares with the folder on disk is the files' bytes; the pads' zeros apart.
+      const contentBytes = 1_000 + 256 * KiB + 5;
+      expect(result.stdout).toMatch(new RegExp(`\\nsize: +${contentBytes} bytes \\(256\\.98 KiB\\) in files; pieces cover ${3 * 256 * KiB} \\(768 KiB\\) with the pads\\n`));
     });
 
     it('rejects a file that is not bencode at all', async () => {
