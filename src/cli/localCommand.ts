@@ -54,6 +54,9 @@ const PRIVATE_EXAMPLE_BUCKET = 'private';
 /** The header line of the private-object example, for the tests that find it. */
 const PRIVATE_EXAMPLE_HEADER = 'A private object:';
 
+/** The header line of the folder (prefix torrent) example, for the tests that find it. */
+const FOLDER_EXAMPLE_HEADER = 'A folder as one torrent (a prefix: the key ends in /):';
+
 /** What the first lines say of the S3 the stack runs on. */
 function describeS3(backend: S3Backend | undefined): string {
   if (backend === undefined || backend.kind === 'embedded') return 'S3 is the embedded s3rver: it has no access control, so every object in it is public.';
@@ -109,6 +112,13 @@ function examples(s3: string, api: string, bucket: string, backend: S3Backend | 
     `  npx s3-torrent prewarm s3://${bucket}/demo.bin --api ${api}`,
     `  aria2c --dir=${DEMO_DIR}/downloads --enable-dht=false --bt-enable-lpd=false --seed-time=0 ${DEMO_DIR}/demo.bin.torrent`,
     '',
+    FOLDER_EXAMPLE_HEADER,
+    `  mkdir -p ${DEMO_DIR}/set/sub && head -c 300000 /dev/urandom > ${DEMO_DIR}/set/one.bin && head -c 5000 /dev/urandom > ${DEMO_DIR}/set/sub/two.bin`,
+    `  ${env} aws --endpoint-url ${s3} s3 cp --recursive ${DEMO_DIR}/set s3://${bucket}/set/`,
+    `  npx s3-torrent prewarm s3://${bucket}/set/ --api ${api}`,
+    `  curl -sS -o ${DEMO_DIR}/set.torrent -D - '${api}/${bucket}/set/?torrent&format=hybrid'`,
+    `  npx s3-torrent inspect ${DEMO_DIR}/set.torrent`,
+    '',
     ...(enforced
       ? privateObjectExample(s3, api, env)
       : ['A private object needs an S3 that enforces access: run npm start -- --s3 rgw (Ceph RGW) to try one.']),
@@ -156,5 +166,5 @@ async function localCommand(
   });
 }
 
-export { DEMO_DIR, PRIVATE_EXAMPLE_BUCKET, PRIVATE_EXAMPLE_HEADER, examples, localCommand };
+export { DEMO_DIR, FOLDER_EXAMPLE_HEADER, PRIVATE_EXAMPLE_BUCKET, PRIVATE_EXAMPLE_HEADER, examples, localCommand };
 export type { LocalArgs };

@@ -1,12 +1,13 @@
 import { execFile } from 'node:child_process';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PRIVATE_EXAMPLE_BUCKET, PRIVATE_EXAMPLE_HEADER } from '../../../src/cli/localCommand.js';
+import { FOLDER_EXAMPLE_HEADER, PRIVATE_EXAMPLE_BUCKET, PRIVATE_EXAMPLE_HEADER } from '../../../src/cli/localCommand.js';
 import { startRgw } from '../../../src/local/index.js';
 import { freeLocalStackPorts } from '../../../src/local/localConfig.js';
 import { freeLoopbackPort } from '../../../src/local/ports.js';
 import { parseTorrent } from '../../../src/torrent/index.js';
 import { tempDir } from '../../helpers/files.js';
+import { projectRoot } from '../../helpers/tools.js';
 import { eventually } from './localStackHarness.js';
 import { killStack, startStackProcess } from './stackProcess.js';
 import type { RunningStack } from './stackProcess.js';
@@ -15,6 +16,7 @@ import type { RunningStack } from './stackProcess.js';
 // on an S3 that enforces anonymous access, a Ceph RGW this test starts and hands it with
 // --s3-endpoint (the hints are those of --s3 rgw: both make the demo bucket public by policy and
 // print the same private-object example), and each printed command runs in bash, in order.
+// The folder example runs first: a later case deletes the demo bucket's policy.
 
 /** Each pasted command: aws, curl and head on loopback take well under this. */
 const COMMAND_TIMEOUT_MS = 60_000;
@@ -42,7 +44,7 @@ async function paste(command: string, cwd: string): Promise<Ran> {
   });
 }
 
-describe('The private-object example npm start prints, run against Ceph RGW', () => {
+describe('The folder and private-object examples npm start prints, run against Ceph RGW', () => {
   let dir: string;
   let cleanup: () => Promise<void>;
   let rgw: Awaited<ReturnType<typeof startRgw>> | undefined;
@@ -82,6 +84,31 @@ describe('The private-object example npm start prints, run against Ceph RGW', ()
     expect(await paste(makeDemoFile, cwd)).toMatchObject({ code: 0 });
     return cwd;
   }
+
+  it('makes one torrent of a folder: upload, prewarm, ?torrent and inspect run as printed, and the torrent lists the folder\'s files', async () => {
+    // Prepare: `npx s3-torrent` in the project runs its bin; in this scratch folder npx would look
+    // for the package elsewhere, so the same command runs the built bin by its path.
+    const cwd = join(dir, 'folder');
+    await mkdir(cwd);
+    const header = hints.indexOf(FOLDER_EXAMPLE_HEADER);
+    const example = commands(header, hints.indexOf('', header))
+      .map((line) => line.replace('npx s3-torrent ', `node ${join(projectRoot, 'dist', 's3-torrent.js')} `));
+
+    // Act
+    const ran: Ran[] = [];
+    for (const command of example) ran.push(await paste(command, cwd));
+
+    // Assess
+    expect(header).toBeGreaterThan(0);
+    expect(ran.map((each) => ({ command: each.command, code: each.code }))).toEqual(example.map((command) => ({ command: command.trim(), code: 0 })));
+    expect(ran).toHaveLength(5);
+    const torrentRequest = ran.find((each) => each.command.startsWith('curl'));
+    expect(torrentRequest?.output).toMatch(/^HTTP\/1\.1 200 /);
+    const saved = parseTorrent(await readFile(join(cwd, 'demo', 'set.torrent')));
+    expect(saved.name).toBe('set');
+    expect(saved.files.filter((file) => !file.pad).map((file) => [file.path.join('/'), file.size])).toEqual([['one.bin', 300_000], ['sub/two.bin', 5_000]]);
+    expect(ran.at(-1)?.output).toContain('files:         2 in folder set/');
+  }, 240_000);
 
   it('is private until its ACL grants anonymous read: 403 to an anonymous GET and to ?torrent, 200 once public-read, 403 once private again', async () => {
     // Prepare
