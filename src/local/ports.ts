@@ -20,14 +20,19 @@ const DEFAULT_EPHEMERAL_LOW = 32_768;
 /** Tries before giving up on the range below the ephemeral one and letting the kernel pick. */
 const MAX_PICK_ATTEMPTS = 200;
 
-/** The lowest port the kernel gives to outgoing connections (Linux: ip_local_port_range). */
+/** The lowest port the kernel gives to outgoing connections (Linux: ip_local_port_range), read once. */
+let ephemeralLow: number | undefined;
+
 function ephemeralPortLow(): number {
-  try {
-    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
-    return Number.isInteger(low) && low > 0 ? low : DEFAULT_EPHEMERAL_LOW;
-  } catch {
-    return DEFAULT_EPHEMERAL_LOW;
+  if (ephemeralLow === undefined) {
+    try {
+      const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+      ephemeralLow = Number.isInteger(low) && low > 0 ? low : DEFAULT_EPHEMERAL_LOW;
+    } catch {
+      ephemeralLow = DEFAULT_EPHEMERAL_LOW;
+    }
   }
+  return ephemeralLow;
 }
 
 /** Ports this process has handed out: picking at random, a second call could otherwise repeat one not yet bound. */
@@ -55,26 +60,28 @@ async function tryLoopbackPort(port: number): Promise<number | undefined> {
  */
 async function freeLoopbackPort(): Promise<number> {
   const high = ephemeralPortLow() - 1;
-  const picked = high > LISTEN_PORT_LOW ? await freeLoopbackPortIn(LISTEN_PORT_LOW, high) : undefined;
-  if (picked !== undefined) return picked;
-  // A kernel whose ephemeral range starts low (or a crowded range): the kernel's own pick.
-  for (let attempt = 0; attempt < MAX_PICK_ATTEMPTS; attempt += 1) {
-    const port = await tryLoopbackPort(0);
-    if (port !== undefined && !handedOut.has(port)) {
-      handedOut.add(port);
-      return port;
-    }
-  }
-  throw new Error('no free TCP port on the loopback address');
+  const picked = (high > LISTEN_PORT_LOW ? await freeLoopbackPortIn(LISTEN_PORT_LOW, high) : undefined)
+    // A kernel whose ephemeral range starts low (or a crowded range): the kernel's own pick.
+    ?? (await pickLoopbackPort(() => 0));
+  if (picked === undefined) throw new Error('no free TCP port on the loopback address');
+  return picked;
 }
 
 /** A free loopback port from `low`–`high` (inclusive) not yet handed out, tried at random; undefined after MAX_PICK_ATTEMPTS. */
 async function freeLoopbackPortIn(low: number, high: number): Promise<number | undefined> {
+  return pickLoopbackPort(() => low + randomInt(high - low + 1));
+}
+
+/**
+ * Binds candidates from `next` (0: the kernel picks) until one is free and not yet handed out,
+ * and hands it out; undefined after MAX_PICK_ATTEMPTS.
+ */
+async function pickLoopbackPort(next: () => number): Promise<number | undefined> {
   for (let attempt = 0; attempt < MAX_PICK_ATTEMPTS; attempt += 1) {
-    const candidate = low + randomInt(high - low + 1);
+    const candidate = next();
     if (handedOut.has(candidate)) continue;
     const port = await tryLoopbackPort(candidate);
-    if (port !== undefined) {
+    if (port !== undefined && !handedOut.has(port)) {
       handedOut.add(port);
       return port;
     }
