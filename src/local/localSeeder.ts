@@ -150,19 +150,15 @@ async function startLocalSeeder(
     stoppedAt: swarm.stoppedAt,
     stopReason,
   });
+  /** The running swarm, else the last one stopped under that id. */
+  const runningOrStopped = (running: Swarm | undefined, id: string): SwarmReport | undefined => {
+    if (running !== undefined) return report(running, undefined);
+    const last = stopped.get(id);
+    return last === undefined ? undefined : report(last.swarm, last.reason);
+  };
   return {
-    swarmOf: (bucket, key) => {
-      const running = seeder.directory.swarmOf(bucket, key);
-      if (running !== undefined) return report(running, undefined);
-      const last = stopped.get(stoppedKey(bucket, key, false));
-      return last === undefined ? undefined : report(last.swarm, last.reason);
-    },
-    prefixSwarmOf: (bucket, prefix) => {
-      const running = seeder.directory.prefixSwarmOf(bucket, prefix);
-      if (running !== undefined) return report(running, undefined);
-      const last = stopped.get(stoppedKey(bucket, prefix, true));
-      return last === undefined ? undefined : report(last.swarm, last.reason);
-    },
+    swarmOf: (bucket, key) => runningOrStopped(seeder.directory.swarmOf(bucket, key), stoppedKey(bucket, key, false)),
+    prefixSwarmOf: (bucket, prefix) => runningOrStopped(seeder.directory.prefixSwarmOf(bucket, prefix), stoppedKey(bucket, prefix, true)),
     peerPort: seeder.peers.listenPort,
     trackerPort: seeder.tracker.port,
     trackerUrls: [urls.http, urls.udp],
