@@ -112,8 +112,9 @@ function prefixHint(code: string, bucket: string, key: string): string {
   return code === 'NoSuchKey' && !key.endsWith('/') ? ` (if it is a folder of objects, their one torrent is the prefix s3://${bucket}/${key}/, with the trailing /)` : '';
 }
 
-/** Asks the API for one object's torrent until it is READY, showing progress from the 202s. */
-async function prewarmOne(api: string, target: { bucket: string; key: string }, url: string, deadline: number, io: CliOutput): Promise<void> {
+/** Asks the API for one object's (or prefix's) torrent until it is READY, showing progress from the 202s. */
+async function prewarmOne(api: string, target: { bucket: string; key: string }, format: string | undefined, deadline: number, io: CliOutput): Promise<void> {
+  const url = torrentUrl(api, target.bucket, target.key, format);
   let progress: Progress | undefined;
   try {
     for (;;) {
@@ -165,7 +166,7 @@ async function prewarmCommand(args: PrewarmArgs, io: CliOutput): Promise<void> {
     const { bucket, key } = parseS3Url(target, args.recursive);
     const keys = args.recursive ? await keysUnder(args.s3Endpoint, bucket, key) : [key];
     if (keys.length === 0) throw new PrewarmError(`no objects under ${target}`);
-    for (const each of keys) await prewarmOne(args.api, { bucket, key: each }, torrentUrl(args.api, bucket, each, args.format), deadline, io);
+    for (const each of keys) await prewarmOne(args.api, { bucket, key: each }, args.format, deadline, io);
   }
 }
 
