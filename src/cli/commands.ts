@@ -80,24 +80,20 @@ async function readTorrentFile(path: string): Promise<{ bytes: Uint8Array; summa
 }
 
 function summaryLines(summary: TorrentSummary): string[] {
+  // Pad files (BEP 47) are layout, not content: a user counts the files and bytes they will get.
+  const files = summary.files.filter((file) => !file.pad);
+  const pads = summary.files.length - files.length;
+  const content = files.reduce((sum, file) => sum + file.size, 0);
   const lines = [
     `name:          ${summary.name}`,
-    `size:          ${summary.size} bytes (${formatBytes(summary.size)})`,
+    ...(summary.multiFile ? [`files:         ${files.length} in folder ${summary.name}/${pads === 0 ? '' : ` (+ ${pads} pad files, zeros a client need not save)`}`] : []),
+    pads === 0
+      ? `size:          ${summary.size} bytes (${formatBytes(summary.size)})`
+      : `size:          ${content} bytes (${formatBytes(content)}) in files; pieces cover ${summary.size} (${formatBytes(summary.size)}) with the pads`,
     `piece length:  ${summary.pieceLength} (${formatBytes(summary.pieceLength)})`,
     `pieces:        ${summary.pieceCount}`,
     `format:        ${summary.metaVersion === 1 ? 'v1' : summary.infoHashV1 === undefined ? 'v2' : 'hybrid v1+v2'}`,
   ];
-  if (summary.multiFile) {
-    // Pad files (BEP 47) are layout, not content: a user counts the files they will get.
-    const files = summary.files.filter((file) => !file.pad);
-    const pads = summary.files.length - files.length;
-    lines.splice(1, 0, `files:         ${files.length} in folder ${summary.name}/${pads === 0 ? '' : ` (+ ${pads} pad files, zeros a client need not save)`}`);
-    if (pads > 0) {
-      // What lands on disk is the files' bytes; the pieces also cover the pads' zeros.
-      const content = files.reduce((sum, file) => sum + file.size, 0);
-      lines[2] = `size:          ${content} bytes (${formatBytes(content)}) in files; pieces cover ${summary.size} (${formatBytes(summary.size)}) with the pads`;
-    }
-  }
   if (summary.infoHashV1 !== undefined) lines.push(`infohash v1:   ${summary.infoHashV1}`);
   if (summary.infoHashV2 !== undefined) lines.push(`infohash v2:   ${summary.infoHashV2}`);
   return lines;
