@@ -3,13 +3,14 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { freeLocalStackPorts } from '../../src/local/localConfig.js';
 import { freeLoopbackPort } from '../../src/local/ports.js';
-import { rgwAvailable, startRgw } from '../../src/local/rgw.js';
+import { startRgw } from '../../src/local/rgw.js';
 import type { RgwHandle } from '../../src/local/rgw.js';
 import { pseudoRandomBytes, tempDir } from '../helpers/files.js';
 import { runCliProcess } from '../helpers/tools.js';
 import { eventually } from '../integration/flow/localStackHarness.js';
 import { killStack, startStackProcess } from '../integration/flow/stackProcess.js';
 import type { RunningStack } from '../integration/flow/stackProcess.js';
+import { requireRgw } from '../helpers/rgw.js';
 
 // `s3-torrent local` as users run it (`npm start` runs `node dist/s3-torrent.js local`), in each
 // of its S3 modes: the bundle, not the TypeScript sources, so that a path or an import that only
@@ -124,9 +125,7 @@ describe('CLI: s3-torrent local, built (dist/), in each S3 mode', () => {
   let rgw: RgwHandle | undefined;
 
   beforeAll(async () => {
-    if (!(await rgwAvailable())) {
-      throw new Error('Ceph is not installed: run `bash .ci/run` (Debian packages radosgw ceph-mon ceph-osd ceph-common)');
-    }
+    await requireRgw();
     ({ dir, cleanup } = await tempDir('cli-local'));
   });
   afterEach(async () => {

@@ -13,8 +13,9 @@ import { join } from 'node:path';
 import { tempDir } from '../helpers/files.js';
 import { RgwStartError } from '../../src/local/errors.js';
 import { freeLoopbackPort } from '../../src/local/ports.js';
-import { rgwAvailable, startRgw } from '../../src/local/rgw.js';
+import { startRgw } from '../../src/local/rgw.js';
 import type { RgwHandle } from '../../src/local/rgw.js';
+import { requireRgw } from '../helpers/rgw.js';
 
 // A real S3 (Ceph RGW) on loopback: what an anonymous reader sees as ACLs, bucket policies and
 // Public Access Block change. Anonymous requests are plain `fetch` calls with no auth headers.
@@ -31,9 +32,7 @@ describe('Function: startRgw', () => {
   let bucketCount = 0;
 
   beforeAll(async () => {
-    if (!(await rgwAvailable())) {
-      throw new Error('Ceph is not installed: run `bash .ci/run` (Debian packages radosgw ceph-mon ceph-osd ceph-common)');
-    }
+    await requireRgw();
     const temp = await tempDir('rgw');
     cleanup = temp.cleanup;
     rgw = await startRgw({ port: await freeLoopbackPort(), dataDir: join(temp.dir, 'ceph') });

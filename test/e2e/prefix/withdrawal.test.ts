@@ -4,7 +4,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import type { PrefixStatusView } from '../../../src/cli/prefixStatus.js';
-import { TABLE_NAME, rgwAvailable } from '../../../src/local/index.js';
+import { TABLE_NAME } from '../../../src/local/index.js';
 import type { LocalStack, SwarmReport } from '../../../src/local/index.js';
 import { RecordState, RecordStore, egressTotals } from '../../../src/records/index.js';
 import { LOCAL_CREDENTIALS } from '../../../src/service/credentials.js';
@@ -18,6 +18,7 @@ import { AWKWARD_TREE, treeDigests, uploadTree } from './prefixTree.js';
 import type { TreeFile } from './prefixTree.js';
 import { torrentFiles } from './torrentFiles.js';
 import { infoDictDigests } from './torrentRewrite.js';
+import { requireRgw } from '../../helpers/rgw.js';
 
 // Issue 14, proof "Withdrawal", on Ceph RGW (which enforces object ACLs): aria2c, rate-capped so
 // that it is mid-download, fetches the prefix's v1 torrent from our seeder alone; one member is
@@ -66,9 +67,7 @@ describe('Prefix withdrawal (Ceph RGW): a member made private mid-download stops
 
   beforeAll(async () => {
     ({ dir: root, cleanup } = await tempDir('e2e-prefix-withdrawal'));
-    if (!(await rgwAvailable())) {
-      throw new Error('Ceph is not installed: run `bash .ci/run` (Debian packages radosgw ceph-mon ceph-osd ceph-common)');
-    }
+    await requireRgw();
     stack = await startTestStack(join(root, 'stack'), {
       s3: { kind: 'rgw' },
       env: { S3TORRENT_LOCAL_WEBSEEDS: 'off', S3TORRENT_SEEDER_EGRESS_FLUSH_MS: String(EGRESS_FLUSH_MS) },

@@ -11,7 +11,7 @@ import {
 import type { S3Client } from '@aws-sdk/client-s3';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { TABLE_NAME, rgwAvailable } from '../../../src/local/index.js';
+import { TABLE_NAME } from '../../../src/local/index.js';
 import type { LocalStack, SwarmReport } from '../../../src/local/index.js';
 import { RecordState, RecordStore } from '../../../src/records/index.js';
 import { LOCAL_CREDENTIALS } from '../../../src/service/credentials.js';
@@ -23,6 +23,7 @@ import { torrentInfoOf } from '../../helpers/peerClient.js';
 import { eventually, fetchWhenReady, publisherS3, startTestStack, torrentUrl } from '../../integration/flow/localStackHarness.js';
 import { httpAnnounce, seederOf } from '../../integration/seeder/seederFixture.js';
 import { downloadWithAria2c } from '../clients/index.js';
+import { requireRgw } from '../../helpers/rgw.js';
 
 // Every way an object stops being public, while a real client (aria2c, rate-capped so that it is
 // mid-download) downloads it from our seeder alone (no webseed), on Ceph RGW, which enforces
@@ -132,9 +133,7 @@ describe('Withdrawal: every way of going private stops a real download at once (
 
   beforeAll(async () => {
     ({ dir, cleanup } = await tempDir('ways-private'));
-    if (!(await rgwAvailable())) {
-      throw new Error('Ceph is not installed: run `bash .ci/run` (Debian packages radosgw ceph-mon ceph-osd ceph-common)');
-    }
+    await requireRgw();
     stack = await startTestStack(join(dir, 'data'), { s3: { kind: 'rgw' }, env: { S3TORRENT_LOCAL_WEBSEEDS: 'off' } });
     records = new RecordStore({
       client: new DynamoDBClient({ region: 'us-east-1', endpoint: stack.endpoints.dynamoDb, credentials: { ...LOCAL_CREDENTIALS } }),

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { freeLocalStackPorts } from '../../../src/local/localConfig.js';
 import { freeLoopbackPort } from '../../../src/local/ports.js';
-import { rgwAvailable, startRgw } from '../../../src/local/rgw.js';
+import { startRgw } from '../../../src/local/rgw.js';
 import type { RgwHandle } from '../../../src/local/rgw.js';
 import { LOCAL_CREDENTIALS } from '../../../src/service/credentials.js';
 import { parseTorrent } from '../../../src/torrent/index.js';
@@ -15,6 +15,7 @@ import { SYNTH_TIMEOUT_MS, synthCloudAssembly } from './cdkSynth.js';
 import { fetchWhenReady } from './localStackHarness.js';
 import { killStack, startStackProcess } from './stackProcess.js';
 import type { RunningStack } from './stackProcess.js';
+import { requireRgw } from '../../helpers/rgw.js';
 
 // The API's error replies as a user meets them, asked over HTTP, every XML body read by a strict
 // XML 1.0 parser: from the built CLI's local stack (dist/ and the handlers bundled in it), and
@@ -195,9 +196,7 @@ describe('Flow: the API\'s error replies (built CLI, Ceph RGW)', () => {
   let cleanup: () => Promise<void>;
 
   beforeAll(async () => {
-    if (!(await rgwAvailable())) {
-      throw new Error('Ceph is not installed: run `bash .ci/run` (Debian packages radosgw ceph-mon ceph-osd ceph-common)');
-    }
+    await requireRgw();
     const temp = await tempDir('api-errors-rgw');
     cleanup = temp.cleanup;
     rgw = await startRgw({ port: await freeLoopbackPort(), dataDir: join(temp.dir, 'ceph') });

@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, PutBucketPolicyCommand, PutObjectAclCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { join } from 'node:path';
-import { TABLE_NAME, rgwAvailable } from '../../../src/local/index.js';
+import { TABLE_NAME } from '../../../src/local/index.js';
 import type { LocalStack } from '../../../src/local/index.js';
 import { RecordState, RecordStore } from '../../../src/records/index.js';
 import { LOCAL_CREDENTIALS } from '../../../src/service/credentials.js';
@@ -10,6 +10,7 @@ import { PeerClient, torrentInfoOf } from '../../helpers/peerClient.js';
 import type { TorrentInfo } from '../../helpers/peerClient.js';
 import { eventually, fetchWhenReady, publisherS3, startTestStack, torrentUrl } from '../flow/localStackHarness.js';
 import { httpAnnounce, seederOf, sleep, torrentOf, udpAnnounce } from './seederFixture.js';
+import { requireRgw } from '../../helpers/rgw.js';
 
 const MiB = 1024 * 1024;
 
@@ -41,9 +42,7 @@ describe('Seeder: withdrawal when S3 stops serving an object (Ceph RGW)', () => 
     let dir: string;
     ({ dir, cleanup } = await tempDir('seeder-withdrawal'));
     // Only Ceph RGW enforces anonymous access (s3rver serves everyone); like the other RGW tests, fail loudly without it.
-    if (!(await rgwAvailable())) {
-      throw new Error('Ceph is not installed: run `bash .ci/run` (Debian packages radosgw ceph-mon ceph-osd ceph-common)');
-    }
+    await requireRgw();
     stack = await startTestStack(join(dir, 'data'), { s3: { kind: 'rgw' }, env: { S3TORRENT_LOCAL_WEBSEEDS: 'off' } });
     records = new RecordStore({
       client: new DynamoDBClient({ region: 'us-east-1', endpoint: stack.endpoints.dynamoDb, credentials: { ...LOCAL_CREDENTIALS } }),

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { PublicVerdict } from '../../../src/config.js';
 import type { AwsConfig } from '../../../src/config.js';
 import { freeLoopbackPort } from '../../../src/local/ports.js';
-import { rgwAvailable, startRgw } from '../../../src/local/rgw.js';
+import { startRgw } from '../../../src/local/rgw.js';
 import type { RgwHandle } from '../../../src/local/rgw.js';
 import { LOCAL_CREDENTIALS } from '../../../src/service/credentials.js';
 import {
@@ -24,6 +24,7 @@ import {
   baseS3Config,
 } from '../../../src/storage/index.js';
 import { tempDir } from '../../helpers/files.js';
+import { requireRgw } from '../../helpers/rgw.js';
 
 // S3's verdict of "public" against a real S3 that gives it (Ceph RGW): GetBucketPolicyStatus
 // is true for Principal "*" without conditions, false for the same grant conditioned on
@@ -70,9 +71,7 @@ describe('Class: PublicAccess (Ceph RGW)', () => {
   let bucketCount = 0;
 
   beforeAll(async () => {
-    if (!(await rgwAvailable())) {
-      throw new Error('Ceph is not installed: run `bash .ci/run` (Debian packages radosgw ceph-mon ceph-osd ceph-common)');
-    }
+    await requireRgw();
     const temp = await tempDir('public-access');
     cleanup = temp.cleanup;
     rgw = await startRgw({ port: await freeLoopbackPort(), dataDir: join(temp.dir, 'ceph') });

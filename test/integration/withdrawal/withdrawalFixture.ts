@@ -5,13 +5,14 @@ import { CreateBucketCommand, PutBucketPolicyCommand, PutObjectCommand } from '@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { join } from 'node:path';
-import { TABLE_NAME, rgwAvailable } from '../../../src/local/index.js';
+import { TABLE_NAME } from '../../../src/local/index.js';
 import type { LocalStack } from '../../../src/local/index.js';
 import { RecordState, RecordStore } from '../../../src/records/index.js';
 import type { ObjectRecord } from '../../../src/records/index.js';
 import { LOCAL_CREDENTIALS } from '../../../src/service/credentials.js';
 import { tempDir } from '../../helpers/files.js';
 import { eventually, fetchWhenReady, publisherS3, startTestStack, torrentUrl } from '../flow/localStackHarness.js';
+import { requireRgw } from '../../helpers/rgw.js';
 
 /** Longest a test waits for a withdrawal or a republication to show in the record. */
 const WITHDRAWAL_TIMEOUT_MS = 30_000;
@@ -55,9 +56,7 @@ function publicReadPolicy(bucket: string): string {
  * every `sweepSeconds` and jobs presumed lost after `staleJobSeconds`.
  */
 async function startWithdrawalStack(name: string, settings: { readonly sweepSeconds: number; readonly staleJobSeconds: number }): Promise<WithdrawalStack> {
-  if (!(await rgwAvailable())) {
-    throw new Error('Ceph is not installed: run `bash .ci/run` (Debian packages radosgw ceph-mon ceph-osd ceph-common)');
-  }
+  await requireRgw();
   const { dir, cleanup } = await tempDir(name);
   const hashJobs: string[] = [];
   let stack: LocalStack;
